@@ -1,0 +1,2 @@
+import { loadConfigFromProcess } from '@seed/config';
+console.log(loadConfigFromProcess().version);

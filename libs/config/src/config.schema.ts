@@ -1,0 +1,187 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const url = (protocols: string[]) =>
+  optionalText.refine(
+    (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)),
+    `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  );
+
+/** Every environment variable the service reads, with its default. The README's table mirrors this. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(4000).pipe(z.number().max(65535)),
+  HOST: optionalText,
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  REDIS_URL: url(['redis', 'rediss']),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, : _ - only')
+    .default('seed'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CODE_DIR: optionalText,
+  NODE_NAME: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: optionalText,
+  API_TOKENS: optionalText,
+  DNS_CLUSTER_QUERY: optionalText,
+  CLUSTER_POLL_INTERVAL: int(5000, 100),
+  CLUSTER_PRESENCE_TTL: int(15000, 1000),
+  HTTP_SERVER_ENABLED: bool(true),
+  MIGRATIONS_RUN: bool(true),
+  SHUTDOWN_TIMEOUT: int(10000, 100),
+  HEALTH_CHECK_TIMEOUT: int(2000, 50),
+  HEALTH_DISK_WARN_MB: int(1024),
+  HEALTH_DISK_MIN_MB: int(100),
+  HEALTH_HEAP_WARN_MB: int(768),
+  HEALTH_HEAP_MAX_MB: int(1536),
+  HEALTH_RSS_WARN_MB: int(1024),
+  HEALTH_RSS_MAX_MB: int(2048),
+  HEALTH_QUEUE_WARN: int(100),
+  HEALTH_QUEUE_MAX: int(1000),
+  SANDBOX_MEMORY_MB: int(64, 8),
+  SANDBOX_CPU_TIMEOUT: int(1000, 1),
+  SANDBOX_WALL_TIMEOUT: int(5000, 1),
+  SANDBOX_CONCURRENCY: int(8, 1),
+  SANDBOX_QUEUE_LIMIT: int(64, 0),
+  SANDBOX_MAX_OUTPUT_BYTES: int(1_048_576, 1),
+  SANDBOX_MAX_LOG_BYTES: int(16_384, 0),
+  SANDBOX_POOL_SIZE: int(2, 0),
+  PIPELINE_CONCURRENCY: int(4, 1),
+  PIPELINE_ATTEMPTS: int(5, 1),
+  PIPELINE_BACKOFF: int(1000, 1),
+  PIPELINE_SWEEP_INTERVAL: int(30000, 100),
+  PIPELINE_MAX_SOURCE_BYTES: int(1_048_576, 1),
+  PIPELINE_REPLAY_SAMPLE: int(20, 0),
+  RECONCILE_INTERVAL: int(30000, 100),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  readonly env: Env['NODE_ENV'];
+  readonly production: boolean;
+  readonly version: string;
+  readonly http: { readonly enabled: boolean; readonly port: number; readonly host: string };
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  readonly redisPrefix: string;
+  readonly dataDir: string;
+  readonly codeDir: string;
+  readonly nodeName: string;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly metricsToken?: string;
+  readonly apiTokens?: string;
+  readonly migrationsRun: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly cluster: {
+    readonly dnsQuery?: string;
+    readonly pollIntervalMs: number;
+    readonly presenceTtlMs: number;
+    readonly reconcileIntervalMs: number;
+  };
+  readonly health: {
+    readonly timeoutMs: number;
+    readonly diskWarnMb: number;
+    readonly diskMinMb: number;
+    readonly heapWarnMb: number;
+    readonly heapMaxMb: number;
+    readonly rssWarnMb: number;
+    readonly rssMaxMb: number;
+    readonly queueWarn: number;
+    readonly queueMax: number;
+  };
+  readonly sandbox: SandboxLimits & { readonly poolSize: number };
+  readonly pipeline: {
+    readonly concurrency: number;
+    readonly attempts: number;
+    readonly backoffMs: number;
+    readonly sweepIntervalMs: number;
+    readonly maxSourceBytes: number;
+    readonly replaySample: number;
+  };
+}
+
+/** Limits of one sandboxed module; config holds the defaults, module settings may override them. */
+export interface SandboxLimits {
+  readonly memoryMb: number;
+  readonly cpuTimeoutMs: number;
+  readonly wallTimeoutMs: number;
+  readonly concurrency: number;
+  readonly queueLimit: number;
+  readonly maxOutputBytes: number;
+  readonly maxLogBytes: number;
+}
+
+export function toAppConfig(env: Env, version: string): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  const dataDir = resolve(env.DATA_DIR);
+  return {
+    env: env.NODE_ENV,
+    production,
+    version,
+    http: {
+      enabled: env.HTTP_SERVER_ENABLED,
+      port: env.PORT,
+      host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    },
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    dataDir,
+    codeDir: resolve(env.CODE_DIR ?? join(dataDir, 'code')),
+    nodeName: env.NODE_NAME ?? hostname(),
+    logLevel: env.LOG_LEVEL,
+    metricsToken: env.METRICS_TOKEN,
+    apiTokens: env.API_TOKENS,
+    migrationsRun: env.MIGRATIONS_RUN,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,
+    cluster: {
+      dnsQuery: env.DNS_CLUSTER_QUERY,
+      pollIntervalMs: env.CLUSTER_POLL_INTERVAL,
+      presenceTtlMs: env.CLUSTER_PRESENCE_TTL,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL,
+    },
+    health: {
+      timeoutMs: env.HEALTH_CHECK_TIMEOUT,
+      diskWarnMb: env.HEALTH_DISK_WARN_MB,
+      diskMinMb: env.HEALTH_DISK_MIN_MB,
+      heapWarnMb: env.HEALTH_HEAP_WARN_MB,
+      heapMaxMb: env.HEALTH_HEAP_MAX_MB,
+      rssWarnMb: env.HEALTH_RSS_WARN_MB,
+      rssMaxMb: env.HEALTH_RSS_MAX_MB,
+      queueWarn: env.HEALTH_QUEUE_WARN,
+      queueMax: env.HEALTH_QUEUE_MAX,
+    },
+    sandbox: {
+      memoryMb: env.SANDBOX_MEMORY_MB,
+      cpuTimeoutMs: env.SANDBOX_CPU_TIMEOUT,
+      wallTimeoutMs: env.SANDBOX_WALL_TIMEOUT,
+      concurrency: env.SANDBOX_CONCURRENCY,
+      queueLimit: env.SANDBOX_QUEUE_LIMIT,
+      maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
+      maxLogBytes: env.SANDBOX_MAX_LOG_BYTES,
+      poolSize: env.SANDBOX_POOL_SIZE,
+    },
+    pipeline: {
+      concurrency: env.PIPELINE_CONCURRENCY,
+      attempts: env.PIPELINE_ATTEMPTS,
+      backoffMs: env.PIPELINE_BACKOFF,
+      sweepIntervalMs: env.PIPELINE_SWEEP_INTERVAL,
+      maxSourceBytes: env.PIPELINE_MAX_SOURCE_BYTES,
+      replaySample: env.PIPELINE_REPLAY_SAMPLE,
+    },
+  };
+}

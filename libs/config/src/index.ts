@@ -1,0 +1,3 @@
+export { envSchema, type AppConfig, type SandboxLimits } from './config.schema.js';
+export { ConfigError, loadConfig, loadConfigFromProcess, readVersion } from './load-config.js';
+export { APP_CONFIG, ConfigModule } from './config.module.js';

@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('gives working defaults for an empty environment', () => {
+    const config = loadConfig({}, '1.2.3');
+    expect(config.http).toEqual({ enabled: true, port: 4000, host: '127.0.0.1' });
+    expect(config.version).toBe('1.2.3');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.codeDir).toBe(`${config.dataDir}/code`);
+    expect(config.cluster.pollIntervalMs).toBe(5000);
+    expect(Object.isFrozen(config.sandbox)).toBe(true);
+  });
+
+  it('listens on all interfaces in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret' }, '1');
+    expect(config.http.host).toBe('0.0.0.0');
+    expect(config.production).toBe(true);
+  });
+
+  it('reports every invalid variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig(
+        {
+          NODE_ENV: 'staging',
+          PORT: 'eighty',
+          DATABASE_URL: 'mysql://x',
+          REDIS_URL: 'http://x',
+          LOG_LEVEL: 'loud',
+          HTTP_SERVER_ENABLED: 'maybe',
+          CLUSTER_POLL_INTERVAL: '-5',
+          SANDBOX_MEMORY_MB: '1',
+        },
+        '1',
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const named = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+    expect(named.sort()).toEqual(
+      [
+        'NODE_ENV',
+        'PORT',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'LOG_LEVEL',
+        'HTTP_SERVER_ENABLED',
+        'CLUSTER_POLL_INTERVAL',
+        'SANDBOX_MEMORY_MB',
+      ].sort(),
+    );
+    expect((error as ConfigError).message).toContain('PORT');
+  });
+
+  it('refuses production without API tokens', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' }, '1')).toThrow(/API_TOKENS/);
+  });
+});

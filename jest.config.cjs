@@ -11,6 +11,5 @@ module.exports = {
     ...Object.fromEntries(aliases.map((a) => [`^@seed/${a}$`, `<rootDir>/libs/${a}/src/index.ts`])),
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  globalSetup: '<rootDir>/apps/seed-agent/test/global-setup.cjs',
   testTimeout: 60000,
 };

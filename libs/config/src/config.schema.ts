@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { ApiToken } from './api-tokens.js';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 const bool = (fallback: boolean) =>
@@ -83,7 +84,8 @@ export interface AppConfig {
   readonly nodeName: string;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly metricsToken?: string;
-  readonly apiTokens?: string;
+  /** Parsed API_TOKENS; empty outside production means a generated admin token is used. */
+  readonly apiTokens: readonly ApiToken[];
   readonly migrationsRun: boolean;
   readonly shutdownTimeoutMs: number;
   readonly cluster: {
@@ -125,7 +127,7 @@ export interface SandboxLimits {
   readonly maxLogBytes: number;
 }
 
-export function toAppConfig(env: Env, version: string): AppConfig {
+export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = []): AppConfig {
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR);
   return {
@@ -145,7 +147,7 @@ export function toAppConfig(env: Env, version: string): AppConfig {
     nodeName: env.NODE_NAME ?? hostname(),
     logLevel: env.LOG_LEVEL,
     metricsToken: env.METRICS_TOKEN,
-    apiTokens: env.API_TOKENS,
+    apiTokens,
     migrationsRun: env.MIGRATIONS_RUN,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,
     cluster: {

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   });
 
   it('listens on all interfaces in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret' }, '1');
+    const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret' }, '1');
     expect(config.http.host).toBe('0.0.0.0');
     expect(config.production).toBe(true);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseApiTokens } from './api-tokens.js';
 import { AppConfig, envSchema, toAppConfig } from './config.schema.js';
 
 export class ConfigError extends Error {
@@ -26,9 +27,10 @@ export function loadConfig(source: Record<string, string | undefined>, version =
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
     );
   }
-  const problems = productionProblems(parsed.data);
+  const tokens = parseApiTokens(parsed.data.API_TOKENS);
+  const problems = [...tokens.problems.map((p) => `API_TOKENS: ${p}`), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(toAppConfig(parsed.data, version));
+  return deepFreeze(toAppConfig(parsed.data, version, tokens.tokens));
 }
 
 /** The only place the process environment is read. */

@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '@seed/config';
+import { LifecycleService } from '@seed/health';
+import { MetricsService } from '@seed/telemetry';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { ErrorFilter, toErrorResponse } from './http/error.filter.js';
+import { Logger as NestLogger } from '@nestjs/common';
+
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  mkdirSync(config.codeDir, { recursive: true });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, requestIdHeader: 'x-request-id' });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ErrorFilter());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  // Labelled by route template, never by raw URL, so the label set stays bounded.
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // Errors raised before a Nest handler runs (body too large, malformed JSON) get the same error shape.
+  const httpLogger = new NestLogger('HTTP');
+  fastify.setErrorHandler(async (error, _request, reply) => {
+    const { status, body } = toErrorResponse(error, httpLogger);
+    await reply.status(status).send(body);
+  });
+
+  await app.init();
+  return app;
+}
+
+/** Listens (when HTTP_SERVER_ENABLED) and turns readiness on. */
+export async function startApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  if (config.http.enabled) await app.listen(config.http.port, config.http.host);
+  app.get(LifecycleService).markReady();
+}

@@ -1,0 +1,20 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+
+export type Role = 'admin' | 'agent' | 'viewer';
+
+export interface Actor {
+  name: string;
+  role: Role;
+}
+
+/** The authenticated caller, set on the request by the auth guard. */
+export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => {
+  const request = context.switchToHttp().getRequest<{ actor?: Actor }>();
+  if (!request.actor) throw new Error('no actor on the request: is the auth guard registered?');
+  return request.actor;
+});
+
+/** How an actor is written into authorship and audit rows: `role:name`. */
+export function actorLabel(actor: Actor): string {
+  return `${actor.role}:${actor.name}`;
+}

@@ -1,0 +1,34 @@
+/**
+ * The one place where domain error codes become HTTP statuses. Module failures are 422 (the module's
+ * fault, not ours), overload is 429, and anything unknown is a 500 platform failure.
+ */
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  module_not_found: 404,
+  version_not_found: 404,
+  job_not_found: 404,
+  no_active_version: 404,
+  not_loaded: 404,
+  module_exists: 409,
+  conflict: 409,
+  not_activatable: 409,
+  payload_too_large: 413,
+  timeout: 422,
+  memory_limit: 422,
+  runtime_error: 422,
+  output_not_json: 422,
+  output_too_large: 422,
+  invalid_module: 422,
+  overloaded: 429,
+  rate_limited: 429,
+  disposed: 503,
+  unavailable: 503,
+};
+
+export function statusForCode(code: string): number | undefined {
+  return STATUS_BY_CODE[code];
+}

@@ -1,0 +1,63 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from './api-error.js';
+import { statusForCode } from './error-status.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** Maps every error to `{ error: { code, message, details? } }`; unknown errors are 500 and logged. */
+export function toErrorResponse(error: unknown, logger: Logger): { status: number; body: ErrorBody } {
+  if (error instanceof ApiError) {
+    return { status: error.status, body: { error: { code: error.code, message: error.message, details: error.details } } };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return { status, body: { error: { code: httpCode(status), message: error.message } } };
+  }
+  const coded = error as { code?: unknown; message?: unknown; details?: unknown; statusCode?: unknown };
+  if (typeof coded?.code === 'string') {
+    const status = statusForCode(coded.code);
+    if (status) {
+      return { status, body: { error: { code: coded.code, message: String(coded.message), details: coded.details } } };
+    }
+    // Fastify's own errors (body too large, bad JSON) carry an HTTP status.
+    if (typeof coded.statusCode === 'number' && coded.statusCode >= 400 && coded.statusCode < 500) {
+      return {
+        status: coded.statusCode,
+        body: { error: { code: httpCode(coded.statusCode), message: String(coded.message) } },
+      };
+    }
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+function httpCode(status: number): string {
+  const names: Record<number, string> = {
+    400: 'invalid_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    405: 'method_not_allowed',
+    408: 'request_timeout',
+    409: 'conflict',
+    413: 'payload_too_large',
+    415: 'unsupported_media_type',
+    429: 'rate_limited',
+    503: 'unavailable',
+  };
+  return names[status] ?? (status >= 500 ? 'internal' : 'invalid_request');
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = toErrorResponse(error, this.logger);
+    void reply.status(status).send(body);
+  }
+}

@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
+import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
+import { MODULE_SDK_DTS } from '@seed/runtime';
+import { z } from 'zod';
+import { Actor, actorLabel, CurrentActor } from './actor.js';
+import { AnyRole, Roles } from './auth/roles.decorator.js';
+import {
+  CreateModuleBody,
+  createModuleSchema,
+  invokeSchema,
+  PageQuery,
+  pageSchema,
+  TestCaseBody,
+  testCasesSchema,
+  toNewTestCase,
+} from './dto.js';
+import { moduleView, page, testCaseView } from './views.js';
+import { ZodPipe } from './zod-body.pipe.js';
+
+@Controller('modules')
+export class ModulesController {
+  constructor(
+    private readonly store: CodeStoreRepository,
+    private readonly modules: ModulesService,
+    private readonly submissions: SubmissionsService,
+    private readonly invocations: InvocationService,
+  ) {}
+
+  @Post()
+  @Roles('admin')
+  async create(@Body(new ZodPipe(createModuleSchema)) body: CreateModuleBody, @CurrentActor() actor: Actor) {
+    const submission = await this.submissions.createModule(
+      body.name,
+      body.source,
+      body.tests.map(toNewTestCase),
+      body.settings,
+      actorLabel(actor),
+    );
+    return { name: body.name, versionId: submission.versionId, jobId: submission.jobId };
+  }
+
+  @Get()
+  @AnyRole()
+  async list(@Query(new ZodPipe(pageSchema)) query: PageQuery) {
+    const { items, total } = await this.store.listModules(query);
+    return page(items.map((m) => moduleView(m)), total, query);
+  }
+
+  /** Type declarations for module authors. */
+  @Get('sdk.d.ts')
+  @AnyRole()
+  @Header('content-type', 'application/typescript; charset=utf-8')
+  sdk(): string {
+    return MODULE_SDK_DTS;
+  }
+
+  @Get(':name')
+  @AnyRole()
+  async get(@Param('name') name: string) {
+    const module = await this.store.getModule(name);
+    const counts = await this.store.versionCounts(module.id);
+    const active = module.activeVersionId ? await this.store.findVersion(module.activeVersionId) : null;
+    return moduleView(module, { activeSeq: active?.seq ?? null, counts });
+  }
+
+  @Patch(':name')
+  @Roles('admin')
+  async updateSettings(@Param('name') name: string, @Body(new ZodPipe(moduleSettingsSchema)) settings: ModuleSettings) {
+    return moduleView(await this.modules.updateSettings(name, settings));
+  }
+
+  @Delete(':name')
+  @Roles('admin')
+  @HttpCode(204)
+  async delete(@Param('name') name: string): Promise<void> {
+    await this.modules.delete(name);
+  }
+
+  @Get(':name/tests')
+  @AnyRole()
+  async tests(@Param('name') name: string) {
+    const module = await this.store.getModule(name);
+    return { items: (await this.store.listTests(module.id)).map(testCaseView) };
+  }
+
+  /** Replaces every case: admins only, since an agent must not weaken its own exam. */
+  @Put(':name/tests')
+  @Roles('admin')
+  async replaceTests(
+    @Param('name') name: string,
+    @Body(new ZodPipe(testCasesSchema)) tests: TestCaseBody[],
+    @CurrentActor() actor: Actor,
+  ) {
+    await this.modules.replaceTests(name, tests.map(toNewTestCase), actorLabel(actor));
+    return this.tests(name);
+  }
+
+  /** Adds cases: agents may, since more cases only make the exam harder. */
+  @Post(':name/tests')
+  @Roles('admin', 'agent')
+  async addTests(
+    @Param('name') name: string,
+    @Body(new ZodPipe(z.union([testCasesSchema, testCasesSchema.element]))) body: TestCaseBody[] | TestCaseBody,
+    @CurrentActor() actor: Actor,
+  ) {
+    const tests = Array.isArray(body) ? body : [body];
+    await this.modules.addTests(name, tests.map(toNewTestCase), actorLabel(actor));
+    return this.tests(name);
+  }
+
+  @Post(':name/invoke')
+  @AnyRole()
+  @HttpCode(200)
+  async invoke(@Param('name') name: string, @Body(new ZodPipe(invokeSchema)) body: z.infer<typeof invokeSchema>) {
+    return this.invocations.invoke(name, body.input, body.debug);
+  }
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CodeStoreRepository } from '@seed/code-store';
+import { ActivationService, SubmissionsService } from '@seed/hot-reload';
+import { createTwoFilesPatch } from 'diff';
+import { z } from 'zod';
+import { Actor, actorLabel, CurrentActor } from './actor.js';
+import { ApiError } from './api-error.js';
+import { AnyRole, Roles } from './auth/roles.decorator.js';
+import {
+  activateSchema,
+  PageQuery,
+  pageSchema,
+  rollbackSchema,
+  SubmitVersionBody,
+  submitVersionSchema,
+  versionQuerySchema,
+} from './dto.js';
+import { page, versionSummary, versionView } from './views.js';
+import { ZodPipe } from './zod-body.pipe.js';
+
+@Controller('modules/:name')
+export class VersionsController {
+  constructor(
+    private readonly store: CodeStoreRepository,
+    private readonly submissions: SubmissionsService,
+    private readonly activation: ActivationService,
+  ) {}
+
+  @Post('versions')
+  @Roles('admin', 'agent')
+  @HttpCode(202)
+  async submit(
+    @Param('name') name: string,
+    @Body(new ZodPipe(submitVersionSchema)) body: SubmitVersionBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentActor() actor: Actor,
+  ) {
+    if (idempotencyKey !== undefined && !/^[\w.:-]{1,200}$/.test(idempotencyKey)) {
+      throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1-200 letters, digits or . _ : -');
+    }
+    const submission = await this.submissions.submit(name, {
+      source: body.source,
+      rationale: body.rationale,
+      parentVersionId: body.parentVersionId,
+      activate: body.activate,
+      dryRun: body.dryRun,
+      author: actorLabel(actor),
+      idempotencyKey,
+    });
+    return { versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq };
+  }
+
+  @Get('versions')
+  @AnyRole()
+  async list(@Param('name') name: string, @Query(new ZodPipe(pageSchema)) query: PageQuery) {
+    const module = await this.store.getModule(name);
+    const { items, total } = await this.store.listVersions(module.id, query);
+    return page(items.map(versionSummary), total, query);
+  }
+
+  @Get('versions/:id')
+  @AnyRole()
+  async get(
+    @Param('name') name: string,
+    @Param('id') id: string,
+    @Query(new ZodPipe(versionQuerySchema)) query: z.infer<typeof versionQuerySchema>,
+  ) {
+    const module = await this.store.getModule(name);
+    const version = await this.store.getVersion(module.id, id);
+    if (query.diff !== 'parent') return versionView(version);
+    const parent = version.parentId ? await this.store.findVersion(version.parentId) : null;
+    const diff = createTwoFilesPatch(
+      parent ? `${name}@${parent.seq}` : '/dev/null',
+      `${name}@${version.seq}`,
+      parent?.source ?? '',
+      version.source,
+    );
+    return { ...versionView(version), diff };
+  }
+
+  @Post('activate')
+  @Roles('admin')
+  @HttpCode(200)
+  async activate(@Param('name') name: string, @Body(new ZodPipe(activateSchema)) body: { versionId: string }, @CurrentActor() actor: Actor) {
+    const result = await this.activation.activate(name, body.versionId, actorLabel(actor));
+    return { module: name, activeVersionId: result.toVersionId, previousVersionId: result.fromVersionId, seq: result.seq };
+  }
+
+  @Post('rollback')
+  @Roles('admin')
+  @HttpCode(200)
+  async rollback(@Param('name') name: string, @Body(new ZodPipe(rollbackSchema)) body: { versionId?: string }, @CurrentActor() actor: Actor) {
+    const result = await this.activation.rollback(name, actorLabel(actor), body.versionId);
+    return { module: name, activeVersionId: result.toVersionId, previousVersionId: result.fromVersionId, seq: result.seq };
+  }
+}

@@ -1,0 +1,55 @@
+import type { ModuleEntity, ModuleVersionEntity, TestCaseEntity } from '@seed/code-store';
+
+/** How entities look on the wire: stable names, no compiled code, no internal flags. */
+
+export function moduleView(module: ModuleEntity, extra: { activeSeq?: number | null; counts?: Record<string, number> } = {}) {
+  return {
+    name: module.name,
+    activeVersionId: module.activeVersionId,
+    ...(extra.activeSeq !== undefined ? { activeSeq: extra.activeSeq } : {}),
+    settings: module.settings,
+    ...(extra.counts ? { versions: extra.counts } : {}),
+    createdAt: module.createdAt,
+    updatedAt: module.updatedAt,
+  };
+}
+
+export function versionSummary(v: ModuleVersionEntity) {
+  return {
+    id: v.id,
+    seq: v.seq,
+    status: v.status,
+    parentId: v.parentId,
+    author: v.author,
+    rationale: v.rationale,
+    score: v.score,
+    dryRun: v.dryRun,
+    createdAt: v.createdAt,
+    updatedAt: v.updatedAt,
+  };
+}
+
+export function versionView(v: ModuleVersionEntity) {
+  return {
+    ...versionSummary(v),
+    source: v.source,
+    sha256: v.sha256,
+    activateRequested: v.activateRequested,
+    diagnostics: v.diagnostics,
+    testReport: v.testReport,
+  };
+}
+
+export function testCaseView(t: TestCaseEntity) {
+  return {
+    name: t.name,
+    input: t.input,
+    ...(t.hasExpected ? { expect: t.expected } : {}),
+    createdBy: t.createdBy,
+    createdAt: t.createdAt,
+  };
+}
+
+export function page<T>(items: T[], total: number, query: { limit: number; offset: number }) {
+  return { items, total, limit: query.limit, offset: query.offset };
+}

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@seed/config';
+import { ArtifactCache } from './artifact-cache.js';
+import { CodeStoreRepository } from './code-store.repository.js';
+
+@Global()
+@Module({
+  providers: [
+    CodeStoreRepository,
+    { provide: ArtifactCache, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new ArtifactCache(config.codeDir) },
+  ],
+  exports: [CodeStoreRepository, ArtifactCache],
+})
+export class CodeStoreModule {}

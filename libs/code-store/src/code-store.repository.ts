@@ -1,0 +1,320 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, In, LessThan } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { CodeStoreError } from './code-store.errors.js';
+import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
+import { AuditEntryEntity } from './entities/audit-entry.entity.js';
+import { ModuleVersionEntity, VersionStatus } from './entities/module-version.entity.js';
+import { ModuleEntity } from './entities/module.entity.js';
+import { TestCaseEntity } from './entities/test-case.entity.js';
+import type { ModuleSettings } from './module-settings.js';
+
+export interface NewVersion {
+  parentId: string | null;
+  source: string;
+  author: string;
+  rationale?: string | null;
+  activateRequested: boolean;
+  dryRun: boolean;
+  idempotencyKey?: string | null;
+}
+
+export interface NewTestCase {
+  name: string;
+  input: unknown;
+  expected?: unknown;
+  hasExpected: boolean;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface ActivationResult {
+  activated: boolean;
+  fromVersionId: string | null;
+  toVersionId: string;
+  seq: number;
+}
+
+export interface ActiveArtifact {
+  module: string;
+  moduleId: string;
+  versionId: string;
+  seq: number;
+  sha256: string;
+  compiled: string;
+  settings: ModuleSettings;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+/** The PostgreSQL seam for modules, versions, test cases and activations. */
+@Injectable()
+export class CodeStoreRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  // ---- modules ----
+
+  /** Creates the module, its test cases and its first version in one transaction. */
+  async createModule(
+    name: string,
+    settings: ModuleSettings,
+    tests: NewTestCase[],
+    first: NewVersion,
+    createdBy: string,
+  ): Promise<{ module: ModuleEntity; version: ModuleVersionEntity }> {
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const module = await em.save(em.create(ModuleEntity, { name, settings, activeVersionId: null }));
+        await this.insertTests(em, module.id, tests, createdBy);
+        const version = await this.insertVersion(em, module.id, first);
+        return { module, version };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new CodeStoreError('module_exists', `module ${name} already exists`);
+      throw error;
+    }
+  }
+
+  async findModule(name: string): Promise<ModuleEntity | null> {
+    return this.dataSource.getRepository(ModuleEntity).findOneBy({ name });
+  }
+
+  async getModule(name: string): Promise<ModuleEntity> {
+    const module = await this.findModule(name);
+    if (!module) throw new CodeStoreError('module_not_found', `module ${name} does not exist`);
+    return module;
+  }
+
+  async getModuleById(id: string): Promise<ModuleEntity> {
+    const module = await this.dataSource.getRepository(ModuleEntity).findOneBy({ id });
+    if (!module) throw new CodeStoreError('module_not_found', `module ${id} does not exist`);
+    return module;
+  }
+
+  async listModules(page: Page): Promise<{ items: ModuleEntity[]; total: number }> {
+    const [items, total] = await this.dataSource
+      .getRepository(ModuleEntity)
+      .findAndCount({ order: { name: 'ASC' }, take: page.limit, skip: page.offset });
+    return { items, total };
+  }
+
+  async updateSettings(name: string, settings: ModuleSettings): Promise<ModuleEntity> {
+    const module = await this.getModule(name);
+    module.settings = settings;
+    return this.dataSource.getRepository(ModuleEntity).save(module);
+  }
+
+  async deleteModule(name: string): Promise<void> {
+    const result = await this.dataSource.getRepository(ModuleEntity).delete({ name });
+    if (!result.affected) throw new CodeStoreError('module_not_found', `module ${name} does not exist`);
+  }
+
+  async versionCounts(moduleId: string): Promise<Record<VersionStatus, number>> {
+    const rows: Array<{ status: VersionStatus; count: string }> = await this.dataSource.query(
+      'SELECT status, count(*) AS count FROM module_versions WHERE module_id = $1 GROUP BY status',
+      [moduleId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)])) as Record<VersionStatus, number>;
+  }
+
+  // ---- versions ----
+
+  async addVersion(moduleId: string, version: NewVersion): Promise<ModuleVersionEntity> {
+    return this.dataSource.transaction((em) => this.insertVersion(em, moduleId, version));
+  }
+
+  async findVersionByIdempotencyKey(moduleId: string, key: string): Promise<ModuleVersionEntity | null> {
+    return this.dataSource.getRepository(ModuleVersionEntity).findOneBy({ moduleId, idempotencyKey: key });
+  }
+
+  async findVersion(id: string): Promise<ModuleVersionEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.dataSource.getRepository(ModuleVersionEntity).findOneBy({ id });
+  }
+
+  async getVersion(moduleId: string, id: string): Promise<ModuleVersionEntity> {
+    const version = await this.findVersion(id);
+    if (!version || version.moduleId !== moduleId) {
+      throw new CodeStoreError('version_not_found', `version ${id} does not exist in this module`);
+    }
+    return version;
+  }
+
+  async listVersions(moduleId: string, page: Page): Promise<{ items: ModuleVersionEntity[]; total: number }> {
+    const [items, total] = await this.dataSource.getRepository(ModuleVersionEntity).findAndCount({
+      where: { moduleId },
+      order: { seq: 'DESC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { items, total };
+  }
+
+  async updateVersion(id: string, patch: Partial<ModuleVersionEntity>): Promise<void> {
+    await this.dataSource
+      .getRepository(ModuleVersionEntity)
+      .update({ id }, patch as QueryDeepPartialEntity<ModuleVersionEntity>);
+  }
+
+  /** Submissions written to PostgreSQL whose job may have been lost with Redis. */
+  async queuedBefore(cutoff: Date): Promise<ModuleVersionEntity[]> {
+    return this.dataSource.getRepository(ModuleVersionEntity).find({
+      where: { status: In(['queued', 'compiling', 'testing']), updatedAt: LessThan(cutoff) },
+      order: { createdAt: 'ASC' },
+      take: 500,
+    });
+  }
+
+  // ---- test cases ----
+
+  async listTests(moduleId: string): Promise<TestCaseEntity[]> {
+    return this.dataSource.getRepository(TestCaseEntity).find({ where: { moduleId }, order: { createdAt: 'ASC', name: 'ASC' } });
+  }
+
+  async addTests(moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
+    try {
+      await this.dataSource.transaction((em) => this.insertTests(em, moduleId, tests, createdBy));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new CodeStoreError('conflict', 'a test case with that name already exists');
+      throw error;
+    }
+  }
+
+  async replaceTests(moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await em.delete(TestCaseEntity, { moduleId });
+      await this.insertTests(em, moduleId, tests, createdBy);
+    });
+  }
+
+  // ---- activation ----
+
+  /**
+   * Makes `versionId` the module's active version. With `expectedActiveId` it is a compare-and-swap:
+   * nothing changes unless that version is still the active one. Statuses follow in the same transaction.
+   */
+  async activate(
+    moduleId: string,
+    versionId: string,
+    options: { expectedActiveId?: string | null; reason: ActivationReason; actor: string },
+  ): Promise<ActivationResult> {
+    return this.dataSource.transaction(async (em) => {
+      const module = await em.findOne(ModuleEntity, { where: { id: moduleId }, lock: { mode: 'pessimistic_write' } });
+      if (!module) throw new CodeStoreError('module_not_found', `module ${moduleId} does not exist`);
+      const target = await em.findOneBy(ModuleVersionEntity, { id: versionId, moduleId });
+      if (!target) throw new CodeStoreError('version_not_found', `version ${versionId} does not exist in this module`);
+      if (!target.compiled || !target.sha256 || target.dryRun || target.status === 'rejected') {
+        throw new CodeStoreError('not_activatable', `version ${target.seq} has status ${target.status}${target.dryRun ? ' (dry run)' : ''} and cannot be activated`);
+      }
+      const from = module.activeVersionId;
+      if (options.expectedActiveId !== undefined && from !== options.expectedActiveId) {
+        return { activated: false, fromVersionId: from, toVersionId: versionId, seq: target.seq };
+      }
+      if (from === versionId) return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
+      if (from) await em.update(ModuleVersionEntity, { id: from }, { status: 'retired' });
+      await em.update(ModuleVersionEntity, { id: versionId }, { status: 'active' });
+      await em.update(ModuleEntity, { id: moduleId }, { activeVersionId: versionId });
+      await em.insert(ActivationEntity, {
+        moduleId,
+        fromVersionId: from,
+        toVersionId: versionId,
+        reason: options.reason,
+        actor: options.actor,
+      });
+      return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
+    });
+  }
+
+  /** The version that was active before the current one, from the activations history. */
+  async previousActiveVersionId(moduleId: string, currentId: string | null): Promise<string | null> {
+    if (!currentId) return null;
+    const last = await this.dataSource
+      .getRepository(ActivationEntity)
+      .findOne({ where: { moduleId, toVersionId: currentId }, order: { createdAt: 'DESC' } });
+    return last?.fromVersionId ?? null;
+  }
+
+  async listActivations(moduleId: string, page: Page): Promise<ActivationEntity[]> {
+    return this.dataSource
+      .getRepository(ActivationEntity)
+      .find({ where: { moduleId }, order: { createdAt: 'DESC' }, take: page.limit, skip: page.offset });
+  }
+
+  /** What every node must be serving, straight from the source of truth. */
+  async activeArtifacts(moduleName?: string): Promise<ActiveArtifact[]> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT m.name, m.id AS module_id, m.settings, v.id AS version_id, v.seq, v.sha256, v.compiled
+         FROM modules m JOIN module_versions v ON v.id = m.active_version_id
+        WHERE ($1::text IS NULL OR m.name = $1)`,
+      [moduleName ?? null],
+    );
+    return rows.map((r) => ({
+      module: r.name as string,
+      moduleId: r.module_id as string,
+      versionId: r.version_id as string,
+      seq: r.seq as number,
+      sha256: r.sha256 as string,
+      compiled: r.compiled as string,
+      settings: r.settings as ModuleSettings,
+    }));
+  }
+
+  // ---- audit ----
+
+  async audit(entry: { actor: string; action: string; target: string; outcome: string; details?: Record<string, unknown> }): Promise<void> {
+    await this.dataSource
+      .getRepository(AuditEntryEntity)
+      .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
+  }
+
+  // ---- helpers ----
+
+  private async insertVersion(em: EntityManager, moduleId: string, version: NewVersion): Promise<ModuleVersionEntity> {
+    // Serialises seq allocation per module.
+    await em.query('SELECT id FROM modules WHERE id = $1 FOR UPDATE', [moduleId]);
+    const [{ next }] = await em.query('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM module_versions WHERE module_id = $1', [moduleId]);
+    return em.save(
+      em.create(ModuleVersionEntity, {
+        moduleId,
+        seq: Number(next),
+        parentId: version.parentId,
+        source: version.source,
+        compiled: null,
+        sha256: null,
+        status: 'queued',
+        author: version.author,
+        rationale: version.rationale ?? null,
+        diagnostics: null,
+        testReport: null,
+        score: null,
+        activateRequested: version.activateRequested,
+        dryRun: version.dryRun,
+        idempotencyKey: version.idempotencyKey ?? null,
+      }),
+    );
+  }
+
+  private async insertTests(em: EntityManager, moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
+    if (tests.length === 0) return;
+    // Raw SQL: TypeORM turns a JSON null into SQL NULL, and `null` is a legitimate input or expectation.
+    for (const t of tests) {
+      await em.query(
+        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by)
+         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6)`,
+        [moduleId, t.name, JSON.stringify(t.input ?? null), t.hasExpected, t.hasExpected ? JSON.stringify(t.expected ?? null) : null, createdBy],
+      );
+    }
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string; driverError?: { code?: string } })?.driverError?.code === PG_UNIQUE_VIOLATION ||
+    (error as { code?: string })?.code === PG_UNIQUE_VIOLATION;
+}
+
+function isUuid(id: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+}

@@ -1,0 +1,13 @@
+import { ActivationEntity } from './activation.entity.js';
+import { AuditEntryEntity } from './audit-entry.entity.js';
+import { ModuleVersionEntity } from './module-version.entity.js';
+import { ModuleEntity } from './module.entity.js';
+import { TestCaseEntity } from './test-case.entity.js';
+
+export * from './activation.entity.js';
+export * from './audit-entry.entity.js';
+export * from './module-version.entity.js';
+export * from './module.entity.js';
+export * from './test-case.entity.js';
+
+export const ENTITIES = [ModuleEntity, ModuleVersionEntity, TestCaseEntity, ActivationEntity, AuditEntryEntity];

@@ -1,0 +1,109 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const VERSION_STATUSES = [
+  'queued',
+  'compiling',
+  'testing',
+  'ready',
+  'active',
+  'retired',
+  'rejected',
+  'superseded',
+] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
+export interface Diagnostic {
+  stage: 'compile' | 'validate' | 'test' | 'activate';
+  message: string;
+  line?: number;
+  column?: number;
+  case?: string;
+  input?: unknown;
+  expected?: unknown;
+  actual?: unknown;
+}
+
+export interface CaseResult {
+  name: string;
+  kind: 'case' | 'replay';
+  passed: boolean;
+  latencyMs: number;
+  input?: unknown;
+  expected?: unknown;
+  actual?: unknown;
+  error?: { code: string; message: string; line?: number };
+  logs?: string[];
+}
+
+export interface TestReport {
+  cases: CaseResult[];
+  passed: number;
+  failed: number;
+}
+
+export interface VersionScore {
+  passed: number;
+  total: number;
+  ratio: number;
+  medianLatencyMs: number;
+}
+
+@Entity({ name: 'module_versions' })
+export class ModuleVersionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'module_id', type: 'uuid' })
+  moduleId!: string;
+
+  @Column({ type: 'int' })
+  seq!: number;
+
+  /** The version this candidate improves on; activation is a compare-and-swap on it. */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
+
+  @Column({ type: 'text' })
+  source!: string;
+
+  @Column({ type: 'text', nullable: true })
+  compiled!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  sha256!: string | null;
+
+  @Column({ type: 'text' })
+  status!: VersionStatus;
+
+  @Column({ type: 'text' })
+  author!: string;
+
+  @Column({ type: 'text', nullable: true })
+  rationale!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  diagnostics!: Diagnostic[] | null;
+
+  @Column({ name: 'test_report', type: 'jsonb', nullable: true })
+  testReport!: TestReport | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  score!: VersionScore | null;
+
+  /** The submitter asked for activation once the gates pass. */
+  @Column({ name: 'activate_requested', type: 'boolean', default: false })
+  activateRequested!: boolean;
+
+  /** Gates run and the report is kept, but the version can never be activated. */
+  @Column({ name: 'dry_run', type: 'boolean', default: false })
+  dryRun!: boolean;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,13 @@
+export { ArtifactCache, sha256 } from './artifact-cache.js';
+export { CodeStoreError } from './code-store.errors.js';
+export { CodeStoreModule } from './code-store.module.js';
+export {
+  CodeStoreRepository,
+  type ActivationResult,
+  type ActiveArtifact,
+  type NewTestCase,
+  type NewVersion,
+  type Page,
+} from './code-store.repository.js';
+export * from './entities/index.js';
+export { MODULE_NAME_PATTERN, moduleSettingsSchema, type ModuleSettings } from './module-settings.js';

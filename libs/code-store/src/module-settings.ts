@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** Per-module overrides; anything unset falls back to the config defaults. */
+export const moduleSettingsSchema = z
+  .object({
+    limits: z
+      .object({
+        memoryMb: z.number().int().min(8).max(4096),
+        cpuTimeoutMs: z.number().int().min(1).max(600_000),
+        wallTimeoutMs: z.number().int().min(1).max(600_000),
+        concurrency: z.number().int().min(1).max(1024),
+        queueLimit: z.number().int().min(0).max(100_000),
+        maxOutputBytes: z.number().int().min(1).max(64 * 1024 * 1024),
+        maxLogBytes: z.number().int().min(0).max(1024 * 1024),
+      })
+      .partial()
+      .strict(),
+    /** Candidates submitted with `activate: true` go live when every gate passes. */
+    autoActivate: z.boolean(),
+    /** Agent candidates stop at `ready` until an admin activates them. */
+    requireApproval: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export type ModuleSettings = z.infer<typeof moduleSettingsSchema>;
+
+export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;

@@ -1,0 +1,85 @@
+import { statfs } from 'node:fs/promises';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { APP_CONFIG, AppConfig } from '@seed/config';
+import { IMPROVEMENTS_QUEUE, queueDepth } from '@seed/hot-reload';
+import { RedisService } from '@seed/persistence';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import { Level, levelAbove, levelBelow } from './thresholds.js';
+import { withTimeout } from './with-timeout.js';
+
+const MB = 1024 * 1024;
+
+/** One check per dependency, each bounded by HEALTH_CHECK_TIMEOUT; a warning stays `up` but says so. */
+@Injectable()
+export class DependencyChecks {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly indicators: HealthIndicatorService,
+    private readonly dataSource: DataSource,
+    private readonly redis: RedisService,
+    @InjectQueue(IMPROVEMENTS_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  postgres(): Promise<HealthIndicatorResult> {
+    return this.probe('postgres', async () => {
+      await this.dataSource.query('SELECT 1');
+      return { level: 'ok' };
+    });
+  }
+
+  redisPing(): Promise<HealthIndicatorResult> {
+    return this.probe('redis', async () => {
+      await this.redis.ping();
+      return { level: 'ok' };
+    });
+  }
+
+  disk(): Promise<HealthIndicatorResult> {
+    const { diskWarnMb, diskMinMb } = this.config.health;
+    return this.probe('disk', async () => {
+      const stats = await statfs(this.config.codeDir);
+      const freeMb = Math.floor((stats.bavail * stats.bsize) / MB);
+      return { level: levelBelow(freeMb, diskWarnMb, diskMinMb), path: this.config.codeDir, freeMb };
+    });
+  }
+
+  memory(): Promise<HealthIndicatorResult> {
+    const { heapWarnMb, heapMaxMb, rssWarnMb, rssMaxMb } = this.config.health;
+    return this.probe('memory', async () => {
+      const usage = process.memoryUsage();
+      const heapMb = Math.round(usage.heapUsed / MB);
+      const rssMb = Math.round(usage.rss / MB);
+      return { level: worst(levelAbove(heapMb, heapWarnMb, heapMaxMb), levelAbove(rssMb, rssWarnMb, rssMaxMb)), heapMb, rssMb };
+    });
+  }
+
+  queueDepth(): Promise<HealthIndicatorResult> {
+    const { queueWarn, queueMax } = this.config.health;
+    return this.probe('queue', async () => {
+      const depth = await queueDepth(this.queue);
+      return { level: levelAbove(depth, queueWarn, queueMax), depth };
+    });
+  }
+
+  private async probe(
+    key: string,
+    read: () => Promise<{ level: Level } & Record<string, unknown>>,
+  ): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      const { level, ...data } = await withTimeout(key, this.config.health.timeoutMs, read());
+      if (level === 'failing') return indicator.down({ ...data, message: `${key} is past its failing threshold` });
+      return indicator.up(level === 'warning' ? { ...data, warning: true } : data);
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    }
+  }
+}
+
+function worst(a: Level, b: Level): Level {
+  const order: Level[] = ['ok', 'warning', 'failing'];
+  return order[Math.max(order.indexOf(a), order.indexOf(b))];
+}

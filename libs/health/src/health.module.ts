@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ImprovementQueueModule } from '@seed/hot-reload';
+import { DependencyChecks } from './dependency-checks.js';
+import { HealthService } from './health.service.js';
+import { LifecycleService } from './lifecycle.service.js';
+
+@Global()
+@Module({
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), ImprovementQueueModule],
+  providers: [LifecycleService, DependencyChecks, HealthService],
+  exports: [LifecycleService, HealthService],
+})
+export class HealthModule {}

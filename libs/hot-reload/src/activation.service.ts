@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ActivationBus } from '@seed/cluster';
+import { ActivationReason, ActivationResult, CodeStoreRepository, ModuleVersionEntity } from '@seed/code-store';
+import type { LoadedVersion } from '@seed/runtime';
+import { EVENTS, emit } from '@seed/telemetry';
+import { HotReloadError } from './hot-reload.errors.js';
+import { Reconciler } from './reconciler.service.js';
+
+/**
+ * Switches a module's active version: PostgreSQL first (the truth, with an `activations` row), then this
+ * node's registry, then a broadcast so the other nodes follow.
+ */
+@Injectable()
+export class ActivationService {
+  private readonly logger = new Logger('Activation');
+
+  constructor(
+    private readonly store: CodeStoreRepository,
+    private readonly reconciler: Reconciler,
+    private readonly bus: ActivationBus,
+  ) {}
+
+  /** The pipeline's activation: a compare-and-swap on the candidate's parent. */
+  async activateCandidate(module: string, version: ModuleVersionEntity, warm?: LoadedVersion): Promise<ActivationResult> {
+    const result = await this.store.activate(version.moduleId, version.id, {
+      expectedActiveId: version.parentId,
+      reason: 'gates',
+      actor: version.author,
+    });
+    if (result.activated) await this.propagate(module, result, 'gates', warm);
+    return result;
+  }
+
+  /** An admin's explicit activation: unconditional. */
+  async activate(module: string, versionId: string, actor: string, reason: ActivationReason = 'manual'): Promise<ActivationResult> {
+    const entity = await this.store.getModule(module);
+    const result = await this.store.activate(entity.id, versionId, { reason, actor });
+    await this.propagate(module, result, reason);
+    return result;
+  }
+
+  /** Back to `versionId`, or by default to the version active before the current one. */
+  async rollback(module: string, actor: string, versionId?: string, reason: ActivationReason = 'rollback'): Promise<ActivationResult> {
+    const entity = await this.store.getModule(module);
+    const target = versionId ?? (await this.store.previousActiveVersionId(entity.id, entity.activeVersionId));
+    if (!target) throw new HotReloadError('no_active_version', `module ${module} has no earlier version to roll back to`);
+    const result = await this.store.activate(entity.id, target, { reason, actor });
+    if (result.fromVersionId !== result.toVersionId) {
+      emit(EVENTS.rollback, { module, fromVersionId: result.fromVersionId, toVersionId: result.toVersionId, seq: result.seq, reason });
+    }
+    await this.propagate(module, result, reason);
+    return result;
+  }
+
+  private async propagate(module: string, result: ActivationResult, reason: string, warm?: LoadedVersion): Promise<void> {
+    if (!result.activated) return;
+    this.logger.log(`${module}: version ${result.seq} activated (${reason})`);
+    const [active] = await this.store.activeArtifacts(module);
+    if (active?.versionId === result.toVersionId && warm) {
+      if (!(await this.reconciler.adopt(active, warm))) warm.dispose();
+    } else {
+      warm?.dispose();
+      await this.reconciler.syncModule(module);
+    }
+    await this.bus.publish(module, result.toVersionId);
+  }
+}

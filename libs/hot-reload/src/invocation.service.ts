@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { CodeStoreRepository } from '@seed/code-store';
+import { InvokeError, ModuleRegistry } from '@seed/runtime';
+import { EVENTS, emit } from '@seed/telemetry';
+import { HotReloadError } from './hot-reload.errors.js';
+import { Reconciler } from './reconciler.service.js';
+import { ReplaySamples } from './replay-samples.service.js';
+
+export interface Invocation {
+  output: unknown;
+  versionId: string;
+  logs?: readonly string[];
+}
+
+/** Runs the active version of a module in its sandbox on this node. */
+@Injectable()
+export class InvocationService {
+  constructor(
+    private readonly registry: ModuleRegistry,
+    private readonly reconciler: Reconciler,
+    private readonly store: CodeStoreRepository,
+    private readonly replay: ReplaySamples,
+  ) {}
+
+  async invoke(module: string, input: unknown, debug = false): Promise<Invocation> {
+    if (!this.registry.current(module)) await this.loadOnDemand(module);
+    const version = this.registry.currentVersion(module);
+    if (!version) throw new HotReloadError('no_active_version', `module ${module} has no active version`);
+    const started = performance.now();
+    try {
+      const result = await version.invoke(input, { captureLogs: debug });
+      emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
+      this.replay.record(module, input);
+      return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
+    } catch (error) {
+      const code = error instanceof InvokeError ? error.code : 'error';
+      emit(EVENTS.invocation, { module, result: code, seconds: (performance.now() - started) / 1000 });
+      throw error;
+    }
+  }
+
+  /** A node that missed a broadcast (or just booted) loads the module on its first call. */
+  private async loadOnDemand(module: string): Promise<void> {
+    const entity = await this.store.getModule(module);
+    if (!entity.activeVersionId) throw new HotReloadError('no_active_version', `module ${module} has no active version`);
+    await this.reconciler.syncModule(module);
+  }
+}

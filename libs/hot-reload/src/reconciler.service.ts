@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ActivationBus } from '@seed/cluster';
+import { ActiveArtifact, ArtifactCache, CodeStoreRepository } from '@seed/code-store';
+import { APP_CONFIG, AppConfig } from '@seed/config';
+import { IsolatePool, LoadedVersion, ModuleRegistry } from '@seed/runtime';
+import { EVENTS, emit, MetricsService } from '@seed/telemetry';
+import { effectiveLimits, limitsKey } from './limits.js';
+
+/**
+ * Keeps this node's ModuleRegistry equal to what PostgreSQL says is active: at boot (before readiness),
+ * on every broadcast, on Redis reconnect and periodically. Work per module is serialised, so a broadcast
+ * and a local activation never load the same module twice at once.
+ */
+@Injectable()
+export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Reconciler');
+  private readonly loadedLimits = new Map<string, string>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: CodeStoreRepository,
+    private readonly artifacts: ArtifactCache,
+    private readonly registry: ModuleRegistry,
+    private readonly bus: ActivationBus,
+    private readonly pool: IsolatePool,
+    metrics: MetricsService,
+  ) {
+    metrics.provide('seed_agent_loaded_versions', () => this.registry.stats().loadedVersions);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.bus.onActivation((notice) => {
+      if (notice.origin === this.config.nodeName && notice.versionId && this.registry.current(notice.module)?.versionId === notice.versionId) return;
+      void this.syncModule(notice.module).catch((e: Error) => this.logger.warn(`sync ${notice.module} failed: ${e.message}`));
+    });
+    this.bus.onReconnect(() => void this.syncAll().catch((e: Error) => this.logger.warn(`reconcile failed: ${e.message}`)));
+    await this.syncAll();
+    this.timer = setInterval(
+      () => void this.syncAll().catch((e: Error) => this.logger.warn(`periodic reconcile failed: ${e.message}`)),
+      this.config.cluster.reconcileIntervalMs,
+    );
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.registry.disposeAll();
+  }
+
+  async syncAll(): Promise<void> {
+    const active = await this.store.activeArtifacts();
+    const wanted = new Set(active.map((a) => a.module));
+    await Promise.all(active.map((a) => this.serialised(a.module, () => this.ensureLoaded(a))));
+    for (const module of this.registry.loadedModules()) {
+      if (!wanted.has(module)) await this.serialised(module, () => this.unload(module));
+    }
+  }
+
+  /** Loads what PostgreSQL says is active for one module (or unloads it when nothing is). */
+  async syncModule(module: string): Promise<void> {
+    await this.serialised(module, async () => {
+      const [active] = await this.store.activeArtifacts(module);
+      if (active) await this.ensureLoaded(active);
+      else await this.unload(module);
+    });
+  }
+
+  /** Hands an already-warm candidate (tested on this node) to the registry, saving a reload. */
+  async adopt(active: ActiveArtifact, candidate: LoadedVersion): Promise<boolean> {
+    return this.serialised(active.module, async () => {
+      const limits = effectiveLimits(this.config.sandbox, active.settings);
+      if (this.registry.current(active.module)?.versionId === active.versionId) return false;
+      this.swap(active, candidate, limitsKey(limits));
+      return true;
+    });
+  }
+
+  private async ensureLoaded(active: ActiveArtifact): Promise<void> {
+    const limits = effectiveLimits(this.config.sandbox, active.settings);
+    const key = limitsKey(limits);
+    const current = this.registry.current(active.module);
+    if (current?.versionId === active.versionId && this.loadedLimits.get(active.module) === key) return;
+    const { code, rebuilt } = await this.artifacts.resolve(active.sha256, active.compiled);
+    if (rebuilt) this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
+    const loaded = await LoadedVersion.load({ module: active.module, versionId: active.versionId, code, limits, pool: this.pool });
+    this.swap(active, loaded, key);
+  }
+
+  private swap(active: ActiveArtifact, loaded: LoadedVersion, key: string): void {
+    const previous = this.registry.current(active.module)?.versionId ?? null;
+    this.registry.activate(active.module, loaded);
+    this.loadedLimits.set(active.module, key);
+    emit(EVENTS.activation, { module: active.module, fromVersionId: previous, toVersionId: active.versionId, seq: active.seq, reason: 'load' });
+    this.logger.log(`${active.module}: serving version ${active.seq} (${active.versionId})`);
+  }
+
+  private async unload(module: string): Promise<void> {
+    await this.registry.unload(module);
+    this.loadedLimits.delete(module);
+  }
+
+  private serialised<T>(module: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(module) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.chains.set(module, next);
+    void next.finally(() => {
+      if (this.chains.get(module) === next) this.chains.delete(module);
+    }).catch(() => undefined);
+    return next;
+  }
+}

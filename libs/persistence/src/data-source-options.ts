@@ -1,0 +1,23 @@
+import { ENTITIES } from '@seed/code-store';
+import type { DataSourceOptions } from 'typeorm';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
+
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+/** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */
+export function dataSourceOptions(url: string, extra: { poolSize?: number } = {}): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    // No CREATE EXTENSION: gen_random_uuid() is built in since PostgreSQL 13, and PGlite has no extensions to add.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+    poolSize: extra.poolSize ?? 10,
+    logging: ['error'],
+  };
+}

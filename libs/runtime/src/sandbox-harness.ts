@@ -1,0 +1,158 @@
+import { MODULE_GLOBAL } from './compile.js';
+
+/** What one call reports back from inside the isolate; only primitives and arrays of strings, copied out. */
+export type HarnessReport = { readonly logs: string[]; readonly truncated: boolean } & (
+  | { readonly kind: 'ok'; readonly json: string }
+  | { readonly kind: 'error'; readonly name?: string; readonly message: string; readonly stack?: string }
+  | { readonly kind: 'not_json'; readonly message: string }
+  | { readonly kind: 'too_large'; readonly length: number }
+);
+
+/**
+ * Script evaluated in every fresh context before the module's code. Its value is `bind`, which the host calls once
+ * after the module's script ran: it takes the default export and returns the per-call `invoke` function. The host
+ * holds both as References; nothing of them is reachable from the module's globals.
+ *
+ * Kept as plain JavaScript text (not a host function's toString) so coverage instrumentation cannot leak into it.
+ */
+export const HARNESS_SOURCE = String.raw`'use strict';
+(() => {
+  const g = globalThis;
+  const parse = JSON.parse;
+  const stringify = JSON.stringify;
+  const freeze = Object.freeze;
+  const defineProperty = Object.defineProperty;
+  const setPrototypeOf = Object.setPrototypeOf;
+  const construct = Reflect.construct;
+  const toText = String;
+  const toNumber = Number;
+  const NativeError = Error;
+  const NativeArrayBuffer = ArrayBuffer;
+
+  // These allocate memory that isolated-vm's memory limit does not count (a resizable ArrayBuffer grew the
+  // host's RSS past 1 GB under a 16 MB limit), so the module gets none of them.
+  delete g.WebAssembly;
+  delete g.SharedArrayBuffer;
+  const SafeArrayBuffer = new Proxy(NativeArrayBuffer, {
+    construct(target, args, newTarget) {
+      const options = args[1];
+      if (((typeof options === 'object' && options !== null) || typeof options === 'function') &&
+          options.maxByteLength !== undefined) {
+        throw new TypeError('resizable ArrayBuffers are not available in the sandbox');
+      }
+      // coerce here so no module code runs while the native constructor is on the stack
+      const buffer = construct(target, [args.length > 0 ? toNumber(args[0]) : 0]);
+      if (newTarget !== SafeArrayBuffer) {
+        const proto = newTarget.prototype;
+        if (typeof proto === 'object' && proto !== null) setPrototypeOf(buffer, proto);
+      }
+      return buffer;
+    },
+  });
+  defineProperty(NativeArrayBuffer.prototype, 'constructor', { value: SafeArrayBuffer, writable: true, configurable: true });
+  defineProperty(g, 'ArrayBuffer', { value: SafeArrayBuffer, writable: true, configurable: true });
+
+  const typeName = (value) => (value === null ? 'null' : typeof value);
+
+  const show = (value) => {
+    if (typeof value === 'string') return value;
+    try {
+      if (value instanceof NativeError) return toText(value.stack ?? value);
+      const json = stringify(value);
+      if (json !== undefined) return json;
+    } catch {}
+    try {
+      return toText(value);
+    } catch {
+      return '[' + typeName(value) + ']';
+    }
+  };
+
+  // Longest prefix of text within maxBytes of UTF-8 (lone surrogates count 3, as Buffer.byteLength does).
+  const fitUtf8 = (text, maxBytes) => {
+    let bytes = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      let size = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+      let units = 1;
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          size = 4;
+          units = 2;
+        }
+      }
+      if (bytes + size > maxBytes) return { text: text.slice(0, i), bytes, cut: true };
+      bytes += size;
+      i += units - 1;
+    }
+    return { text, bytes, cut: false };
+  };
+
+  const describe = (error) => {
+    if ((typeof error !== 'object' || error === null) && typeof error !== 'function') {
+      return { kind: 'error', message: show(error) };
+    }
+    let name = 'Error';
+    let message = '';
+    let stack;
+    try { name = toText(error.name ?? 'Error'); } catch {}
+    try { message = toText(error.message ?? ''); } catch {}
+    try { if (error.stack !== undefined) stack = toText(error.stack); } catch {}
+    return { kind: 'error', name, message, stack };
+  };
+
+  const noop = () => {};
+  let bound = false;
+
+  return function bind(moduleName, versionId, maxOutputBytes, maxLogBytes) {
+    if (bound) throw new TypeError('the sandbox is already bound to a module');
+    bound = true;
+    const exported = g.${MODULE_GLOBAL};
+    try { g.${MODULE_GLOBAL} = undefined; } catch {}
+    const fn = exported === null || exported === undefined ? undefined : exported.default;
+    if (typeof fn !== 'function') return 'the default export is ' + typeName(fn) + ', not a function';
+
+    return async function invoke(inputJson, captureLogs) {
+      const logs = [];
+      let used = 0;
+      let truncated = false;
+      let open = true;
+      const log = (...args) => {
+        if (!open || truncated) return;
+        let line = '';
+        for (let i = 0; i < args.length; i++) line += (i === 0 ? '' : ' ') + show(args[i]);
+        const fitted = fitUtf8(line, maxLogBytes - used);
+        if (fitted.cut) truncated = true;
+        if (fitted.text !== '' || !fitted.cut) logs[logs.length] = fitted.text;
+        used += fitted.bytes;
+      };
+      const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId });
+      const report = (result) => {
+        open = false;
+        result.logs = logs;
+        result.truncated = truncated;
+        return result;
+      };
+
+      let value;
+      try {
+        value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
+      } catch (error) {
+        return report(describe(error));
+      }
+      let json;
+      try {
+        json = stringify(value);
+      } catch (error) {
+        return report({ kind: 'not_json', message: describe(error).message });
+      }
+      if (typeof json !== 'string') {
+        return report({ kind: 'not_json', message: 'the output is ' + typeName(value) + ', which JSON cannot represent' });
+      }
+      // UTF-16 length never exceeds UTF-8 bytes: an output this long is too large without copying it out
+      if (json.length > maxOutputBytes) return report({ kind: 'too_large', length: json.length });
+      return report({ kind: 'ok', json });
+    };
+  };
+})()`;

@@ -1,0 +1,113 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENTS, on } from './telemetry-events.js';
+
+type Source = () => Promise<number> | number;
+
+/**
+ * One dedicated registry (never prom-client's global one, so two apps in one process don't collide).
+ * Labels are bounded: module names (created by admins) and fixed enums, never a URL, version id or input.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit, OnModuleDestroy {
+  readonly registry = new Registry();
+  private readonly sources = new Map<string, Source>();
+  private readonly unsubscribe: Array<() => void> = [];
+
+  readonly httpDuration = new Histogram({
+    name: 'seed_agent_http_request_duration_seconds',
+    help: 'HTTP request duration by route template',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly stageDuration = new Histogram({
+    name: 'seed_agent_hot_reload_stage_duration_seconds',
+    help: 'Duration of each improvement pipeline stage',
+    labelNames: ['stage', 'result'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly reloadResults = new Counter({
+    name: 'seed_agent_hot_reload_results_total',
+    help: 'Improvement pipeline outcomes',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  readonly invocations = new Counter({
+    name: 'seed_agent_invocations_total',
+    help: 'Module invocations by module and result',
+    labelNames: ['module', 'result'],
+    registers: [this.registry],
+  });
+  readonly invocationDuration = new Histogram({
+    name: 'seed_agent_invocation_duration_seconds',
+    help: 'Module invocation duration by module and result',
+    labelNames: ['module', 'result'],
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly activeVersion = new Gauge({
+    name: 'seed_agent_active_version',
+    help: 'Sequence number of the active version per module',
+    labelNames: ['module'],
+    registers: [this.registry],
+  });
+  readonly rollbacks = new Counter({
+    name: 'seed_agent_rollbacks_total',
+    help: 'Rollbacks by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.sourcedGauge('seed_agent_hot_reload_queue_depth', 'Improvement jobs waiting, delayed or active');
+    this.sourcedGauge('seed_agent_cluster_nodes', 'Live nodes seen through the Redis presence heartbeat');
+    this.sourcedGauge('seed_agent_loaded_versions', 'Module versions loaded in sandboxes on this node');
+  }
+
+  /** Lets the lib that owns a figure provide it at scrape time, without telemetry depending on that lib. */
+  provide(name: 'seed_agent_hot_reload_queue_depth' | 'seed_agent_cluster_nodes' | 'seed_agent_loaded_versions', source: Source): void {
+    this.sources.set(name, source);
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe.push(
+      on(EVENTS.hotReloadDuration, (e) => this.stageDuration.observe({ stage: e.stage, result: e.result }, e.seconds)),
+      on(EVENTS.invocation, (e) => {
+        this.invocations.inc({ module: e.module, result: e.result });
+        this.invocationDuration.observe({ module: e.module, result: e.result }, e.seconds);
+      }),
+      on(EVENTS.activation, (e) => this.activeVersion.set({ module: e.module }, e.seq)),
+      on(EVENTS.rollback, (e) => this.rollbacks.inc({ reason: e.reason })),
+    );
+  }
+
+  onModuleDestroy(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  /** Drops the series of a deleted module so label sets stay bounded by the modules that exist. */
+  forgetModule(module: string): void {
+    this.activeVersion.remove({ module });
+    for (const metric of [this.invocations, this.invocationDuration]) {
+      for (const result of ['ok', 'timeout', 'memory_limit', 'runtime_error', 'output_not_json', 'output_too_large', 'overloaded']) {
+        metric.remove({ module, result });
+      }
+    }
+  }
+
+  private sourcedGauge(name: string, help: string): void {
+    const sources = this.sources;
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        const source = sources.get(name);
+        if (source) this.set(await source());
+      },
+    });
+  }
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -14,7 +15,11 @@ const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   mkdirSync(config.codeDir, { recursive: true });
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, requestIdHeader: 'x-request-id' });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     bufferLogs: true,
   });
@@ -23,6 +28,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   // Labelled by route template, never by raw URL, so the label set stays bounded.
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -30,12 +38,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-  });
-  // Errors raised before a Nest handler runs (body too large, malformed JSON) get the same error shape.
-  const httpLogger = new NestLogger('HTTP');
-  fastify.setErrorHandler(async (error, _request, reply) => {
-    const { status, body } = toErrorResponse(error, httpLogger);
-    await reply.status(status).send(body);
   });
 
   await app.init();

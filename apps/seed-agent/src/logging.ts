@@ -1,23 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '@seed/config';
 import type { Params } from 'nestjs-pino';
+import pino, { type Logger, type TransportSingleOptions } from 'pino';
 
-/** pino everywhere: JSON in production, readable lines in a terminal otherwise; a request id on every line. */
+/**
+ * pino everywhere: JSON in production, readable lines in a terminal otherwise. The request id is
+ * Fastify's (x-request-id when the caller sends one), bound to every line logged during the request.
+ */
 export function loggerParams(config: AppConfig): Params {
   return {
     pinoHttp: {
       level: config.logLevel,
       base: { node: config.nodeName },
-      transport: config.production
-        ? undefined
-        : { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
+      transport: transport(config),
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
@@ -28,4 +22,15 @@ export function loggerParams(config: AppConfig): Params {
     // Nest 12 on Fastify: the default route pattern logs no request at all.
     forRoutes: ['*'],
   };
+}
+
+/** The logger used before Nest exists (resource resolution, shutdown), formatted like the app's. */
+export function bootLogger(config: AppConfig): Logger {
+  return pino({ level: config.logLevel, base: { node: config.nodeName }, transport: transport(config) });
+}
+
+function transport(config: AppConfig): TransportSingleOptions | undefined {
+  return config.production
+    ? undefined
+    : { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } };
 }

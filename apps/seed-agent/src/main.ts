@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfigFromProcess, type AppConfig } from '@seed/config';
-import pino from 'pino';
 import { createApp, startApp } from './bootstrap.js';
+import { bootLogger } from './logging.js';
 import { resolveResources } from './resources.js';
 import { shutdownGracefully } from './shutdown.js';
 
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const log = pino({ level: config.logLevel, base: { node: config.nodeName } });
+  const log = bootLogger(config);
   const boot = (message: string) => log.info({ context: 'Boot' }, message);
 
   const resources = await resolveResources(config, boot);

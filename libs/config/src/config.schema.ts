@@ -66,6 +66,8 @@ export const envSchema = z.object({
   PIPELINE_SWEEP_INTERVAL: int(30000, 100),
   PIPELINE_MAX_SOURCE_BYTES: int(1_048_576, 1),
   PIPELINE_REPLAY_SAMPLE: int(20, 0),
+  PIPELINE_LOCK_DURATION: int(30000, 1000),
+  PIPELINE_STALLED_INTERVAL: int(30000, 1000),
   RECONCILE_INTERVAL: int(30000, 100),
 });
 
@@ -113,6 +115,9 @@ export interface AppConfig {
     readonly sweepIntervalMs: number;
     readonly maxSourceBytes: number;
     readonly replaySample: number;
+    /** A job whose worker died is retried once its lock (this long) expires, checked every stalledIntervalMs. */
+    readonly lockDurationMs: number;
+    readonly stalledIntervalMs: number;
   };
 }
 
@@ -184,6 +189,8 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       sweepIntervalMs: env.PIPELINE_SWEEP_INTERVAL,
       maxSourceBytes: env.PIPELINE_MAX_SOURCE_BYTES,
       replaySample: env.PIPELINE_REPLAY_SAMPLE,
+      lockDurationMs: env.PIPELINE_LOCK_DURATION,
+      stalledIntervalMs: env.PIPELINE_STALLED_INTERVAL,
     },
   };
 }

@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ArtifactCache, CodeStoreRepository, Diagnostic, ModuleEntity, ModuleVersionEntity, sha256 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { compileModule, IsolatePool, LoadedVersion, ModuleLoadError } from '@seed/runtime';
@@ -43,8 +43,9 @@ class Rejection extends Error {
  * again and find its own work done. Deterministic rejections complete the job with status `rejected`
  * (never retried); infrastructure errors throw, and BullMQ retries them with backoff.
  */
-@Processor(IMPROVEMENTS_QUEUE)
-export class ImprovementProcessor extends WorkerHost implements BeforeApplicationShutdown {
+// autorun off: the worker starts after boot, with limits from config (decorator options are static).
+@Processor(IMPROVEMENTS_QUEUE, { autorun: false })
+export class ImprovementProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Pipeline');
 
   constructor(
@@ -94,6 +95,13 @@ export class ImprovementProcessor extends WorkerHost implements BeforeApplicatio
       this.finish(base, started, 'error', 'error');
       throw error;
     }
+  }
+
+  onApplicationBootstrap(): void {
+    const { concurrency, lockDurationMs, stalledIntervalMs } = this.config.pipeline;
+    Object.assign(this.worker.opts, { lockDuration: lockDurationMs, stalledInterval: stalledIntervalMs });
+    this.worker.concurrency = concurrency;
+    this.worker.run().catch((error: Error) => this.logger.error(`worker stopped: ${error.message}`));
   }
 
   @OnWorkerEvent('failed')

@@ -18,6 +18,7 @@ export function dataSourceOptions(url: string, extra: { poolSize?: number } = {}
     installExtensions: false,
     uuidExtension: 'pgcrypto',
     poolSize: extra.poolSize ?? 10,
-    logging: ['error'],
+    // Failed queries surface as exceptions, which callers handle or the error filter logs.
+    logging: false,
   };
 }

@@ -14,7 +14,9 @@ describe('compileModule', () => {
     expect(result.code).not.toContain('interface Input');
     expect(result.code).toContain('//# sourceMappingURL=data:application/json;base64,');
     // the script runs on its own and exposes the default export
-    const exported = new Function(`${result.code}; return __seedModule;`)() as { default: (i: unknown) => number };
+    const exported = new Function(`${result.code}; return __seedModule;`)() as {
+      default: (i: unknown) => number;
+    };
     expect(exported.default({ n: 21 })).toBe(42);
   });
 

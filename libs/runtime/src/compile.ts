@@ -27,6 +27,8 @@ export async function compileModule(source: string): Promise<CompileResult> {
       globalName: MODULE_GLOBAL,
       sourcemap: 'inline',
       sourcefile: 'module.ts',
+      // the source is an ES module, and modules are strict; the iife esbuild emits would not be
+      banner: "'use strict';",
       // no tsconfig is read from disk: the same source always compiles the same way
       tsconfigRaw: {},
       logLevel: 'silent',

@@ -75,7 +75,7 @@ describe('LoadedVersion', () => {
       const version = await load(`
         export default async (input: { n: number }) => {
           const doubled = await Promise.resolve(input.n * 2);
-          return [doubled, await new Promise((resolve) => queueMicrotask(() => resolve('later')))];
+          return [doubled, await Promise.resolve().then(() => 'later')];
         };
       `);
       expect((await version.invoke({ n: 4 })).output).toEqual([8, 'later']);
@@ -89,7 +89,12 @@ describe('LoadedVersion', () => {
           return { module: ctx.module, version: ctx.version, frozen: Object.isFrozen(ctx), reassigned };
         };
       `);
-      expect((await version.invoke(null)).output).toEqual({ module: 'm', version: 'v1', frozen: true, reassigned: false });
+      expect((await version.invoke(null)).output).toEqual({
+        module: 'm',
+        version: 'v1',
+        frozen: true,
+        reassigned: false,
+      });
     });
 
     it('keeps globals between calls of one isolate', async () => {
@@ -196,13 +201,29 @@ describe('LoadedVersion', () => {
       expect(error).toMatchObject({ code: 'runtime_error', message: 'plain string' });
     });
 
-    it('stops an infinite loop at the CPU timeout, then serves the next call', async () => {
-      const version = await load(`export default (input: { loop: boolean }) => { while (input.loop) {} return 'ok'; };`);
+    it('stops an infinite loop at the CPU timeout, then serves the next call from a fresh isolate', async () => {
+      const version = await load(`
+        let calls = 0;
+        export default (input: { loop: boolean }) => { calls++; while (input.loop) {} return calls; };
+      `);
+      expect((await version.invoke({ loop: false })).output).toBe(1);
       const [error, elapsed] = await timed(() => failure(version.invoke({ loop: true })));
       expect(error.code).toBe('timeout');
+      expect(error.moduleFault).toBe(true);
       expect(elapsed).toBeGreaterThanOrEqual(150);
       expect(elapsed).toBeLessThan(900);
-      expect((await version.invoke({ loop: false })).output).toBe('ok');
+      // nothing of the timed-out call survives: the module's globals start over
+      expect((await version.invoke({ loop: false })).output).toBe(1);
+    });
+
+    it('lets the calls running beside a timed-out one finish', async () => {
+      const version = await load(`
+        export default async (input: { loop: boolean }) => { await null; while (input.loop) {} return 'beside'; };
+      `);
+      const looping = failure(version.invoke({ loop: true }));
+      const beside = version.invoke({ loop: false });
+      expect((await looping).code).toBe('timeout');
+      expect((await beside).output).toBe('beside');
     });
 
     it('stops a loop that starts after an await at the CPU timeout', async () => {
@@ -214,22 +235,36 @@ describe('LoadedVersion', () => {
 
     it('ends a promise that never resolves at the wall-clock timeout', async () => {
       const version = await load(`
-        const pending: unknown[] = [];
-        export default (input: { wait: boolean }) => {
-          if (!input.wait) return 'quick';
+        const pending: (() => void)[] = [];
+        let calls = 0;
+        export default async (input: { wait: boolean }) => {
+          calls++;
+          // a later call could resume an earlier one, were the isolate kept
+          for (const resume of pending.splice(0)) resume();
+          if (!input.wait) return calls;
           // kept reachable, so only the wall clock can end it
-          return new Promise((resolve) => pending.push(resolve));
+          await new Promise<void>((resolve) => pending.push(resolve));
+          return 'resumed';
         };
       `);
       const [error, elapsed] = await timed(() => failure(version.invoke({ wait: true })));
       expect(error.code).toBe('timeout');
       expect(elapsed).toBeGreaterThanOrEqual(900);
       expect(elapsed).toBeLessThan(3000);
-      expect((await version.invoke({ wait: false })).output).toBe('quick');
+      expect((await version.invoke({ wait: false })).output).toBe(1);
+    });
+
+    it('ends early, as a timeout, a promise that can provably never settle', async () => {
+      const version = await load(`
+        export default () => new Promise(() => {});
+      `);
+      expect((await failure(version.invoke(null))).code).toBe('timeout');
     });
 
     it('fails deep recursion quickly with a RangeError', async () => {
-      const version = await load(`const down = (n: number): number => down(n + 1) + 1; export default () => down(0);`);
+      const version = await load(
+        `const down = (n: number): number => down(n + 1) + 1; export default () => down(0);`,
+      );
       const [error, elapsed] = await timed(() => failure(version.invoke(null)));
       expect(error.code).toBe('runtime_error');
       expect(error.message).toMatch(/RangeError: Maximum call stack size exceeded/);
@@ -271,13 +306,16 @@ describe('LoadedVersion', () => {
         export default async () => {
           const g = globalThis as any;
           let escaped: unknown;
-          try { escaped = typeof (function (this: any) { return this.constructor.constructor('return process')(); }).call({}); }
+          try { escaped = (function (this: any) { return this.constructor.constructor('return process')(); }).call({}); }
           catch (e) { escaped = 'threw ' + (e as Error).name; }
+          const globalOfFunction = new Function('return this')();
           let imported: string;
           try { await (0, eval)("import('node:fs')"); imported = 'imported'; } catch (e) { imported = 'refused: ' + (e as Error).message; }
           return {
             process: typeof g.process, require: typeof g.require, buffer: typeof g.Buffer, module: typeof g.module,
             setTimeout: typeof g.setTimeout, fetch: typeof g.fetch, escaped, imported,
+            sameGlobal: globalOfFunction === g,
+            exports: typeof g.__seedModule,
             globals: Object.getOwnPropertyNames(g).filter((k) => !/^[A-Z]/.test(k)).sort(),
           };
         };
@@ -290,11 +328,14 @@ describe('LoadedVersion', () => {
         module: 'undefined',
         setTimeout: 'undefined',
         fetch: 'undefined',
-        escaped: 'undefined',
+        // the sandbox's own Function constructor, whose global has no process
+        escaped: 'threw ReferenceError',
+        sameGlobal: true,
       });
       expect(output.imported).toMatch(/^refused/);
       expect(output.globals).not.toContain('process');
-      expect(output.globals).not.toContain('__seedModule');
+      // the harness took the exports and cleared the global
+      expect(output.exports).toBe('undefined');
     });
 
     it('offers no memory the memory limit does not count (WebAssembly, shared or resizable buffers)', async () => {
@@ -396,14 +437,36 @@ describe('LoadedVersion', () => {
     it.each([
       ['a default export that is not a function', 'export default 42;', 'not_a_function'],
       ['no default export', 'export const x = 1;', 'not_a_function'],
-      ['top-level code that throws', "const x = 1;\nthrow new Error('boom');\nexport default () => x;", 'runtime_error'],
-      ['an import, since nothing can be required', "import fs from 'node:fs';\nexport default () => fs;", 'runtime_error'],
+      [
+        'top-level code that throws',
+        "const x = 1;\nthrow new Error('boom');\nexport default () => x;",
+        'runtime_error',
+      ],
+      [
+        'an import, since nothing can be required',
+        "import fs from 'node:fs';\nexport default () => fs;",
+        'runtime_error',
+      ],
       ['top-level code that never ends', 'while (true) {}\nexport default () => 1;', 'timeout'],
-      ['top-level code that exhausts memory', 'const a: unknown[] = []; while (true) a.push([a.length]);', 'memory_limit'],
+      [
+        'top-level code that exhausts memory',
+        'const a: unknown[] = []; while (true) a.push([a.length]);',
+        'memory_limit',
+      ],
     ])('refuses %s with a typed error', async (_what, source, code) => {
       const error = await load(source).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ModuleLoadError);
       expect((error as ModuleLoadError).code).toBe(code);
+    });
+
+    it('names the source line of a syntax error in code not compiled by compileModule', async () => {
+      const error = (await LoadedVersion.load({
+        module: 'm',
+        versionId: 'raw',
+        code: 'var x = 1;\nlet = ;',
+        limits: LIMITS,
+      }).catch((e: unknown) => e)) as ModuleLoadError;
+      expect(error).toMatchObject({ code: 'syntax_error', line: 2 });
     });
 
     it('names the source line of a top-level error', async () => {

@@ -169,7 +169,10 @@ export class LoadedVersion {
         throw new InvokeError('output_not_json', report.message, { logs });
       case 'error': {
         if (report.name === 'RangeError' && report.message === ARRAY_BUFFER_REFUSED) {
-          throw this.fail(sandbox, new InvokeError('memory_limit', 'the module exceeded its memory limit', { logs }));
+          throw this.fail(
+            sandbox,
+            new InvokeError('memory_limit', 'the module exceeded its memory limit', { logs }),
+          );
         }
         const { stack, position } = mapStack(report.stack ?? '', COMPILED_NAME, SOURCE_NAME, this.map());
         const message = report.name ? `${report.name}: ${report.message}` : report.message;
@@ -223,7 +226,13 @@ export class LoadedVersion {
   private async createSandbox(): Promise<Sandbox> {
     const blank = this.pool?.take(this.limits.memoryMb);
     const sandbox = await Sandbox.create(
-      { module: this.module, versionId: this.versionId, code: this.code, limits: this.limits, sourceMap: this.map() },
+      {
+        module: this.module,
+        versionId: this.versionId,
+        code: this.code,
+        limits: this.limits,
+        sourceMap: this.map(),
+      },
       blank,
     );
     if (this.disposed) {

@@ -46,7 +46,8 @@ export class ModuleRegistry implements OnApplicationShutdown {
 
   invoke(module: string, input: unknown, options?: InvokeOptions): Promise<InvokeResult> {
     const slot = this.slots.get(module);
-    if (!slot) return Promise.reject(new InvokeError('not_loaded', `module ${module} is not loaded on this node`));
+    if (!slot)
+      return Promise.reject(new InvokeError('not_loaded', `module ${module} is not loaded on this node`));
     return slot.current.invoke(input, options);
   }
 

@@ -165,7 +165,11 @@ function failureMessage(code: InvokeFailureCode, error: unknown): string {
   }
 }
 
-function loadError(code: InvokeFailureCode | 'syntax_error', error: unknown, map?: SourceMap): ModuleLoadError {
+function loadError(
+  code: InvokeFailureCode | 'syntax_error',
+  error: unknown,
+  map?: SourceMap,
+): ModuleLoadError {
   const loadCode =
     code === 'timeout' || code === 'memory_limit' || code === 'syntax_error' ? code : 'runtime_error';
   const message = errorField(error, 'message');

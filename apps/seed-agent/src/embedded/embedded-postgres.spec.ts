@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Client, Pool, type PgPool } from '../../test/support/pg.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 
 const quiet = (): void => undefined;
@@ -42,7 +42,7 @@ describe('startEmbeddedPostgres', () => {
 
   describe('with a pool of clients', () => {
     let pg: EmbeddedPostgres;
-    let pool: Pool;
+    let pool: PgPool;
     const logs: string[] = [];
 
     beforeAll(async () => {
@@ -76,7 +76,9 @@ describe('startEmbeddedPostgres', () => {
       expect(results.every(Boolean)).toBe(true);
 
       const small = await Promise.all(
-        Array.from({ length: 500 }, (_, i) => pool.query('SELECT $1::int AS n', [i]).then((r) => r.rows[0].n)),
+        Array.from({ length: 500 }, (_, i) =>
+          pool.query('SELECT $1::int AS n', [i]).then((r) => r.rows[0].n),
+        ),
       );
       expect(small).toEqual(Array.from({ length: 500 }, (_, i) => i));
     });

@@ -66,7 +66,11 @@ describe('startEmbeddedRedis', () => {
   });
 
   it('names the install command when redis-server is missing', async () => {
-    const start = startEmbeddedRedis({ dir: tempDir(), log: quiet, binary: 'redis-server-that-is-not-there' });
+    const start = startEmbeddedRedis({
+      dir: tempDir(),
+      log: quiet,
+      binary: 'redis-server-that-is-not-there',
+    });
     await expect(start).rejects.toBeInstanceOf(EmbeddedRedisUnavailableError);
     await expect(start).rejects.toThrow(/apt-get install redis-server.*brew install redis.*REDIS_URL/);
   });
@@ -100,7 +104,9 @@ describe('startEmbeddedRedis', () => {
       logLevel: 'silent',
     });
     const parent = spawn(process.execPath, [outfile, tempDir()], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const port = await new Promise<number>((resolve) => parent.stdout!.once('data', (d) => resolve(Number(d))));
+    const port = await new Promise<number>((resolve) =>
+      parent.stdout!.once('data', (d) => resolve(Number(d))),
+    );
     expect(await answers(port)).toBe(true);
     parent.kill('SIGKILL');
     const deadline = Date.now() + 5000;

@@ -57,7 +57,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   }
 }
 
-async function launch(options: EmbeddedRedisOptions & { binary: string; port: number }): Promise<EmbeddedRedis> {
+async function launch(
+  options: EmbeddedRedisOptions & { binary: string; port: number },
+): Promise<EmbeddedRedis> {
   const { dir, log, binary, port } = options;
   const args = [
     ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'],

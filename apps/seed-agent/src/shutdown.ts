@@ -1,8 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { LifecycleService } from '@seed/health';
 
 /**
- * Documented order: readiness 503 → (Nest hooks) pause and close workers with a bound → close queues →
+ * Documented order (Nest hooks): readiness 503 → pause and close workers with a bound → close queues →
  * close Redis and PostgreSQL → then whatever the caller started outside Nest (embedded servers).
  * The whole sequence is bounded: a stuck step cannot keep a terminating pod alive forever.
  */
@@ -12,7 +11,6 @@ export async function shutdownGracefully(
   afterClose: () => Promise<void>,
   log: (message: string) => void,
 ): Promise<'clean' | 'timed_out'> {
-  app.get(LifecycleService).markShuttingDown();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timed_out'>((resolve) => {
     timer = setTimeout(() => resolve('timed_out'), timeoutMs);

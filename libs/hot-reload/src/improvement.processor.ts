@@ -99,7 +99,14 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
 
   onApplicationBootstrap(): void {
     const { concurrency, lockDurationMs, stalledIntervalMs } = this.config.pipeline;
-    Object.assign(this.worker.opts, { lockDuration: lockDurationMs, stalledInterval: stalledIntervalMs });
+    // Worker options come from a static decorator; apply config before run(). The lock manager copies its
+    // timings at construction (a protected hook BullMQ documents for subclasses), so rebuild it.
+    Object.assign(this.worker.opts, {
+      lockDuration: lockDurationMs,
+      lockRenewTime: Math.floor(lockDurationMs / 2),
+      stalledInterval: stalledIntervalMs,
+    });
+    (this.worker as unknown as { createLockManager(): void }).createLockManager();
     this.worker.concurrency = concurrency;
     this.worker.run().catch((error: Error) => this.logger.error(`worker stopped: ${error.message}`));
   }

@@ -72,7 +72,8 @@ export class IsolatePool {
         if (this.closed) blank.isolate.dispose();
         else this.ready.push(blank);
       }
-    } catch {
+    } catch (e) {
+      console.error('POOLFAIL', e);
       // the next take schedules another attempt; a version loads without the pool meanwhile
     } finally {
       this.filling = undefined;

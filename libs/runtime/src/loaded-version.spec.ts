@@ -272,14 +272,18 @@ describe('LoadedVersion', () => {
     });
 
     it('fails a heap bomb with memory_limit and recreates the isolate for the next call', async () => {
-      const version = await load(`
+      const version = await load(
+        `
         let calls = 0;
         export default (input: { bomb: boolean }) => {
           calls++;
           if (input.bomb) { const list: unknown[] = []; while (true) list.push({ n: Math.random(), s: 'x' + calls }); }
           return calls;
         };
-      `);
+      `,
+        // the GC works hard near the limit: leave it the time to get there
+        { cpuTimeoutMs: 5000 },
+      );
       expect((await version.invoke({ bomb: false })).output).toBe(1);
       const error = await failure(version.invoke({ bomb: true }));
       expect(error.code).toBe('memory_limit');
@@ -369,6 +373,21 @@ describe('LoadedVersion', () => {
       });
     });
 
+    it('keeps its report to the host intact when the module tampers with built-ins', async () => {
+      const version = await load(`
+        export default (_: unknown, ctx: any) => {
+          Object.defineProperty(Object.prototype, 'logs', { set() {}, get() { return 'forged' }, configurable: true });
+          Object.defineProperty(Object.prototype, 'kind', { set() {}, get() { return 'ok' }, configurable: true });
+          JSON.stringify = () => '"forged"';
+          ctx.log('real');
+          return { real: true };
+        };
+      `);
+      const result = await version.invoke(null);
+      expect(result.output).toEqual({ real: true });
+      expect(result.logs).toEqual(['real']);
+    });
+
     it('never blocks the host: its event loop ticks and another version answers during a busy call', async () => {
       const spinner = await load(`export default () => { ${busy(10_000)} };`, { cpuTimeoutMs: 600 });
       const other = await load(`export default (x: number) => x + 1;`);
@@ -454,7 +473,10 @@ describe('LoadedVersion', () => {
         'memory_limit',
       ],
     ])('refuses %s with a typed error', async (_what, source, code) => {
-      const error = await load(source).catch((e: unknown) => e);
+      // a heap filling up slows down in the GC: time enough to reach the memory limit first
+      const error = await load(source, code === 'memory_limit' ? { cpuTimeoutMs: 5000 } : {}).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ModuleLoadError);
       expect((error as ModuleLoadError).code).toBe(code);
     });

@@ -128,7 +128,7 @@ export class LoadedVersion {
       const wall = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(WALL_TIMEOUT), this.limits.wallTimeoutMs);
       });
-      let report: HarnessReport;
+      let report: HarnessReport | undefined;
       try {
         report = await Promise.race([call, wall]);
       } catch (error) {
@@ -138,6 +138,13 @@ export class LoadedVersion {
             ? new InvokeError('timeout', `the module did not finish within ${this.limits.wallTimeoutMs} ms`)
             : sandbox.failureOf(error),
         );
+      }
+      if (!report) {
+        const error = new InvokeError(
+          'runtime_error',
+          'the module broke the sandbox: its call returned no report',
+        );
+        throw this.fail(sandbox, error, true);
       }
       return this.settle(sandbox, report, started);
     } finally {
@@ -194,9 +201,13 @@ export class LoadedVersion {
   }
 
   /** A timeout or memory failure retires the isolate: nothing left of that call may run in a later one. */
-  private fail(sandbox: Sandbox, error: InvokeError): InvokeError {
+  private fail(
+    sandbox: Sandbox,
+    error: InvokeError,
+    retire = error.code === 'timeout' || error.code === 'memory_limit',
+  ): InvokeError {
     if (this.disposed) return this.disposedError();
-    if (error.code === 'timeout' || error.code === 'memory_limit') {
+    if (retire) {
       if (this.active === sandbox) this.active = undefined;
       sandbox.retire();
     }

@@ -8,6 +8,34 @@ export type HarnessReport = { readonly logs: string[]; readonly truncated: boole
   | { readonly kind: 'too_large'; readonly length: number }
 );
 
+const text = (value: unknown): value is string => typeof value === 'string';
+const optionalText = (value: unknown): value is string | undefined => value === undefined || text(value);
+
+/**
+ * Checks what came out of the isolate: module code ran in there and may have tampered with built-ins the harness
+ * relies on, so the host trusts the shape only after looking. Undefined when it is not a report.
+ */
+export function readReport(raw: unknown): HarnessReport | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (!Array.isArray(r.logs) || !r.logs.every(text) || typeof r.truncated !== 'boolean') return undefined;
+  const base = { logs: r.logs as string[], truncated: r.truncated };
+  switch (r.kind) {
+    case 'ok':
+      return text(r.json) ? { ...base, kind: 'ok', json: r.json } : undefined;
+    case 'error':
+      return text(r.message) && optionalText(r.name) && optionalText(r.stack)
+        ? { ...base, kind: 'error', name: r.name, message: r.message, stack: r.stack }
+        : undefined;
+    case 'not_json':
+      return text(r.message) ? { ...base, kind: 'not_json', message: r.message } : undefined;
+    case 'too_large':
+      return typeof r.length === 'number' ? { ...base, kind: 'too_large', length: r.length } : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * Script evaluated in every fresh context before the module's code. Its value is `bind`, which the host calls once
  * after the module's script ran: it takes the default export and returns the per-call `invoke` function. The host
@@ -21,6 +49,8 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const freeze = Object.freeze;
+  const create = Object.create;
+  const keys = Object.keys;
   const defineProperty = Object.defineProperty;
   const setPrototypeOf = Object.setPrototypeOf;
   const construct = Reflect.construct;
@@ -89,17 +119,20 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     return { text, bytes, cut: false };
   };
 
+  // a module can set any message or stack: cap what is copied out to the host
+  const clip = (text, max) => (text.length > max ? text.slice(0, max) + '…' : text);
+
   const describe = (error) => {
     if ((typeof error !== 'object' || error === null) && typeof error !== 'function') {
-      return { kind: 'error', message: show(error) };
+      return { name: undefined, message: clip(show(error), 4000), stack: undefined };
     }
     let name = 'Error';
     let message = '';
     let stack;
-    try { name = toText(error.name ?? 'Error'); } catch {}
-    try { message = toText(error.message ?? ''); } catch {}
-    try { if (error.stack !== undefined) stack = toText(error.stack); } catch {}
-    return { kind: 'error', name, message, stack };
+    try { name = clip(toText(error.name ?? 'Error'), 200); } catch {}
+    try { message = clip(toText(error.message ?? ''), 4000); } catch {}
+    try { if (error.stack !== undefined) stack = clip(toText(error.stack), 16000); } catch {}
+    return { name, message, stack };
   };
 
   const noop = () => {};
@@ -128,8 +161,13 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         used += fitted.bytes;
       };
       const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId });
-      const report = (result) => {
+      // built without a prototype, so setters a module put on Object.prototype cannot touch the report
+      const report = (kind, detail) => {
         open = false;
+        const result = create(null);
+        const names = keys(detail);
+        for (let i = 0; i < names.length; i++) result[names[i]] = detail[names[i]];
+        result.kind = kind;
         result.logs = logs;
         result.truncated = truncated;
         return result;
@@ -139,20 +177,20 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       try {
         value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
       } catch (error) {
-        return report(describe(error));
+        return report('error', describe(error));
       }
       let json;
       try {
         json = stringify(value);
       } catch (error) {
-        return report({ kind: 'not_json', message: describe(error).message });
+        return report('not_json', { message: describe(error).message });
       }
       if (typeof json !== 'string') {
-        return report({ kind: 'not_json', message: 'the output is ' + typeName(value) + ', which JSON cannot represent' });
+        return report('not_json', { message: 'the output is ' + typeName(value) + ', which JSON cannot represent' });
       }
       // UTF-16 length never exceeds UTF-8 bytes: an output this long is too large without copying it out
-      if (json.length > maxOutputBytes) return report({ kind: 'too_large', length: json.length });
-      return report({ kind: 'ok', json });
+      if (json.length > maxOutputBytes) return report('too_large', { length: json.length });
+      return report('ok', { json });
     };
   };
 })()`;

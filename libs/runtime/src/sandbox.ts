@@ -1,7 +1,7 @@
 import type { SandboxLimits } from '@seed/config';
 import ivm from 'isolated-vm';
 import { InvokeError, ModuleLoadError, type InvokeFailureCode } from './failures.js';
-import { HARNESS_SOURCE, type HarnessReport } from './sandbox-harness.js';
+import { HARNESS_SOURCE, readReport, type HarnessReport } from './sandbox-harness.js';
 import { mapStack, SourceMap } from './source-map.js';
 
 /** Script name of the compiled module inside the isolate, and of its source in mapped stacks. */
@@ -96,12 +96,20 @@ export class Sandbox {
     return this.isolate.isDisposed;
   }
 
-  /** Calls the module once. Rejects with isolated-vm's errors (timeout, disposal); module errors are reported. */
-  call(inputJson: string | undefined, captureLogs: boolean, cpuTimeoutMs: number): Promise<HarnessReport> {
-    return this.invokeRef.apply(undefined, [inputJson, captureLogs], {
+  /**
+   * Calls the module once. Rejects with isolated-vm's errors (timeout, disposal); the module's own failures come
+   * back as reports. Resolves undefined when what came out is not a report (the module broke the harness).
+   */
+  async call(
+    inputJson: string | undefined,
+    captureLogs: boolean,
+    cpuTimeoutMs: number,
+  ): Promise<HarnessReport | undefined> {
+    const raw: unknown = await this.invokeRef.apply(undefined, [inputJson, captureLogs], {
       timeout: cpuTimeoutMs,
       result: { promise: true, copy: true },
-    }) as Promise<HarnessReport>;
+    });
+    return readReport(raw);
   }
 
   enter(): void {

@@ -82,13 +82,15 @@ async function launch(
     });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' comes after the last output line, which says why it failed ("Address already in use").
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   // Covers process.exit() and the end of the event loop; the watchdog covers signals and crashes.
   const killOnExit = (): void => void child.kill('SIGTERM');
   process.once('exit', killOnExit);
 
   const ready = await Promise.race([
     waitForOwnRedis(port, child, options.readyTimeoutMs ?? 10_000),
-    exited.then((code) => new Error(`redis-server exited with code ${code}: ${output.join(' | ')}`)),
+    closed.then((code) => new Error(`redis-server exited with code ${code}: ${output.join(' | ')}`)),
   ]);
   if (ready instanceof Error) {
     child.stdin?.destroy();

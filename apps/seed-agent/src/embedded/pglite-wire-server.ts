@@ -158,6 +158,7 @@ export async function startPGliteWireServer(options: PGliteWireServerOptions): P
       }
       const type = String.fromCharCode(message[0]);
       if (type === 'X') {
+        conn.closed = true; // nothing more goes to it; 'close' does the cleanup
         conn.socket.end(); // Terminate: never forward it, it would end the shared session
         return;
       }
@@ -176,7 +177,8 @@ export async function startPGliteWireServer(options: PGliteWireServerOptions): P
 
   const watchdog = setInterval(
     () => {
-      if (!owner || running || queue.length === 0 || queue.some((j) => j.conn === owner)) return;
+      if (!owner || running || queue.length === 0 || owner.socket.writableEnded) return;
+      if (queue.some((j) => j.conn === owner)) return;
       const waitingSince = Math.max(owner.lastActivity, Math.min(...queue.map((j) => j.queuedAt)));
       const waited = Date.now() - waitingSince;
       if (waited < idleTimeoutMs) return;

@@ -17,7 +17,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/config/**', '**/*.spec.ts', '**/*.e2e-spec.ts', 'apps/*/test/**', 'bench/**', '**/*.cjs', '**/*.mjs'],
+    files: [
+      'libs/config/**',
+      '**/*.spec.ts',
+      '**/*.e2e-spec.ts',
+      'apps/*/test/**',
+      'bench/**',
+      '**/*.cjs',
+      '**/*.mjs',
+    ],
     rules: { 'no-restricted-properties': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
   {

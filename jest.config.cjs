@@ -1,10 +1,24 @@
 /** Jest runs TypeScript as CommonJS through ts-jest; Node's require(esm) loads the ESM-only Nest 12
  *  packages (needs NODE_OPTIONS=--experimental-vm-modules, set by `npm test`). */
-const aliases = ['config', 'persistence', 'code-store', 'runtime', 'hot-reload', 'cluster', 'telemetry', 'health', 'integrations'];
+const aliases = [
+  'config',
+  'persistence',
+  'code-store',
+  'runtime',
+  'hot-reload',
+  'cluster',
+  'telemetry',
+  'health',
+  'integrations',
+];
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/apps/**/*.e2e-spec.ts'],
+  testMatch: [
+    '<rootDir>/libs/**/*.spec.ts',
+    '<rootDir>/apps/**/*.spec.ts',
+    '<rootDir>/apps/**/*.e2e-spec.ts',
+  ],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {

@@ -7,8 +7,7 @@ import { LifecycleService } from '@seed/health';
 import { MetricsService } from '@seed/telemetry';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { ErrorFilter, toErrorResponse } from './http/error.filter.js';
-import { Logger as NestLogger } from '@nestjs/common';
+import { ErrorFilter } from './http/error.filter.js';
 
 const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 

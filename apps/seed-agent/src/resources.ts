@@ -13,7 +13,10 @@ export interface ResolvedResources {
  * Fills in DATABASE_URL and REDIS_URL: the configured servers when given, otherwise embedded ones
  * (PGlite in DATA_DIR/pg, a child redis-server in DATA_DIR/redis), so a bare `npm start` works.
  */
-export async function resolveResources(config: AppConfig, log: (m: string) => void): Promise<ResolvedResources> {
+export async function resolveResources(
+  config: AppConfig,
+  log: (m: string) => void,
+): Promise<ResolvedResources> {
   const stops: Array<() => Promise<void>> = [];
   try {
     let databaseUrl = config.databaseUrl;

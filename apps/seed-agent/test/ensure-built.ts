@@ -10,7 +10,8 @@ function newestSource(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.includes('.spec.')) newest = Math.max(newest, statSync(path).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.includes('.spec.'))
+      newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }
@@ -31,7 +32,10 @@ export async function ensureBuilt(): Promise<string> {
     }
   }
   try {
-    const sources = Math.max(newestSource(join(ROOT, 'apps', 'seed-agent', 'src')), newestSource(join(ROOT, 'libs')));
+    const sources = Math.max(
+      newestSource(join(ROOT, 'apps', 'seed-agent', 'src')),
+      newestSource(join(ROOT, 'libs')),
+    );
     if (!existsSync(MAIN_JS) || statSync(MAIN_JS).mtimeMs < sources) {
       execSync('npx nest build', { cwd: ROOT, stdio: 'inherit' });
     }

@@ -53,7 +53,9 @@ describe('foundation: health, readiness, deep checks and metrics', () => {
     const other = await startTestApp();
     const closing = other.close();
     // shutdown marks the node first; the HTTP server closes last
-    const res = await request(other.url, 'GET', '/health/ready', undefined, { role: null }).catch(() => ({ status: 503 }));
+    const res = await request(other.url, 'GET', '/health/ready', undefined, { role: null }).catch(() => ({
+      status: 503,
+    }));
     expect(res.status).toBe(503);
     await closing;
   });
@@ -87,7 +89,9 @@ describe('foundation: a Redis outage', () => {
     expect(ready.body).toMatchObject({ status: 'degraded', degraded: ['redis'] });
 
     await redis.start();
-    await eventually(async () => ((await t.request('GET', '/health/deep', undefined, { role: null })).status === 200 ? true : undefined));
+    await eventually(async () =>
+      (await t.request('GET', '/health/deep', undefined, { role: null })).status === 200 ? true : undefined,
+    );
     const recovered = await t.request('GET', '/health/ready', undefined, { role: null });
     expect(recovered.body).toMatchObject({ status: 'ok', degraded: [] });
   });

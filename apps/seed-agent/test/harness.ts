@@ -42,7 +42,10 @@ export interface TestResponse {
  * The real app in this process, on a fresh database of the machine's PostgreSQL and its own Redis key
  * prefix, listening on a free loopback port.
  */
-export async function startTestApp(env: Record<string, string> = {}, reuse?: { database?: TestDatabase; dataDir?: string }): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  reuse?: { database?: TestDatabase; dataDir?: string },
+): Promise<TestApp> {
   const database = reuse?.database ?? (await createTestDatabase());
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'seed-e2e-'));
   const config = loadConfig({
@@ -53,7 +56,9 @@ export async function startTestApp(env: Record<string, string> = {}, reuse?: { d
     DATA_DIR: dataDir,
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    API_TOKENS: Object.entries(TOKENS).map(([role, secret]) => `${role}:${role}:${secret}`).join(','),
+    API_TOKENS: Object.entries(TOKENS)
+      .map(([role, secret]) => `${role}:${role}:${secret}`)
+      .join(','),
     PIPELINE_SWEEP_INTERVAL: '1000',
     ...env,
   });
@@ -103,7 +108,11 @@ export async function request(
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -113,7 +122,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

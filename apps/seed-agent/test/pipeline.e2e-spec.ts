@@ -30,7 +30,10 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
 
   it('submit → active → invoke serves the new version; rollback restores the earlier one', async () => {
     const v1 = await createModule('greet');
-    expect((await invoke('greet', { name: 'Bob' })).body).toEqual({ output: { greeting: 'Hello, Bob' }, versionId: v1 });
+    expect((await invoke('greet', { name: 'Bob' })).body).toEqual({
+      output: { greeting: 'Hello, Bob' },
+      versionId: v1,
+    });
 
     const v2 = await submit('greet', { source: GREET_V2, activate: true, rationale: 'friendlier' });
     expect(v2).toMatchObject({ status: 'active', parentId: v1, rationale: 'friendlier', seq: 2 });
@@ -41,7 +44,10 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
     const rollback = await t.request('POST', '/modules/greet/rollback', {});
     expect(rollback.status).toBe(200);
     expect(rollback.body).toMatchObject({ activeVersionId: v1, previousVersionId: v2.id });
-    expect((await invoke('greet', { name: 'Bob' })).body).toEqual({ output: { greeting: 'Hello, Bob' }, versionId: v1 });
+    expect((await invoke('greet', { name: 'Bob' })).body).toEqual({
+      output: { greeting: 'Hello, Bob' },
+      versionId: v1,
+    });
     const versions = await t.request('GET', '/modules/greet/versions');
     expect(versions.body.items.map((v: { status: string }) => v.status)).toEqual(['retired', 'active']);
   });
@@ -59,7 +65,9 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
   });
 
   it('rejects a version that fails a test case, naming the case with input, expected and actual', async () => {
-    await createModule('strict', GREET_V1, [{ name: 'exact greeting', input: { name: 'Ada' }, expect: { greeting: 'Hello, Ada' } }]);
+    await createModule('strict', GREET_V1, [
+      { name: 'exact greeting', input: { name: 'Ada' }, expect: { greeting: 'Hello, Ada' } },
+    ]);
     const rejected = await submit('strict', { source: GREET_V2, activate: true });
     expect(rejected.status).toBe('rejected');
     expect(rejected.diagnostics[0]).toMatchObject({
@@ -80,10 +88,16 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
   });
 
   it('replays recent real inputs: a candidate may not fail where the active version succeeded', async () => {
-    await createModule('replay', 'export default (input: { items?: number[] }) => (input.items ?? []).length;', []);
+    await createModule(
+      'replay',
+      'export default (input: { items?: number[] }) => (input.items ?? []).length;',
+      [],
+    );
     expect((await invoke('replay', { items: [1, 2] })).status).toBe(200);
     expect((await invoke('replay', {})).status).toBe(200);
-    await eventually(async () => ((await t.request('GET', '/modules/replay')).status === 200 ? true : undefined));
+    await eventually(async () =>
+      (await t.request('GET', '/modules/replay')).status === 200 ? true : undefined,
+    );
     const rejected = await submit('replay', {
       source: 'export default (input: { items?: number[] }) => input.items!.length;',
       activate: true,
@@ -94,9 +108,19 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
 
   it('of two candidates from the same parent, one activates and the other is superseded', async () => {
     const v1 = await createModule('race');
-    const a = await t.request('POST', '/modules/race/versions', { source: GREET_V2, activate: true, parentVersionId: v1 });
-    const b = await t.request('POST', '/modules/race/versions', { source: GREET_V2.replace('Hi', 'Hey'), activate: true });
-    const [va, vb] = await Promise.all([settledVersion(t, 'race', a.body.versionId), settledVersion(t, 'race', b.body.versionId)]);
+    const a = await t.request('POST', '/modules/race/versions', {
+      source: GREET_V2,
+      activate: true,
+      parentVersionId: v1,
+    });
+    const b = await t.request('POST', '/modules/race/versions', {
+      source: GREET_V2.replace('Hi', 'Hey'),
+      activate: true,
+    });
+    const [va, vb] = await Promise.all([
+      settledVersion(t, 'race', a.body.versionId),
+      settledVersion(t, 'race', b.body.versionId),
+    ]);
     expect([va.status, vb.status].sort()).toEqual(['active', 'superseded']);
     expect(va.parentId).toBe(v1);
     expect(vb.parentId).toBe(v1);
@@ -138,10 +162,18 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
       const j = await t.request('GET', `/jobs/${res.body.jobId}`);
       return j.body.state === 'completed' ? j.body : undefined;
     });
-    expect(job).toMatchObject({ stage: 'done', progress: 100, result: { status: 'active', activated: true } });
+    expect(job).toMatchObject({
+      stage: 'done',
+      progress: 100,
+      result: { status: 'active', activated: true },
+    });
     const diff = await t.request('GET', `/modules/jobs/versions/${res.body.versionId}?diff=parent`);
-    expect(diff.body.diff).toContain('-export default (input: { name: string }) => ({ greeting: `Hello, ${input.name}` });');
-    expect(diff.body.diff).toContain('+export default (input: { name: string }) => ({ greeting: `Hi, ${input.name}!` });');
+    expect(diff.body.diff).toContain(
+      '-export default (input: { name: string }) => ({ greeting: `Hello, ${input.name}` });',
+    );
+    expect(diff.body.diff).toContain(
+      '+export default (input: { name: string }) => ({ greeting: `Hi, ${input.name}!` });',
+    );
     expect((await t.request('GET', '/jobs/00000000-0000-0000-0000-000000000000')).status).toBe(404);
   });
 
@@ -150,7 +182,9 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('validation_failed');
     expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['name', 'source']);
-    expect((await t.request('POST', '/modules/nope/invoke', { input: 1 })).body.error.code).toBe('module_not_found');
+    expect((await t.request('POST', '/modules/nope/invoke', { input: 1 })).body.error.code).toBe(
+      'module_not_found',
+    );
     await createModule('dupe');
     expect((await t.request('POST', '/modules', { name: 'dupe', source: GREET_V1 })).status).toBe(409);
     const malformed = await fetch(`${t.url}/modules`, {
@@ -159,7 +193,7 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
       body: '{"name":',
     });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.code).toBe('invalid_request');
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
   });
 
   it('serves the module SDK declarations', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client } from './support/pg';
 import { getFreePort } from '../src/embedded/free-port';
 import { ensureBuilt } from './ensure-built';
 import { eventually, request, SHARED_REDIS_URL, TOKENS } from './harness';
@@ -9,7 +9,9 @@ import { createTestDatabase } from './support/databases';
 import { AppProcess, spawnApp } from './support/processes';
 import { uniquePrefix } from './support/redis';
 
-const API_TOKENS = Object.entries(TOKENS).map(([role, secret]) => `${role}:${role}:${secret}`).join(',');
+const API_TOKENS = Object.entries(TOKENS)
+  .map(([role, secret]) => `${role}:${role}:${secret}`)
+  .join(',');
 
 /** The built app as its own process: what `npm start` runs. */
 describe('the app as a process', () => {
@@ -26,10 +28,16 @@ describe('the app as a process', () => {
   });
 
   it('reports every invalid variable at once and exits 1', async () => {
-    const app = spawn({ PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'http://nope', CLUSTER_POLL_INTERVAL: '-1' });
+    const app = spawn({
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://nope',
+      CLUSTER_POLL_INTERVAL: '-1',
+    });
     expect((await app.exited).code).toBe(1);
     const output = app.lines.map((l) => l.text).join('\n');
-    for (const name of ['PORT', 'LOG_LEVEL', 'REDIS_URL', 'CLUSTER_POLL_INTERVAL']) expect(output).toContain(`${name}:`);
+    for (const name of ['PORT', 'LOG_LEVEL', 'REDIS_URL', 'CLUSTER_POLL_INTERVAL'])
+      expect(output).toContain(`${name}:`);
   });
 
   it('three nodes starting together on one empty database migrate exactly once', async () => {
@@ -46,7 +54,9 @@ describe('the app as a process', () => {
           DATA_DIR: mkdtempSync(join(tmpdir(), 'seed-migrate-')),
         }),
       );
-      await Promise.all(nodes.map((node) => node.waitForLine(/applied migrations|schema is up to date/, 60_000)));
+      await Promise.all(
+        nodes.map((node) => node.waitForLine(/applied migrations|schema is up to date/, 60_000)),
+      );
       const lines = nodes.flatMap((node) => node.lines.map((l) => l.text));
       expect(lines.filter((l) => /applied migrations: InitialSchema/.test(l))).toHaveLength(1);
       expect(lines.filter((l) => /schema is up to date/.test(l))).toHaveLength(2);
@@ -77,7 +87,11 @@ describe('the app as a process', () => {
       const created = await fetch(`${base}/modules`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'double', source: 'export default (n: number) => n * 2;', tests: [{ name: 'two', input: 2, expect: 4 }] }),
+        body: JSON.stringify({
+          name: 'double',
+          source: 'export default (n: number) => n * 2;',
+          tests: [{ name: 'two', input: 2, expect: 4 }],
+        }),
       });
       expect(created.status).toBe(201);
       const invoke = () =>
@@ -118,7 +132,8 @@ describe('the app as a process', () => {
       const first = spawn(env);
       await first.waitForHttp(`${base}/health/ready`, 30_000);
       // Each case burns ~300 ms of CPU, so the test stage lasts seconds: time to kill the node mid-job.
-      const slow = 'export default (n: number) => { const end = Date.now() + 300; while (Date.now() < end) {} return n; };';
+      const slow =
+        'export default (n: number) => { const end = Date.now() + 300; while (Date.now() < end) {} return n; };';
       const tests = Array.from({ length: 12 }, (_, i) => ({ name: `case-${i}`, input: i, expect: i }));
       const created = await request(base, 'POST', '/modules', { name: 'slow', source: slow, tests });
       expect(created.status).toBe(201);

@@ -44,7 +44,9 @@ export class ActivationBus implements OnModuleInit, OnApplicationShutdown {
       if (this.connectedOnce) for (const listener of this.reconnectListeners) listener();
       this.connectedOnce = true;
     });
-    subscriber.subscribe(this.channel).catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
+    subscriber
+      .subscribe(this.channel)
+      .catch((error: Error) => this.logger.warn(`subscribe failed: ${error.message}`));
   }
 
   async onApplicationShutdown(): Promise<void> {

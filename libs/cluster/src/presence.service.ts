@@ -1,4 +1,10 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RedisService } from '@seed/persistence';
 import { MetricsService } from '@seed/telemetry';
@@ -49,7 +55,9 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     } while (cursor !== '0');
     if (keys.length === 0) return [];
     const values = await this.redis.client.mget(...keys);
-    return values.flatMap((v) => (v ? [JSON.parse(v) as NodeInfo] : [])).sort((a, b) => a.name.localeCompare(b.name));
+    return values
+      .flatMap((v) => (v ? [JSON.parse(v) as NodeInfo] : []))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   private async heartbeat(): Promise<void> {

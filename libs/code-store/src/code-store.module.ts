@@ -7,7 +7,11 @@ import { CodeStoreRepository } from './code-store.repository.js';
 @Module({
   providers: [
     CodeStoreRepository,
-    { provide: ArtifactCache, inject: [APP_CONFIG], useFactory: (config: AppConfig) => new ArtifactCache(config.codeDir) },
+    {
+      provide: ArtifactCache,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new ArtifactCache(config.codeDir),
+    },
   ],
   exports: [CodeStoreRepository, ArtifactCache],
 })

@@ -73,7 +73,8 @@ export class CodeStoreRepository {
         return { module, version };
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new CodeStoreError('module_exists', `module ${name} already exists`);
+      if (isUniqueViolation(error))
+        throw new CodeStoreError('module_exists', `module ${name} already exists`);
       throw error;
     }
   }
@@ -171,14 +172,17 @@ export class CodeStoreRepository {
   // ---- test cases ----
 
   async listTests(moduleId: string): Promise<TestCaseEntity[]> {
-    return this.dataSource.getRepository(TestCaseEntity).find({ where: { moduleId }, order: { createdAt: 'ASC', name: 'ASC' } });
+    return this.dataSource
+      .getRepository(TestCaseEntity)
+      .find({ where: { moduleId }, order: { createdAt: 'ASC', name: 'ASC' } });
   }
 
   async addTests(moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
     try {
       await this.dataSource.transaction((em) => this.insertTests(em, moduleId, tests, createdBy));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new CodeStoreError('conflict', 'a test case with that name already exists');
+      if (isUniqueViolation(error))
+        throw new CodeStoreError('conflict', 'a test case with that name already exists');
       throw error;
     }
   }
@@ -202,18 +206,26 @@ export class CodeStoreRepository {
     options: { expectedActiveId?: string | null; reason: ActivationReason; actor: string },
   ): Promise<ActivationResult> {
     return this.dataSource.transaction(async (em) => {
-      const module = await em.findOne(ModuleEntity, { where: { id: moduleId }, lock: { mode: 'pessimistic_write' } });
+      const module = await em.findOne(ModuleEntity, {
+        where: { id: moduleId },
+        lock: { mode: 'pessimistic_write' },
+      });
       if (!module) throw new CodeStoreError('module_not_found', `module ${moduleId} does not exist`);
       const target = await em.findOneBy(ModuleVersionEntity, { id: versionId, moduleId });
-      if (!target) throw new CodeStoreError('version_not_found', `version ${versionId} does not exist in this module`);
+      if (!target)
+        throw new CodeStoreError('version_not_found', `version ${versionId} does not exist in this module`);
       if (!target.compiled || !target.sha256 || target.dryRun || target.status === 'rejected') {
-        throw new CodeStoreError('not_activatable', `version ${target.seq} has status ${target.status}${target.dryRun ? ' (dry run)' : ''} and cannot be activated`);
+        throw new CodeStoreError(
+          'not_activatable',
+          `version ${target.seq} has status ${target.status}${target.dryRun ? ' (dry run)' : ''} and cannot be activated`,
+        );
       }
       const from = module.activeVersionId;
       if (options.expectedActiveId !== undefined && from !== options.expectedActiveId) {
         return { activated: false, fromVersionId: from, toVersionId: versionId, seq: target.seq };
       }
-      if (from === versionId) return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
+      if (from === versionId)
+        return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
       if (from) await em.update(ModuleVersionEntity, { id: from }, { status: 'retired' });
       await em.update(ModuleVersionEntity, { id: versionId }, { status: 'active' });
       await em.update(ModuleEntity, { id: moduleId }, { activeVersionId: versionId });
@@ -264,7 +276,13 @@ export class CodeStoreRepository {
 
   // ---- audit ----
 
-  async audit(entry: { actor: string; action: string; target: string; outcome: string; details?: Record<string, unknown> }): Promise<void> {
+  async audit(entry: {
+    actor: string;
+    action: string;
+    target: string;
+    outcome: string;
+    details?: Record<string, unknown>;
+  }): Promise<void> {
     await this.dataSource
       .getRepository(AuditEntryEntity)
       .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
@@ -272,10 +290,17 @@ export class CodeStoreRepository {
 
   // ---- helpers ----
 
-  private async insertVersion(em: EntityManager, moduleId: string, version: NewVersion): Promise<ModuleVersionEntity> {
+  private async insertVersion(
+    em: EntityManager,
+    moduleId: string,
+    version: NewVersion,
+  ): Promise<ModuleVersionEntity> {
     // Serialises seq allocation per module.
     await em.query('SELECT id FROM modules WHERE id = $1 FOR UPDATE', [moduleId]);
-    const [{ next }] = await em.query('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM module_versions WHERE module_id = $1', [moduleId]);
+    const [{ next }] = await em.query(
+      'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM module_versions WHERE module_id = $1',
+      [moduleId],
+    );
     return em.save(
       em.create(ModuleVersionEntity, {
         moduleId,
@@ -297,22 +322,36 @@ export class CodeStoreRepository {
     );
   }
 
-  private async insertTests(em: EntityManager, moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
+  private async insertTests(
+    em: EntityManager,
+    moduleId: string,
+    tests: NewTestCase[],
+    createdBy: string,
+  ): Promise<void> {
     if (tests.length === 0) return;
     // Raw SQL: TypeORM turns a JSON null into SQL NULL, and `null` is a legitimate input or expectation.
     for (const t of tests) {
       await em.query(
         `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by)
          VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6)`,
-        [moduleId, t.name, JSON.stringify(t.input ?? null), t.hasExpected, t.hasExpected ? JSON.stringify(t.expected ?? null) : null, createdBy],
+        [
+          moduleId,
+          t.name,
+          JSON.stringify(t.input ?? null),
+          t.hasExpected,
+          t.hasExpected ? JSON.stringify(t.expected ?? null) : null,
+          createdBy,
+        ],
       );
     }
   }
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string; driverError?: { code?: string } })?.driverError?.code === PG_UNIQUE_VIOLATION ||
-    (error as { code?: string })?.code === PG_UNIQUE_VIOLATION;
+  return (
+    (error as { code?: string; driverError?: { code?: string } })?.driverError?.code ===
+      PG_UNIQUE_VIOLATION || (error as { code?: string })?.code === PG_UNIQUE_VIOLATION
+  );
 }
 
 function isUuid(id: string): boolean {

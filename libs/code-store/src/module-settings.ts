@@ -10,8 +10,16 @@ export const moduleSettingsSchema = z
         wallTimeoutMs: z.number().int().min(1).max(600_000),
         concurrency: z.number().int().min(1).max(1024),
         queueLimit: z.number().int().min(0).max(100_000),
-        maxOutputBytes: z.number().int().min(1).max(64 * 1024 * 1024),
-        maxLogBytes: z.number().int().min(0).max(1024 * 1024),
+        maxOutputBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(64 * 1024 * 1024),
+        maxLogBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1024 * 1024),
       })
       .partial()
       .strict(),

@@ -52,7 +52,11 @@ export class DependencyChecks {
       const usage = process.memoryUsage();
       const heapMb = Math.round(usage.heapUsed / MB);
       const rssMb = Math.round(usage.rss / MB);
-      return { level: worst(levelAbove(heapMb, heapWarnMb, heapMaxMb), levelAbove(rssMb, rssWarnMb, rssMaxMb)), heapMb, rssMb };
+      return {
+        level: worst(levelAbove(heapMb, heapWarnMb, heapMaxMb), levelAbove(rssMb, rssWarnMb, rssMaxMb)),
+        heapMb,
+        rssMb,
+      };
     });
   }
 
@@ -71,7 +75,8 @@ export class DependencyChecks {
     const indicator = this.indicators.check(key);
     try {
       const { level, ...data } = await withTimeout(key, this.config.health.timeoutMs, read());
-      if (level === 'failing') return indicator.down({ ...data, message: `${key} is past its failing threshold` });
+      if (level === 'failing')
+        return indicator.down({ ...data, message: `${key} is past its failing threshold` });
       return indicator.up(level === 'warning' ? { ...data, warning: true } : data);
     } catch (error) {
       return indicator.down({ message: (error as Error).message });

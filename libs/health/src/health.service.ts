@@ -38,9 +38,14 @@ export class HealthService {
   /** Ready unless starting or shutting down; loaded versions keep serving without PostgreSQL or Redis. */
   async readiness(): Promise<Readiness> {
     const phase = this.lifecycle.phase;
-    if (phase !== 'ready') return { ready: false, body: { status: phase, version: this.config.version, degraded: [] } };
+    if (phase !== 'ready')
+      return { ready: false, body: { status: phase, version: this.config.version, degraded: [] } };
     const results = await Promise.all([this.checks.postgres(), this.checks.redisPing()]);
-    const degraded = results.flatMap((r) => Object.entries(r).filter(([, v]) => v.status === 'down').map(([k]) => k));
+    const degraded = results.flatMap((r) =>
+      Object.entries(r)
+        .filter(([, v]) => v.status === 'down')
+        .map(([k]) => k),
+    );
     return {
       ready: true,
       body: { status: degraded.length ? 'degraded' : 'ok', version: this.config.version, degraded },

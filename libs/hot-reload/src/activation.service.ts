@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ActivationBus } from '@seed/cluster';
-import { ActivationReason, ActivationResult, CodeStoreRepository, ModuleVersionEntity } from '@seed/code-store';
+import {
+  ActivationReason,
+  ActivationResult,
+  CodeStoreRepository,
+  ModuleVersionEntity,
+} from '@seed/code-store';
 import type { LoadedVersion } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -21,7 +26,11 @@ export class ActivationService {
   ) {}
 
   /** The pipeline's activation: a compare-and-swap on the candidate's parent. */
-  async activateCandidate(module: string, version: ModuleVersionEntity, warm?: LoadedVersion): Promise<ActivationResult> {
+  async activateCandidate(
+    module: string,
+    version: ModuleVersionEntity,
+    warm?: LoadedVersion,
+  ): Promise<ActivationResult> {
     const result = await this.store.activate(version.moduleId, version.id, {
       expectedActiveId: version.parentId,
       reason: 'gates',
@@ -32,7 +41,12 @@ export class ActivationService {
   }
 
   /** An admin's explicit activation: unconditional. */
-  async activate(module: string, versionId: string, actor: string, reason: ActivationReason = 'manual'): Promise<ActivationResult> {
+  async activate(
+    module: string,
+    versionId: string,
+    actor: string,
+    reason: ActivationReason = 'manual',
+  ): Promise<ActivationResult> {
     const entity = await this.store.getModule(module);
     const result = await this.store.activate(entity.id, versionId, { reason, actor });
     await this.propagate(module, result, reason);
@@ -40,19 +54,39 @@ export class ActivationService {
   }
 
   /** Back to `versionId`, or by default to the version active before the current one. */
-  async rollback(module: string, actor: string, versionId?: string, reason: ActivationReason = 'rollback'): Promise<ActivationResult> {
+  async rollback(
+    module: string,
+    actor: string,
+    versionId?: string,
+    reason: ActivationReason = 'rollback',
+  ): Promise<ActivationResult> {
     const entity = await this.store.getModule(module);
     const target = versionId ?? (await this.store.previousActiveVersionId(entity.id, entity.activeVersionId));
-    if (!target) throw new HotReloadError('no_active_version', `module ${module} has no earlier version to roll back to`);
+    if (!target)
+      throw new HotReloadError(
+        'no_active_version',
+        `module ${module} has no earlier version to roll back to`,
+      );
     const result = await this.store.activate(entity.id, target, { reason, actor });
     if (result.fromVersionId !== result.toVersionId) {
-      emit(EVENTS.rollback, { module, fromVersionId: result.fromVersionId, toVersionId: result.toVersionId, seq: result.seq, reason });
+      emit(EVENTS.rollback, {
+        module,
+        fromVersionId: result.fromVersionId,
+        toVersionId: result.toVersionId,
+        seq: result.seq,
+        reason,
+      });
     }
     await this.propagate(module, result, reason);
     return result;
   }
 
-  private async propagate(module: string, result: ActivationResult, reason: string, warm?: LoadedVersion): Promise<void> {
+  private async propagate(
+    module: string,
+    result: ActivationResult,
+    reason: string,
+    warm?: LoadedVersion,
+  ): Promise<void> {
     if (!result.activated) return;
     this.logger.log(`${module}: version ${result.seq} activated (${reason})`);
     const [active] = await this.store.activeArtifacts(module);

@@ -10,10 +10,20 @@ export async function testCandidate(
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const c of cases) {
-    results.push(await runCase(candidate, { name: c.name, kind: 'case', input: c.input, hasExpected: c.hasExpected, expected: c.expected }));
+    results.push(
+      await runCase(candidate, {
+        name: c.name,
+        kind: 'case',
+        input: c.input,
+        hasExpected: c.hasExpected,
+        expected: c.expected,
+      }),
+    );
   }
   for (const [i, input] of replayInputs.entries()) {
-    results.push(await runCase(candidate, { name: `replay-${i + 1}`, kind: 'replay', input, hasExpected: false }));
+    results.push(
+      await runCase(candidate, { name: `replay-${i + 1}`, kind: 'replay', input, hasExpected: false }),
+    );
   }
   return results;
 }

@@ -45,7 +45,11 @@ describe('gates', () => {
     expect(activationDecision({ ...base, dryRun: true })).toBe('never');
     expect(activationDecision({ ...base, activateRequested: false })).toBe('hold');
     expect(activationDecision({ ...base, settings: { autoActivate: false } })).toBe('hold');
-    expect(activationDecision({ ...base, authorRole: 'agent', settings: { requireApproval: true } })).toBe('hold');
-    expect(activationDecision({ ...base, authorRole: 'admin', settings: { requireApproval: true } })).toBe('activate');
+    expect(activationDecision({ ...base, authorRole: 'agent', settings: { requireApproval: true } })).toBe(
+      'hold',
+    );
+    expect(activationDecision({ ...base, authorRole: 'admin', settings: { requireApproval: true } })).toBe(
+      'activate',
+    );
   });
 });

@@ -7,18 +7,26 @@ export function validateSource(source: string, maxBytes: number): Diagnostic[] {
   const problems: Diagnostic[] = [];
   const bytes = Buffer.byteLength(source, 'utf8');
   if (source.trim() === '') problems.push({ stage: 'validate', message: 'source is empty' });
-  if (bytes > maxBytes) problems.push({ stage: 'validate', message: `source is ${bytes} bytes; the limit is ${maxBytes}` });
+  if (bytes > maxBytes)
+    problems.push({ stage: 'validate', message: `source is ${bytes} bytes; the limit is ${maxBytes}` });
   const code = stripCommentsAndStrings(source);
   const forbidden: Array<[RegExp, string]> = [
-    [/(^|[^.\w$])import\s*(\(|[\w*{'"])/m, 'modules cannot import anything: the sandbox has no module loader'],
+    [
+      /(^|[^.\w$])import\s*(\(|[\w*{'"])/m,
+      'modules cannot import anything: the sandbox has no module loader',
+    ],
     [/(^|[^.\w$])require\s*\(/m, 'modules cannot require anything: the sandbox has no module loader'],
   ];
   for (const [pattern, message] of forbidden) {
     const match = pattern.exec(code);
-    if (match) problems.push({ stage: 'validate', message, ...position(code, match.index + match[1].length) });
+    if (match)
+      problems.push({ stage: 'validate', message, ...position(code, match.index + match[1].length) });
   }
   if (!/\bexport\s+default\b/.test(code)) {
-    problems.push({ stage: 'validate', message: 'the module must have a default export: export default (input, ctx) => output' });
+    problems.push({
+      stage: 'validate',
+      message: 'the module must have a default export: export default (input, ctx) => output',
+    });
   }
   return problems;
 }

@@ -22,6 +22,13 @@ import { SubmissionsService } from './submissions.service.js';
     ModulesService,
     ImprovementProcessor,
   ],
-  exports: [ActivationService, SubmissionsService, InvocationService, ModulesService, Reconciler, RuntimeModule],
+  exports: [
+    ActivationService,
+    SubmissionsService,
+    InvocationService,
+    ModulesService,
+    Reconciler,
+    RuntimeModule,
+  ],
 })
 export class HotReloadModule {}

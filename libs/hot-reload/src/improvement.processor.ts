@@ -1,6 +1,13 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ArtifactCache, CodeStoreRepository, Diagnostic, ModuleEntity, ModuleVersionEntity, sha256 } from '@seed/code-store';
+import {
+  ArtifactCache,
+  CodeStoreRepository,
+  Diagnostic,
+  ModuleEntity,
+  ModuleVersionEntity,
+  sha256,
+} from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { compileModule, IsolatePool, LoadedVersion, ModuleLoadError } from '@seed/runtime';
 import { EVENTS, emit, MetricsService, PipelineStage } from '@seed/telemetry';
@@ -30,10 +37,21 @@ export interface JobProgress {
 }
 
 const FINISHED = new Set(['ready', 'active', 'retired', 'rejected', 'superseded']);
-const PROGRESS: Record<PipelineStage | 'done', number> = { compile: 10, validate: 30, test: 50, store: 80, activate: 90, pipeline: 0, done: 100 };
+const PROGRESS: Record<PipelineStage | 'done', number> = {
+  compile: 10,
+  validate: 30,
+  test: 50,
+  store: 80,
+  activate: 90,
+  pipeline: 0,
+  done: 100,
+};
 
 class Rejection extends Error {
-  constructor(readonly stage: PipelineStage, readonly diagnostics: Diagnostic[]) {
+  constructor(
+    readonly stage: PipelineStage,
+    readonly diagnostics: Diagnostic[],
+  ) {
     super(diagnostics.map((d) => d.message).join('; '));
   }
 }
@@ -45,7 +63,10 @@ class Rejection extends Error {
  */
 // autorun off: the worker starts after boot, with limits from config (decorator options are static).
 @Processor(IMPROVEMENTS_QUEUE, { autorun: false })
-export class ImprovementProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ImprovementProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('Pipeline');
 
   constructor(
@@ -64,7 +85,8 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
     const started = performance.now();
     const version = await this.store.findVersion(job.data.versionId);
     if (!version) return { versionId: job.data.versionId, status: 'rejected', activated: false };
-    if (FINISHED.has(version.status)) return { versionId: version.id, status: version.status, activated: version.status === 'active' };
+    if (FINISHED.has(version.status))
+      return { versionId: version.id, status: version.status, activated: version.status === 'active' };
     const module = await this.store.getModuleById(version.moduleId);
     const base = { module: module.name, versionId: version.id };
     emit(EVENTS.hotReloadStart, { ...base, stage: 'pipeline' });
@@ -77,7 +99,9 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
       });
       candidate = await this.stage(job, module, version, 'test', () => this.test(module, version, compiled));
       await this.stage(job, module, version, 'store', () => this.storeArtifact(version, compiled));
-      const result = await this.stage(job, module, version, 'activate', () => this.maybeActivate(module, version, candidate!));
+      const result = await this.stage(job, module, version, 'activate', () =>
+        this.maybeActivate(module, version, candidate!),
+      );
       candidate = undefined; // handed over or disposed by maybeActivate
       await job.updateProgress({ stage: 'done', percent: 100 } satisfies JobProgress);
       this.finish(base, started, 'ok', result.status);
@@ -86,12 +110,29 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
       candidate?.dispose();
       if (error instanceof Rejection) {
         await this.store.updateVersion(version.id, { status: 'rejected', diagnostics: error.diagnostics });
-        emit(EVENTS.hotReloadError, { ...base, stage: error.stage, code: 'rejected', message: error.message, final: true });
+        emit(EVENTS.hotReloadError, {
+          ...base,
+          stage: error.stage,
+          code: 'rejected',
+          message: error.message,
+          final: true,
+        });
         this.finish(base, started, 'rejected', 'rejected');
-        return { versionId: version.id, status: 'rejected', activated: false, diagnostics: error.diagnostics };
+        return {
+          versionId: version.id,
+          status: 'rejected',
+          activated: false,
+          diagnostics: error.diagnostics,
+        };
       }
       const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      emit(EVENTS.hotReloadError, { ...base, stage: 'pipeline', code: 'infrastructure', message: (error as Error).message, final });
+      emit(EVENTS.hotReloadError, {
+        ...base,
+        stage: 'pipeline',
+        code: 'infrastructure',
+        message: (error as Error).message,
+        final,
+      });
       this.finish(base, started, 'error', 'error');
       throw error;
     }
@@ -146,7 +187,11 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
     try {
       const result = await work();
       emit(EVENTS.hotReloadSuccess, base);
-      emit(EVENTS.hotReloadDuration, { ...base, seconds: (performance.now() - started) / 1000, result: 'ok' });
+      emit(EVENTS.hotReloadDuration, {
+        ...base,
+        seconds: (performance.now() - started) / 1000,
+        result: 'ok',
+      });
       return result;
     } catch (error) {
       const result = error instanceof Rejection ? 'rejected' : 'error';
@@ -162,7 +207,12 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
     if (!result.ok) {
       throw new Rejection(
         'compile',
-        result.diagnostics.map((d) => ({ stage: 'compile' as const, message: d.message, line: d.line, column: d.column })),
+        result.diagnostics.map((d) => ({
+          stage: 'compile' as const,
+          message: d.message,
+          line: d.line,
+          column: d.column,
+        })),
       );
     }
     const hash = sha256(result.code);
@@ -172,17 +222,37 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
     return result.code;
   }
 
-  private async test(module: ModuleEntity, version: ModuleVersionEntity, code: string): Promise<LoadedVersion> {
+  private async test(
+    module: ModuleEntity,
+    version: ModuleVersionEntity,
+    code: string,
+  ): Promise<LoadedVersion> {
     const limits = effectiveLimits(this.config.sandbox, module.settings);
     let candidate: LoadedVersion;
     try {
-      candidate = await LoadedVersion.load({ module: module.name, versionId: version.id, code, limits, pool: this.pool });
+      candidate = await LoadedVersion.load({
+        module: module.name,
+        versionId: version.id,
+        code,
+        limits,
+        pool: this.pool,
+      });
     } catch (error) {
       if (!(error instanceof ModuleLoadError)) throw error;
-      throw new Rejection('validate', [{ stage: 'validate', message: `${error.code}: ${error.message}`, line: error.line, column: error.column }]);
+      throw new Rejection('validate', [
+        {
+          stage: 'validate',
+          message: `${error.code}: ${error.message}`,
+          line: error.line,
+          column: error.column,
+        },
+      ]);
     }
     try {
-      const [cases, replayInputs] = await Promise.all([this.store.listTests(module.id), this.replay.sample(module.name)]);
+      const [cases, replayInputs] = await Promise.all([
+        this.store.listTests(module.id),
+        this.replay.sample(module.name),
+      ]);
       const { report, score } = summarise(await testCandidate(candidate, cases, replayInputs));
       await this.store.updateVersion(version.id, { testReport: report, score });
       if (report.failed > 0) throw new Rejection('test', failureDiagnostics(report));
@@ -198,7 +268,11 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
     await this.store.updateVersion(version.id, { status: 'ready', diagnostics: null });
   }
 
-  private async maybeActivate(module: ModuleEntity, version: ModuleVersionEntity, candidate: LoadedVersion): Promise<ImprovementResult> {
+  private async maybeActivate(
+    module: ModuleEntity,
+    version: ModuleVersionEntity,
+    candidate: LoadedVersion,
+  ): Promise<ImprovementResult> {
     const decision = activationDecision({
       activateRequested: version.activateRequested,
       dryRun: version.dryRun,
@@ -214,13 +288,28 @@ export class ImprovementProcessor extends WorkerHost implements OnApplicationBoo
     candidate.dispose();
     await this.store.updateVersion(version.id, {
       status: 'superseded',
-      diagnostics: [{ stage: 'activate', message: `its parent is no longer active (now ${result.fromVersionId ?? 'none'})` }],
+      diagnostics: [
+        {
+          stage: 'activate',
+          message: `its parent is no longer active (now ${result.fromVersionId ?? 'none'})`,
+        },
+      ],
     });
     return { versionId: version.id, status: 'superseded', activated: false };
   }
 
-  private finish(base: { module: string; versionId: string }, started: number, result: 'ok' | 'rejected' | 'error', outcome: string): void {
-    emit(EVENTS.hotReloadDuration, { ...base, stage: 'pipeline', seconds: (performance.now() - started) / 1000, result });
+  private finish(
+    base: { module: string; versionId: string },
+    started: number,
+    result: 'ok' | 'rejected' | 'error',
+    outcome: string,
+  ): void {
+    emit(EVENTS.hotReloadDuration, {
+      ...base,
+      stage: 'pipeline',
+      seconds: (performance.now() - started) / 1000,
+      result,
+    });
     if (result === 'ok') emit(EVENTS.hotReloadSuccess, { ...base, stage: 'pipeline' });
     this.metrics.reloadResults.inc({ result: outcome });
   }

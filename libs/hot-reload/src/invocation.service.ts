@@ -42,7 +42,8 @@ export class InvocationService {
   /** A node that missed a broadcast (or just booted) loads the module on its first call. */
   private async loadOnDemand(module: string): Promise<void> {
     const entity = await this.store.getModule(module);
-    if (!entity.activeVersionId) throw new HotReloadError('no_active_version', `module ${module} has no active version`);
+    if (!entity.activeVersionId)
+      throw new HotReloadError('no_active_version', `module ${module} has no active version`);
     await this.reconciler.syncModule(module);
   }
 }

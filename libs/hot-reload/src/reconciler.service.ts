@@ -32,13 +32,23 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationBootstrap(): Promise<void> {
     this.bus.onActivation((notice) => {
-      if (notice.origin === this.config.nodeName && notice.versionId && this.registry.current(notice.module)?.versionId === notice.versionId) return;
-      void this.syncModule(notice.module).catch((e: Error) => this.logger.warn(`sync ${notice.module} failed: ${e.message}`));
+      if (
+        notice.origin === this.config.nodeName &&
+        notice.versionId &&
+        this.registry.current(notice.module)?.versionId === notice.versionId
+      )
+        return;
+      void this.syncModule(notice.module).catch((e: Error) =>
+        this.logger.warn(`sync ${notice.module} failed: ${e.message}`),
+      );
     });
-    this.bus.onReconnect(() => void this.syncAll().catch((e: Error) => this.logger.warn(`reconcile failed: ${e.message}`)));
+    this.bus.onReconnect(
+      () => void this.syncAll().catch((e: Error) => this.logger.warn(`reconcile failed: ${e.message}`)),
+    );
     await this.syncAll();
     this.timer = setInterval(
-      () => void this.syncAll().catch((e: Error) => this.logger.warn(`periodic reconcile failed: ${e.message}`)),
+      () =>
+        void this.syncAll().catch((e: Error) => this.logger.warn(`periodic reconcile failed: ${e.message}`)),
       this.config.cluster.reconcileIntervalMs,
     );
     this.timer.unref();
@@ -83,8 +93,15 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const current = this.registry.current(active.module);
     if (current?.versionId === active.versionId && this.loadedLimits.get(active.module) === key) return;
     const { code, rebuilt } = await this.artifacts.resolve(active.sha256, active.compiled);
-    if (rebuilt) this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
-    const loaded = await LoadedVersion.load({ module: active.module, versionId: active.versionId, code, limits, pool: this.pool });
+    if (rebuilt)
+      this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
+    const loaded = await LoadedVersion.load({
+      module: active.module,
+      versionId: active.versionId,
+      code,
+      limits,
+      pool: this.pool,
+    });
     this.swap(active, loaded, key);
   }
 
@@ -92,7 +109,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const previous = this.registry.current(active.module)?.versionId ?? null;
     this.registry.activate(active.module, loaded);
     this.loadedLimits.set(active.module, key);
-    emit(EVENTS.activation, { module: active.module, fromVersionId: previous, toVersionId: active.versionId, seq: active.seq, reason: 'load' });
+    emit(EVENTS.activation, {
+      module: active.module,
+      fromVersionId: previous,
+      toVersionId: active.versionId,
+      seq: active.seq,
+      reason: 'load',
+    });
     this.logger.log(`${active.module}: serving version ${active.seq} (${active.versionId})`);
   }
 
@@ -105,9 +128,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const previous = this.chains.get(module) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
     this.chains.set(module, next);
-    void next.finally(() => {
-      if (this.chains.get(module) === next) this.chains.delete(module);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.chains.get(module) === next) this.chains.delete(module);
+      })
+      .catch(() => undefined);
     return next;
   }
 }

@@ -137,7 +137,9 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       stage: finished ? 'done' : null,
       progress: finished ? 100 : 0,
       attempts: 0,
-      result: finished ? { versionId: id, status: version.status, activated: version.status === 'active' } : null,
+      result: finished
+        ? { versionId: id, status: version.status, activated: version.status === 'active' }
+        : null,
       failedReason: null,
     };
   }
@@ -176,7 +178,10 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       // With Redis down BullMQ would wait for it forever; the submission must answer anyway.
       await Promise.race([
         this.queue.add('improve', { versionId, module }, options),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('Redis did not answer')), ENQUEUE_TIMEOUT_MS))),
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(() => reject(new Error('Redis did not answer')), ENQUEUE_TIMEOUT_MS)),
+        ),
       ]);
     } catch (error) {
       // The row is in PostgreSQL: the sweeper will enqueue it once Redis is back.

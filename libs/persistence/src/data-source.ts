@@ -5,7 +5,9 @@ import { dataSourceOptions } from './data-source-options.js';
 
 const config = loadConfigFromProcess();
 if (!config.databaseUrl) {
-  throw new Error('DATABASE_URL is required to run migrations from the CLI (the embedded database migrates at boot)');
+  throw new Error(
+    'DATABASE_URL is required to run migrations from the CLI (the embedded database migrates at boot)',
+  );
 }
 
 export default new DataSource(dataSourceOptions(config.databaseUrl));

@@ -14,7 +14,8 @@ export class PersistenceModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => {
-            if (!config.databaseUrl) throw new Error('databaseUrl must be resolved before the app module starts');
+            if (!config.databaseUrl)
+              throw new Error('databaseUrl must be resolved before the app module starts');
             return dataSourceOptions(config.databaseUrl);
           },
           // Migrations finish here, before any provider can touch the database.
@@ -22,7 +23,9 @@ export class PersistenceModule {
             const dataSource = await new DataSource(options!).initialize();
             if (config.migrationsRun) {
               const applied = await runMigrationsLocked(dataSource);
-              logger.log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+              logger.log(
+                applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date',
+              );
             }
             return dataSource;
           },

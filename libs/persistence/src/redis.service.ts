@@ -16,7 +16,11 @@ export class RedisService implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (!config.redisUrl) throw new Error('redisUrl must be resolved before the app module starts');
-    const options = { ...redisOptionsFromUrl(config.redisUrl), maxRetriesPerRequest: 2, enableOfflineQueue: true };
+    const options = {
+      ...redisOptionsFromUrl(config.redisUrl),
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    };
     this.client = this.watch(new Redis({ ...options, connectionName: `${config.nodeName}:cmd` }));
     this.subscriber = this.watch(new Redis({ ...options, connectionName: `${config.nodeName}:sub` }));
   }

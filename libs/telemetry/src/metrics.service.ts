@@ -68,13 +68,18 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Lets the lib that owns a figure provide it at scrape time, without telemetry depending on that lib. */
-  provide(name: 'seed_agent_hot_reload_queue_depth' | 'seed_agent_cluster_nodes' | 'seed_agent_loaded_versions', source: Source): void {
+  provide(
+    name: 'seed_agent_hot_reload_queue_depth' | 'seed_agent_cluster_nodes' | 'seed_agent_loaded_versions',
+    source: Source,
+  ): void {
     this.sources.set(name, source);
   }
 
   onModuleInit(): void {
     this.unsubscribe.push(
-      on(EVENTS.hotReloadDuration, (e) => this.stageDuration.observe({ stage: e.stage, result: e.result }, e.seconds)),
+      on(EVENTS.hotReloadDuration, (e) =>
+        this.stageDuration.observe({ stage: e.stage, result: e.result }, e.seconds),
+      ),
       on(EVENTS.invocation, (e) => {
         this.invocations.inc({ module: e.module, result: e.result });
         this.invocationDuration.observe({ module: e.module, result: e.result }, e.seconds);
@@ -92,7 +97,15 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   forgetModule(module: string): void {
     this.activeVersion.remove({ module });
     for (const metric of [this.invocations, this.invocationDuration]) {
-      for (const result of ['ok', 'timeout', 'memory_limit', 'runtime_error', 'output_not_json', 'output_too_large', 'overloaded']) {
+      for (const result of [
+        'ok',
+        'timeout',
+        'memory_limit',
+        'runtime_error',
+        'output_not_json',
+        'output_too_large',
+        'overloaded',
+      ]) {
         metric.remove({ module, result });
       }
     }

@@ -16,7 +16,9 @@ export const testCaseSchema = z
 
 export const createModuleSchema = z
   .object({
-    name: z.string().regex(MODULE_NAME_PATTERN, 'lowercase letters, digits and dashes, starting with a letter, at most 63'),
+    name: z
+      .string()
+      .regex(MODULE_NAME_PATTERN, 'lowercase letters, digits and dashes, starting with a letter, at most 63'),
     source: z.string().min(1),
     tests: z.array(testCaseSchema).max(1000).default([]),
     settings: moduleSettingsSchema.default({}),

@@ -4,6 +4,7 @@
  */
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
+  input_not_json: 400,
   validation_failed: 400,
   unauthorized: 401,
   forbidden: 403,

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { InvokeError } from '@seed/runtime';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from './api-error.js';
 import { statusForCode } from './error-status.js';
@@ -10,7 +11,14 @@ export interface ErrorBody {
 /** Maps every error to `{ error: { code, message, details? } }`; unknown errors are 500 and logged. */
 export function toErrorResponse(error: unknown, logger: Logger): { status: number; body: ErrorBody } {
   if (error instanceof ApiError) {
-    return { status: error.status, body: { error: { code: error.code, message: error.message, details: error.details } } };
+    return {
+      status: error.status,
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+    };
+  }
+  if (error instanceof InvokeError) {
+    const where = error.line ? { details: { line: error.line, column: error.column } } : {};
+    return { status: statusForCode(error.code) ?? 500, body: { error: { code: error.code, message: error.message, ...where } } };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -20,7 +28,10 @@ export function toErrorResponse(error: unknown, logger: Logger): { status: numbe
   if (typeof coded?.code === 'string') {
     const status = statusForCode(coded.code);
     if (status) {
-      return { status, body: { error: { code: coded.code, message: String(coded.message), details: coded.details } } };
+      return {
+        status,
+        body: { error: { code: coded.code, message: String(coded.message), details: coded.details } },
+      };
     }
     // Fastify's own errors (body too large, bad JSON) carry an HTTP status.
     if (typeof coded.statusCode === 'number' && coded.statusCode >= 400 && coded.statusCode < 500) {

@@ -15,7 +15,14 @@ import { VersionsController } from './versions.controller.js';
 
 @Module({
   imports: [HotReloadModule, ClusterModule],
-  controllers: [HealthController, MetricsController, ModulesController, VersionsController, JobsController, ClusterController],
+  controllers: [
+    HealthController,
+    MetricsController,
+    ModulesController,
+    VersionsController,
+    JobsController,
+    ClusterController,
+  ],
   providers: [
     {
       provide: TokenRegistry,

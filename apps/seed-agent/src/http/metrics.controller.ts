@@ -15,7 +15,10 @@ export class MetricsController {
   ) {}
 
   @Get()
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const expected = this.config.metricsToken;
     if (expected && !tokensEqual(bearer(authorization), expected)) {
       throw new ApiError(401, 'unauthorized', 'a valid metrics bearer token is required');

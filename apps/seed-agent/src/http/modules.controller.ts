@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
@@ -44,7 +56,11 @@ export class ModulesController {
   @AnyRole()
   async list(@Query(new ZodPipe(pageSchema)) query: PageQuery) {
     const { items, total } = await this.store.listModules(query);
-    return page(items.map((m) => moduleView(m)), total, query);
+    return page(
+      items.map((m) => moduleView(m)),
+      total,
+      query,
+    );
   }
 
   /** Type declarations for module authors. */
@@ -66,7 +82,10 @@ export class ModulesController {
 
   @Patch(':name')
   @Roles('admin')
-  async updateSettings(@Param('name') name: string, @Body(new ZodPipe(moduleSettingsSchema)) settings: ModuleSettings) {
+  async updateSettings(
+    @Param('name') name: string,
+    @Body(new ZodPipe(moduleSettingsSchema)) settings: ModuleSettings,
+  ) {
     return moduleView(await this.modules.updateSettings(name, settings));
   }
 
@@ -101,7 +120,8 @@ export class ModulesController {
   @Roles('admin', 'agent')
   async addTests(
     @Param('name') name: string,
-    @Body(new ZodPipe(z.union([testCasesSchema, testCasesSchema.element]))) body: TestCaseBody[] | TestCaseBody,
+    @Body(new ZodPipe(z.union([testCasesSchema, testCasesSchema.element])))
+    body: TestCaseBody[] | TestCaseBody,
     @CurrentActor() actor: Actor,
   ) {
     const tests = Array.isArray(body) ? body : [body];
@@ -112,7 +132,10 @@ export class ModulesController {
   @Post(':name/invoke')
   @AnyRole()
   @HttpCode(200)
-  async invoke(@Param('name') name: string, @Body(new ZodPipe(invokeSchema)) body: z.infer<typeof invokeSchema>) {
+  async invoke(
+    @Param('name') name: string,
+    @Body(new ZodPipe(invokeSchema)) body: z.infer<typeof invokeSchema>,
+  ) {
     return this.invocations.invoke(name, body.input, body.debug);
   }
 }

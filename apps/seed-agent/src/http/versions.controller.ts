@@ -81,16 +81,34 @@ export class VersionsController {
   @Post('activate')
   @Roles('admin')
   @HttpCode(200)
-  async activate(@Param('name') name: string, @Body(new ZodPipe(activateSchema)) body: { versionId: string }, @CurrentActor() actor: Actor) {
+  async activate(
+    @Param('name') name: string,
+    @Body(new ZodPipe(activateSchema)) body: { versionId: string },
+    @CurrentActor() actor: Actor,
+  ) {
     const result = await this.activation.activate(name, body.versionId, actorLabel(actor));
-    return { module: name, activeVersionId: result.toVersionId, previousVersionId: result.fromVersionId, seq: result.seq };
+    return {
+      module: name,
+      activeVersionId: result.toVersionId,
+      previousVersionId: result.fromVersionId,
+      seq: result.seq,
+    };
   }
 
   @Post('rollback')
   @Roles('admin')
   @HttpCode(200)
-  async rollback(@Param('name') name: string, @Body(new ZodPipe(rollbackSchema)) body: { versionId?: string }, @CurrentActor() actor: Actor) {
+  async rollback(
+    @Param('name') name: string,
+    @Body(new ZodPipe(rollbackSchema)) body: { versionId?: string },
+    @CurrentActor() actor: Actor,
+  ) {
     const result = await this.activation.rollback(name, actorLabel(actor), body.versionId);
-    return { module: name, activeVersionId: result.toVersionId, previousVersionId: result.fromVersionId, seq: result.seq };
+    return {
+      module: name,
+      activeVersionId: result.toVersionId,
+      previousVersionId: result.fromVersionId,
+      seq: result.seq,
+    };
   }
 }

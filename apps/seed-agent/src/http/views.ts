@@ -2,7 +2,10 @@ import type { ModuleEntity, ModuleVersionEntity, TestCaseEntity } from '@seed/co
 
 /** How entities look on the wire: stable names, no compiled code, no internal flags. */
 
-export function moduleView(module: ModuleEntity, extra: { activeSeq?: number | null; counts?: Record<string, number> } = {}) {
+export function moduleView(
+  module: ModuleEntity,
+  extra: { activeSeq?: number | null; counts?: Record<string, number> } = {},
+) {
   return {
     name: module.name,
     activeVersionId: module.activeVersionId,

@@ -10,4 +10,10 @@ export * from './module-version.entity.js';
 export * from './module.entity.js';
 export * from './test-case.entity.js';
 
-export const ENTITIES = [ModuleEntity, ModuleVersionEntity, TestCaseEntity, ActivationEntity, AuditEntryEntity];
+export const ENTITIES = [
+  ModuleEntity,
+  ModuleVersionEntity,
+  TestCaseEntity,
+  ActivationEntity,
+  AuditEntryEntity,
+];

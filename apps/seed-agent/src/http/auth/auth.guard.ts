@@ -17,12 +17,18 @@ export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; actor?: Actor }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; actor?: Actor }>();
     const token = this.tokens.find(bearerSecret(request.headers.authorization));
     if (!token) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['admin'];
     if (!allowed.includes(token.role)) {
-      throw new ApiError(403, 'forbidden', `role ${token.role} may not use this route (allowed: ${allowed.join(', ')})`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        `role ${token.role} may not use this route (allowed: ${allowed.join(', ')})`,
+      );
     }
     request.actor = { name: token.name, role: token.role };
     return true;

@@ -9,13 +9,13 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ErrorFilter } from './http/error.filter.js';
 
-const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
-
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   mkdirSync(config.codeDir, { recursive: true });
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: config.http.bodyLimitBytes,
+    // Bounds how long a client may take to send its request (slowloris); handlers have their own bound.
+    requestTimeout: config.http.requestTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
   });

@@ -8,7 +8,8 @@ describe('sandbox isolation through the control API', () => {
   const hostile: Record<string, string> = {
     loop: 'export default () => { while (true) {} };',
     recursion: 'const f = (n: number): number => f(n + 1) + 1;\nexport default () => f(0);',
-    'memory-bomb': 'export default () => { const a: number[][] = []; while (true) a.push(new Array(100000).fill(1)); };',
+    'memory-bomb':
+      'export default () => { const a: number[][] = []; while (true) a.push(new Array(100000).fill(1)); };',
     'buffer-bomb':
       'export default () => { const b: ArrayBuffer[] = []; for (let i = 0; i < 1000; i++) b.push(new ArrayBuffer(64 * 1024 * 1024)); return b.length; };',
     'huge-output': "export default () => 'x'.repeat(5_000_000);",
@@ -17,7 +18,8 @@ describe('sandbox isolation through the control API', () => {
     globals:
       'export default () => [typeof process, typeof require, typeof fetch, typeof setTimeout, typeof globalThis.Buffer];',
     escape: "export default () => (() => {}).constructor('return typeof process')();",
-    thrower: "export default (input: unknown) => {\n  if (input) {\n    throw new Error('boom');\n  }\n  return 1;\n};",
+    thrower:
+      "export default (input: unknown) => {\n  if (input) {\n    throw new Error('boom');\n  }\n  return 1;\n};",
     healthy: 'export default (n: number) => n + 1;',
   };
 
@@ -34,7 +36,8 @@ describe('sandbox isolation through the control API', () => {
   }, 60_000);
   afterAll(() => t?.close());
 
-  const invoke = (name: string, input: unknown = null) => t.request('POST', `/modules/${name}/invoke`, { input });
+  const invoke = (name: string, input: unknown = null) =>
+    t.request('POST', `/modules/${name}/invoke`, { input });
 
   it.each([
     ['loop', 'timeout'],
@@ -54,7 +57,13 @@ describe('sandbox isolation through the control API', () => {
   });
 
   it('gives modules no Node API, no timers and no way back to the host', async () => {
-    expect((await invoke('globals')).body.output).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
+    expect((await invoke('globals')).body.output).toEqual([
+      'undefined',
+      'undefined',
+      'undefined',
+      'undefined',
+      'undefined',
+    ]);
     expect((await invoke('escape')).body.output).toBe('undefined');
   });
 

@@ -288,6 +288,13 @@ export class CodeStoreRepository {
       .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
   }
 
+  async listAudit(page: Page): Promise<{ items: AuditEntryEntity[]; total: number }> {
+    const [items, total] = await this.dataSource
+      .getRepository(AuditEntryEntity)
+      .findAndCount({ order: { createdAt: 'DESC', id: 'DESC' }, take: page.limit, skip: page.offset });
+    return { items, total };
+  }
+
   // ---- helpers ----
 
   private async insertVersion(

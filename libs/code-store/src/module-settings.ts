@@ -27,6 +27,16 @@ export const moduleSettingsSchema = z
     autoActivate: z.boolean(),
     /** Agent candidates stop at `ready` until an admin activates them. */
     requireApproval: z.boolean(),
+    /** Automatic rollback when a new version's error rate jumps (defaults from CANARY_*). */
+    canary: z
+      .object({
+        enabled: z.boolean(),
+        windowMs: z.number().int().min(100).max(86_400_000),
+        minCalls: z.number().int().min(1).max(1_000_000),
+        threshold: z.number().min(0).max(1),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();

@@ -43,6 +43,11 @@ export const envSchema = z.object({
   HTTP_SERVER_ENABLED: bool(true),
   MIGRATIONS_RUN: bool(true),
   SHUTDOWN_TIMEOUT: int(10000, 100),
+  REQUEST_TIMEOUT: int(30000, 100),
+  BODY_LIMIT_BYTES: int(2 * 1024 * 1024, 1024),
+  RATE_LIMIT_PER_MINUTE: int(1200, 1),
+  RATE_LIMIT_BURST: int(200, 1),
+  EVENTS_HEARTBEAT: int(15000, 100),
   HEALTH_CHECK_TIMEOUT: int(2000, 50),
   HEALTH_DISK_WARN_MB: int(1024),
   HEALTH_DISK_MIN_MB: int(100),
@@ -69,6 +74,9 @@ export const envSchema = z.object({
   PIPELINE_LOCK_DURATION: int(30000, 1000),
   PIPELINE_STALLED_INTERVAL: int(30000, 1000),
   RECONCILE_INTERVAL: int(30000, 100),
+  CANARY_WINDOW: int(60000, 100),
+  CANARY_MIN_CALLS: int(20, 1),
+  CANARY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -77,7 +85,16 @@ export interface AppConfig {
   readonly env: Env['NODE_ENV'];
   readonly production: boolean;
   readonly version: string;
-  readonly http: { readonly enabled: boolean; readonly port: number; readonly host: string };
+  readonly http: {
+    readonly enabled: boolean;
+    readonly port: number;
+    readonly host: string;
+    readonly requestTimeoutMs: number;
+    readonly bodyLimitBytes: number;
+    /** Per token, per node: a token bucket refilled at perMinute with room for burst. */
+    readonly rateLimit: { readonly perMinute: number; readonly burst: number };
+    readonly eventsHeartbeatMs: number;
+  };
   readonly databaseUrl?: string;
   readonly redisUrl?: string;
   readonly redisPrefix: string;
@@ -108,6 +125,7 @@ export interface AppConfig {
     readonly queueMax: number;
   };
   readonly sandbox: SandboxLimits & { readonly poolSize: number };
+  readonly canary: CanaryPolicy;
   readonly pipeline: {
     readonly concurrency: number;
     readonly attempts: number;
@@ -119,6 +137,17 @@ export interface AppConfig {
     readonly lockDurationMs: number;
     readonly stalledIntervalMs: number;
   };
+}
+
+/**
+ * After an activation, the new version's error rate is watched for windowMs; once it has minCalls calls,
+ * an error rate above the predecessor's plus threshold (e.g. 0.2 = 20 points) rolls it back.
+ */
+export interface CanaryPolicy {
+  readonly enabled: boolean;
+  readonly windowMs: number;
+  readonly minCalls: number;
+  readonly threshold: number;
 }
 
 /** Limits of one sandboxed module; config holds the defaults, module settings may override them. */
@@ -143,6 +172,10 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       enabled: env.HTTP_SERVER_ENABLED,
       port: env.PORT,
       host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+      requestTimeoutMs: env.REQUEST_TIMEOUT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, burst: env.RATE_LIMIT_BURST },
+      eventsHeartbeatMs: env.EVENTS_HEARTBEAT,
     },
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -181,6 +214,12 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
       maxLogBytes: env.SANDBOX_MAX_LOG_BYTES,
       poolSize: env.SANDBOX_POOL_SIZE,
+    },
+    canary: {
+      enabled: true,
+      windowMs: env.CANARY_WINDOW,
+      minCalls: env.CANARY_MIN_CALLS,
+      threshold: env.CANARY_THRESHOLD,
     },
     pipeline: {
       concurrency: env.PIPELINE_CONCURRENCY,

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './load-config';
 describe('loadConfig', () => {
   it('gives working defaults for an empty environment', () => {
     const config = loadConfig({}, '1.2.3');
-    expect(config.http).toEqual({ enabled: true, port: 4000, host: '127.0.0.1' });
+    expect(config.http).toMatchObject({ enabled: true, port: 4000, host: '127.0.0.1' });
     expect(config.version).toBe('1.2.3');
     expect(config.databaseUrl).toBeUndefined();
     expect(config.codeDir).toBe(`${config.dataDir}/code`);

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ActivationBus } from '@seed/cluster';
+import { ActivationBus, EventStream } from '@seed/cluster';
 import {
   ActivationReason,
   ActivationResult,
@@ -23,6 +23,7 @@ export class ActivationService {
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
     private readonly bus: ActivationBus,
+    private readonly events: EventStream,
   ) {}
 
   /** The pipeline's activation: a compare-and-swap on the candidate's parent. */
@@ -59,6 +60,8 @@ export class ActivationService {
     actor: string,
     versionId?: string,
     reason: ActivationReason = 'rollback',
+    /** Only roll back if this version is still the active one (the canary's compare-and-swap). */
+    expectedActiveId?: string,
   ): Promise<ActivationResult> {
     const entity = await this.store.getModule(module);
     const target = versionId ?? (await this.store.previousActiveVersionId(entity.id, entity.activeVersionId));
@@ -67,8 +70,8 @@ export class ActivationService {
         'no_active_version',
         `module ${module} has no earlier version to roll back to`,
       );
-    const result = await this.store.activate(entity.id, target, { reason, actor });
-    if (result.fromVersionId !== result.toVersionId) {
+    const result = await this.store.activate(entity.id, target, { reason, actor, expectedActiveId });
+    if (result.activated && result.fromVersionId !== result.toVersionId) {
       emit(EVENTS.rollback, {
         module,
         fromVersionId: result.fromVersionId,
@@ -89,6 +92,14 @@ export class ActivationService {
   ): Promise<void> {
     if (!result.activated) return;
     this.logger.log(`${module}: version ${result.seq} activated (${reason})`);
+    this.events.publish({
+      type: reason === 'gates' || reason === 'manual' ? 'module.activated' : 'module.rolled_back',
+      module,
+      versionId: result.toVersionId,
+      fromVersionId: result.fromVersionId,
+      seq: result.seq,
+      reason,
+    });
     const [active] = await this.store.activeArtifacts(module);
     if (active?.versionId === result.toVersionId && warm) {
       if (!(await this.reconciler.adopt(active, warm))) warm.dispose();

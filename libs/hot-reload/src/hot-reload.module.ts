@@ -3,6 +3,7 @@ import { ClusterModule } from '@seed/cluster';
 import { CodeStoreModule } from '@seed/code-store';
 import { RuntimeModule } from '@seed/runtime';
 import { ActivationService } from './activation.service.js';
+import { CanaryWatch } from './canary-watch.service.js';
 import { ImprovementQueueModule } from './improvement-queue.module.js';
 import { ImprovementProcessor } from './improvement.processor.js';
 import { InvocationService } from './invocation.service.js';
@@ -19,6 +20,7 @@ import { SubmissionsService } from './submissions.service.js';
     ActivationService,
     SubmissionsService,
     InvocationService,
+    CanaryWatch,
     ModulesService,
     ImprovementProcessor,
   ],

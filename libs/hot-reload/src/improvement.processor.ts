@@ -1,5 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { EventStream } from '@seed/cluster';
 import {
   ArtifactCache,
   CodeStoreRepository,
@@ -77,6 +78,7 @@ export class ImprovementProcessor
     private readonly activation: ActivationService,
     private readonly metrics: MetricsService,
     private readonly pool: IsolatePool,
+    private readonly events: EventStream,
   ) {
     super();
   }
@@ -116,6 +118,12 @@ export class ImprovementProcessor
           code: 'rejected',
           message: error.message,
           final: true,
+        });
+        this.events.publish({
+          type: 'version.rejected',
+          ...base,
+          stage: error.stage,
+          diagnostics: error.diagnostics.slice(0, 3),
         });
         this.finish(base, started, 'rejected', 'rejected');
         return {
@@ -183,6 +191,7 @@ export class ImprovementProcessor
     await job.updateProgress({ stage, percent: PROGRESS[stage] } satisfies JobProgress);
     const base = { module: module.name, versionId: version.id, stage };
     emit(EVENTS.hotReloadStart, base);
+    this.events.publish({ type: 'version.stage', module: module.name, versionId: version.id, stage });
     const started = performance.now();
     try {
       const result = await work();
@@ -281,6 +290,12 @@ export class ImprovementProcessor
     });
     if (decision !== 'activate') {
       candidate.dispose();
+      this.events.publish({
+        type: 'version.ready',
+        module: module.name,
+        versionId: version.id,
+        held: decision === 'hold',
+      });
       return { versionId: version.id, status: 'ready', activated: false };
     }
     const result = await this.activation.activateCandidate(module.name, version, candidate);
@@ -294,6 +309,12 @@ export class ImprovementProcessor
           message: `its parent is no longer active (now ${result.fromVersionId ?? 'none'})`,
         },
       ],
+    });
+    this.events.publish({
+      type: 'version.superseded',
+      module: module.name,
+      versionId: version.id,
+      activeVersionId: result.fromVersionId,
     });
     return { versionId: version.id, status: 'superseded', activated: false };
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CodeStoreRepository } from '@seed/code-store';
 import { InvokeError, ModuleRegistry } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
+import { CanaryWatch } from './canary-watch.service.js';
 import { HotReloadError } from './hot-reload.errors.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
@@ -20,6 +21,7 @@ export class InvocationService {
     private readonly reconciler: Reconciler,
     private readonly store: CodeStoreRepository,
     private readonly replay: ReplaySamples,
+    private readonly canary: CanaryWatch,
   ) {}
 
   async invoke(module: string, input: unknown, debug = false): Promise<Invocation> {
@@ -30,10 +32,13 @@ export class InvocationService {
     try {
       const result = await version.invoke(input, { captureLogs: debug });
       emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
+      this.canary.record(module, version.versionId, false);
       this.replay.record(module, input);
       return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
     } catch (error) {
       const code = error instanceof InvokeError ? error.code : 'error';
+      if (error instanceof InvokeError && error.moduleFault)
+        this.canary.record(module, version.versionId, true);
       emit(EVENTS.invocation, { module, result: code, seconds: (performance.now() - started) / 1000 });
       throw error;
     }

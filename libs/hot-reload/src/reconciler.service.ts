@@ -1,10 +1,17 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ActivationBus } from '@seed/cluster';
-import { ActiveArtifact, ArtifactCache, CodeStoreRepository } from '@seed/code-store';
+import { ActiveArtifact, ArtifactCache, CodeStoreRepository, ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { IsolatePool, LoadedVersion, ModuleRegistry } from '@seed/runtime';
 import { EVENTS, emit, MetricsService } from '@seed/telemetry';
 import { effectiveLimits, limitsKey } from './limits.js';
+
+export interface Swap {
+  module: string;
+  fromVersionId: string | null;
+  toVersionId: string;
+  settings: ModuleSettings;
+}
 
 /**
  * Keeps this node's ModuleRegistry equal to what PostgreSQL says is active: at boot (before readiness),
@@ -17,6 +24,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly loadedLimits = new Map<string, string>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private timer?: NodeJS.Timeout;
+  private readonly swapListeners: Array<(swap: Swap) => void> = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -57,6 +65,11 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   onApplicationShutdown(): void {
     clearInterval(this.timer);
     this.registry.disposeAll();
+  }
+
+  /** Called after every version change on this node (the canary watch starts here). */
+  onSwap(listener: (swap: Swap) => void): void {
+    this.swapListeners.push(listener);
   }
 
   async syncAll(): Promise<void> {
@@ -117,6 +130,13 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       reason: 'load',
     });
     this.logger.log(`${active.module}: serving version ${active.seq} (${active.versionId})`);
+    const swap = {
+      module: active.module,
+      fromVersionId: previous,
+      toVersionId: active.versionId,
+      settings: active.settings,
+    };
+    for (const listener of this.swapListeners) listener(swap);
   }
 
   private async unload(module: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CodeStoreRepository, ModuleSettings, ModuleVersionEntity, NewTestCase } from '@seed/code-store';
+import { EventStream } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import type { JobsOptions, Queue } from 'bullmq';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -50,6 +51,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     @InjectQueue(IMPROVEMENTS_QUEUE) private readonly queue: Queue<ImprovementJobData, ImprovementResult>,
+    private readonly events: EventStream,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,6 +80,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       { parentId: null, source, author, activateRequested: true, dryRun: false },
       author,
     );
+    this.events.publish({ type: 'version.submitted', module: name, versionId: version.id, seq: version.seq });
     await this.enqueue(name, version.id);
     return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: false };
   }
@@ -109,6 +112,12 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       if (earlier) return this.replayed(earlier);
       throw error;
     }
+    this.events.publish({
+      type: 'version.submitted',
+      module: moduleName,
+      versionId: version.id,
+      seq: version.seq,
+    });
     await this.enqueue(moduleName, version.id);
     return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: false };
   }

@@ -43,8 +43,7 @@ export class IsolatePool {
   /** Resolves once the pool is full (or a fill attempt failed); for boot warm-up and tests. */
   async filled(): Promise<void> {
     if (this.closed || this.ready.length >= this.options.size) return;
-    this.filling ??= this.fill();
-    await this.filling;
+    await this.startFill();
   }
 
   close(): void {
@@ -61,22 +60,31 @@ export class IsolatePool {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.filling ??= this.fill();
+      void this.startFill();
     });
   }
 
-  private async fill(): Promise<void> {
+  private startFill(): Promise<void> {
+    // cleared in a later microtask, never before it is set, even when fill() has nothing to await; a take that
+    // came while the last fill was finishing is caught by the schedule() after it
+    this.filling ??= this.fill().then((succeeded) => {
+      this.filling = undefined;
+      if (succeeded) this.schedule();
+    });
+    return this.filling;
+  }
+
+  /** False when creating an isolate failed: the next take tries again, rather than a retry loop. */
+  private async fill(): Promise<boolean> {
     try {
       while (!this.closed && this.ready.length < this.options.size) {
         const blank = await createBlankSandbox(this.options.memoryMb);
         if (this.closed) blank.isolate.dispose();
         else this.ready.push(blank);
       }
-    } catch (e) {
-      console.error('POOLFAIL', e);
-      // the next take schedules another attempt; a version loads without the pool meanwhile
-    } finally {
-      this.filling = undefined;
+      return true;
+    } catch {
+      return false;
     }
   }
 }

@@ -118,7 +118,9 @@ export class LoadedVersion {
 
   private async run(inputJson: string | undefined, captureLogs: boolean): Promise<InvokeResult> {
     const started = performance.now();
-    const sandbox = await this.sandbox();
+    let sandbox = await this.acquireSandbox();
+    // another call may have retired it while this one resumed from the await
+    while (sandbox.isRetired) sandbox = await this.acquireSandbox();
     sandbox.enter();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -136,7 +138,7 @@ export class LoadedVersion {
           sandbox,
           error === WALL_TIMEOUT
             ? new InvokeError('timeout', `the module did not finish within ${this.limits.wallTimeoutMs} ms`)
-            : sandbox.failureOf(error),
+            : sandbox.failureOf(error, this.limits.cpuTimeoutMs),
         );
       }
       if (!report) {
@@ -214,9 +216,9 @@ export class LoadedVersion {
     return error;
   }
 
-  private sandbox(): Promise<Sandbox> {
+  private acquireSandbox(): Promise<Sandbox> {
     if (this.disposed) return Promise.reject(this.disposedError());
-    if (this.active && !this.active.isDisposed) return Promise.resolve(this.active);
+    if (this.active && !this.active.isRetired) return Promise.resolve(this.active);
     this.active = undefined;
     this.creating ??= this.createSandbox().then(
       (sandbox) => {

@@ -96,6 +96,11 @@ export class Sandbox {
     return this.isolate.isDisposed;
   }
 
+  /** Takes no new calls: retired after a failure, or disposed (also by isolated-vm, past the memory limit). */
+  get isRetired(): boolean {
+    return this.retired || this.isolate.isDisposed;
+  }
+
   /**
    * Calls the module once. Rejects with isolated-vm's errors (timeout, disposal); the module's own failures come
    * back as reports. Resolves undefined when what came out is not a report (the module broke the harness).
@@ -134,9 +139,9 @@ export class Sandbox {
   }
 
   /** What an isolated-vm rejection of `call` means for the caller. */
-  failureOf(error: unknown): InvokeError {
+  failureOf(error: unknown, cpuTimeoutMs: number): InvokeError {
     const code = failureCode(error, this.isolate, this.disposedByHost);
-    return new InvokeError(code, failureMessage(code, error));
+    return new InvokeError(code, failureMessage(code, error, cpuTimeoutMs));
   }
 }
 
@@ -157,13 +162,13 @@ function failureCode(error: unknown, isolate: ivm.Isolate, disposedByHost = fals
   return 'runtime_error';
 }
 
-function failureMessage(code: InvokeFailureCode, error: unknown): string {
+function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: number): string {
   const message = errorField(error, 'message') ?? String(error);
   switch (code) {
     case 'timeout':
       return /abandoned/i.test(message)
         ? 'the module returned a promise that can never settle'
-        : 'the module exceeded its CPU timeout';
+        : `the module exceeded its CPU timeout of ${cpuTimeoutMs} ms`;
     case 'memory_limit':
       return 'the module exceeded its memory limit';
     case 'disposed':

@@ -96,7 +96,9 @@ export function mapStack(
   map: SourceMap | undefined,
 ): { stack: string; position?: SourcePosition } {
   let position: SourcePosition | undefined;
-  const frame = new RegExp(`${compiledName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):(\\d+)`, 'g');
+  // the name must start the path, so `runtime.module.js:3:1` of a host frame is no match for `module.js`
+  const escaped = compiledName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`(?<![\\w./\\\\-])${escaped}:(\\d+):(\\d+)`, 'g');
   const mapped = stack.replace(frame, (whole, line: string, column: string) => {
     const generated = { line: Number(line), column: Number(column) };
     const original = map ? map.originalPosition(generated.line, generated.column) : generated;

@@ -26,6 +26,8 @@ export const createModuleSchema = z
   .strict();
 
 export const testCasesSchema = z.array(testCaseSchema).max(1000);
+/** One case or several. */
+export const addTestsSchema = z.union([testCasesSchema, testCaseSchema]);
 
 export const submitVersionSchema = z
   .object({

@@ -18,7 +18,10 @@ export function toErrorResponse(error: unknown, logger: Logger): { status: numbe
   }
   if (error instanceof InvokeError) {
     const where = error.line ? { details: { line: error.line, column: error.column } } : {};
-    return { status: statusForCode(error.code) ?? 500, body: { error: { code: error.code, message: error.message, ...where } } };
+    return {
+      status: statusForCode(error.code) ?? 500,
+      body: { error: { code: error.code, message: error.message, ...where } },
+    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -69,6 +72,8 @@ export class ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(error, this.logger);
+    // Overload clears quickly: tell clients when to retry (the rate limiter sets its own, exact value).
+    if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
     void reply.status(status).send(body);
   }
 }

@@ -1,12 +1,19 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { RateLimiter } from './auth/rate-limiter.js';
+import { RequestTimeoutInterceptor } from './request-timeout.interceptor.js';
 import { generatedAdminToken } from './auth/generated-admin-token.js';
 import { TokenRegistry } from './auth/token-registry.js';
 import { ClusterController } from './cluster.controller.js';
+import { DocsController } from './docs.controller.js';
+import { EventsController } from './events.controller.js';
+import { RouteCatalog } from './route-catalog.js';
 import { HealthController } from './health.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
@@ -14,7 +21,8 @@ import { ModulesController } from './modules.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
-  imports: [HotReloadModule, ClusterModule],
+  exports: [RouteCatalog],
+  imports: [HotReloadModule, ClusterModule, DiscoveryModule],
   controllers: [
     HealthController,
     MetricsController,
@@ -22,6 +30,9 @@ import { VersionsController } from './versions.controller.js';
     VersionsController,
     JobsController,
     ClusterController,
+    DocsController,
+    AuditController,
+    EventsController,
   ],
   providers: [
     {
@@ -35,7 +46,16 @@ import { VersionsController } from './versions.controller.js';
         return new TokenRegistry(tokens);
       },
     },
+    {
+      provide: RateLimiter,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        new RateLimiter(config.http.rateLimit.perMinute, config.http.rateLimit.burst),
+    },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    RouteCatalog,
   ],
 })
 export class HttpModule {}

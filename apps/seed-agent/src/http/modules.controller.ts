@@ -1,23 +1,13 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Header,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Query,
-} from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
+import { Audit } from './audit/audit.decorator.js';
 import { AnyRole, Roles } from './auth/roles.decorator.js';
 import {
+  addTestsSchema,
   CreateModuleBody,
   createModuleSchema,
   invokeSchema,
@@ -28,7 +18,7 @@ import {
   toNewTestCase,
 } from './dto.js';
 import { moduleView, page, testCaseView } from './views.js';
-import { ZodPipe } from './zod-body.pipe.js';
+import { ValidBody, ValidQuery } from './validated.js';
 
 @Controller('modules')
 export class ModulesController {
@@ -41,7 +31,8 @@ export class ModulesController {
 
   @Post()
   @Roles('admin')
-  async create(@Body(new ZodPipe(createModuleSchema)) body: CreateModuleBody, @CurrentActor() actor: Actor) {
+  @Audit('create')
+  async create(@ValidBody(createModuleSchema) body: CreateModuleBody, @CurrentActor() actor: Actor) {
     const submission = await this.submissions.createModule(
       body.name,
       body.source,
@@ -54,7 +45,7 @@ export class ModulesController {
 
   @Get()
   @AnyRole()
-  async list(@Query(new ZodPipe(pageSchema)) query: PageQuery) {
+  async list(@ValidQuery(pageSchema) query: PageQuery) {
     const { items, total } = await this.store.listModules(query);
     return page(
       items.map((m) => moduleView(m)),
@@ -82,15 +73,17 @@ export class ModulesController {
 
   @Patch(':name')
   @Roles('admin')
+  @Audit('settings')
   async updateSettings(
     @Param('name') name: string,
-    @Body(new ZodPipe(moduleSettingsSchema)) settings: ModuleSettings,
+    @ValidBody(moduleSettingsSchema) settings: ModuleSettings,
   ) {
     return moduleView(await this.modules.updateSettings(name, settings));
   }
 
   @Delete(':name')
   @Roles('admin')
+  @Audit('delete')
   @HttpCode(204)
   async delete(@Param('name') name: string): Promise<void> {
     await this.modules.delete(name);
@@ -106,9 +99,10 @@ export class ModulesController {
   /** Replaces every case: admins only, since an agent must not weaken its own exam. */
   @Put(':name/tests')
   @Roles('admin')
+  @Audit('tests.replace')
   async replaceTests(
     @Param('name') name: string,
-    @Body(new ZodPipe(testCasesSchema)) tests: TestCaseBody[],
+    @ValidBody(testCasesSchema) tests: TestCaseBody[],
     @CurrentActor() actor: Actor,
   ) {
     await this.modules.replaceTests(name, tests.map(toNewTestCase), actorLabel(actor));
@@ -118,9 +112,10 @@ export class ModulesController {
   /** Adds cases: agents may, since more cases only make the exam harder. */
   @Post(':name/tests')
   @Roles('admin', 'agent')
+  @Audit('tests.add')
   async addTests(
     @Param('name') name: string,
-    @Body(new ZodPipe(z.union([testCasesSchema, testCasesSchema.element])))
+    @ValidBody(addTestsSchema)
     body: TestCaseBody[] | TestCaseBody,
     @CurrentActor() actor: Actor,
   ) {
@@ -132,10 +127,7 @@ export class ModulesController {
   @Post(':name/invoke')
   @AnyRole()
   @HttpCode(200)
-  async invoke(
-    @Param('name') name: string,
-    @Body(new ZodPipe(invokeSchema)) body: z.infer<typeof invokeSchema>,
-  ) {
+  async invoke(@Param('name') name: string, @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>) {
     return this.invocations.invoke(name, body.input, body.debug);
   }
 }

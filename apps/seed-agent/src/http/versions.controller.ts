@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { CodeStoreRepository } from '@seed/code-store';
 import { ActivationService, SubmissionsService } from '@seed/hot-reload';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
+import { Audit } from './audit/audit.decorator.js';
 import { ApiError } from './api-error.js';
 import { AnyRole, Roles } from './auth/roles.decorator.js';
 import {
@@ -16,7 +17,7 @@ import {
   versionQuerySchema,
 } from './dto.js';
 import { page, versionSummary, versionView } from './views.js';
-import { ZodPipe } from './zod-body.pipe.js';
+import { ValidBody, ValidQuery } from './validated.js';
 
 @Controller('modules/:name')
 export class VersionsController {
@@ -28,10 +29,11 @@ export class VersionsController {
 
   @Post('versions')
   @Roles('admin', 'agent')
+  @Audit('submit')
   @HttpCode(202)
   async submit(
     @Param('name') name: string,
-    @Body(new ZodPipe(submitVersionSchema)) body: SubmitVersionBody,
+    @ValidBody(submitVersionSchema) body: SubmitVersionBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentActor() actor: Actor,
   ) {
@@ -52,7 +54,7 @@ export class VersionsController {
 
   @Get('versions')
   @AnyRole()
-  async list(@Param('name') name: string, @Query(new ZodPipe(pageSchema)) query: PageQuery) {
+  async list(@Param('name') name: string, @ValidQuery(pageSchema) query: PageQuery) {
     const module = await this.store.getModule(name);
     const { items, total } = await this.store.listVersions(module.id, query);
     return page(items.map(versionSummary), total, query);
@@ -63,7 +65,7 @@ export class VersionsController {
   async get(
     @Param('name') name: string,
     @Param('id') id: string,
-    @Query(new ZodPipe(versionQuerySchema)) query: z.infer<typeof versionQuerySchema>,
+    @ValidQuery(versionQuerySchema) query: z.infer<typeof versionQuerySchema>,
   ) {
     const module = await this.store.getModule(name);
     const version = await this.store.getVersion(module.id, id);
@@ -80,10 +82,11 @@ export class VersionsController {
 
   @Post('activate')
   @Roles('admin')
+  @Audit('activate')
   @HttpCode(200)
   async activate(
     @Param('name') name: string,
-    @Body(new ZodPipe(activateSchema)) body: { versionId: string },
+    @ValidBody(activateSchema) body: { versionId: string },
     @CurrentActor() actor: Actor,
   ) {
     const result = await this.activation.activate(name, body.versionId, actorLabel(actor));
@@ -97,10 +100,11 @@ export class VersionsController {
 
   @Post('rollback')
   @Roles('admin')
+  @Audit('rollback')
   @HttpCode(200)
   async rollback(
     @Param('name') name: string,
-    @Body(new ZodPipe(rollbackSchema)) body: { versionId?: string },
+    @ValidBody(rollbackSchema) body: { versionId?: string },
     @CurrentActor() actor: Actor,
   ) {
     const result = await this.activation.rollback(name, actorLabel(actor), body.versionId);

@@ -1,20 +1,44 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@seed/config';
+import type { FastifyReply } from 'fastify';
+import { CodeStoreRepository } from '@seed/code-store';
 import { ApiError } from '../api-error.js';
+import { AUDIT_KEY } from '../audit/audit.decorator.js';
 import type { Actor } from '../actor.js';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator.js';
+import { RateLimiter } from './rate-limiter.js';
 import { bearerSecret, TokenRegistry } from './token-registry.js';
 
-/** Global guard: every route needs a bearer token unless marked @Public; roles come from @Roles. */
+/**
+ * Global guard: every route needs a bearer token unless marked @Public; roles come from @Roles (admin
+ * only when absent); each token has its own rate limit.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenRegistry,
+    private readonly limiter: RateLimiter,
+    private readonly store: CodeStoreRepository,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  /** A refused state-changing action is an audit event too (reads and invocations are not). */
+  private async auditDenied(context: ExecutionContext, name: string, role: Role): Promise<void> {
+    const action = this.reflector.get<string | undefined>(AUDIT_KEY, context.getHandler());
+    if (!action) return;
+    const request = context.switchToHttp().getRequest<{ params?: Record<string, string> }>();
+    await this.store
+      .audit({
+        actor: `${role}:${name}`,
+        action,
+        target: request.params?.name ?? 'modules',
+        outcome: 'forbidden',
+      })
+      .catch(() => undefined);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context
@@ -24,11 +48,22 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['admin'];
     if (!allowed.includes(token.role)) {
+      await this.auditDenied(context, token.name, token.role);
       throw new ApiError(
         403,
         'forbidden',
         `role ${token.role} may not use this route (allowed: ${allowed.join(', ')})`,
       );
+    }
+    const limit = this.limiter.take(token.name, Date.now());
+    if (!limit.allowed) {
+      context
+        .switchToHttp()
+        .getResponse<FastifyReply>()
+        .header('retry-after', String(limit.retryAfterSeconds));
+      throw new ApiError(429, 'rate_limited', `token ${token.name} is over its rate limit`, {
+        retryAfterSeconds: limit.retryAfterSeconds,
+      });
     }
     request.actor = { name: token.name, role: token.role };
     return true;

@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { CodeStoreRepository } from '@seed/code-store';
+import { Roles } from '../auth/roles.decorator.js';
+import { PageQuery, pageSchema } from '../dto.js';
+import { ValidQuery } from '../validated.js';
+import { page } from '../views.js';
+
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly store: CodeStoreRepository) {}
+
+  /** Newest first. */
+  @Get()
+  @Roles('admin')
+  async list(@ValidQuery(pageSchema) query: PageQuery) {
+    const { items, total } = await this.store.listAudit(query);
+    return page(
+      items.map((e) => ({
+        id: Number(e.id),
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        outcome: e.outcome,
+        details: e.details,
+        createdAt: e.createdAt,
+      })),
+      total,
+      query,
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { CodeStoreRepository } from '@seed/code-store';
+import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { Actor, actorLabel } from '../actor.js';
+import { AUDIT_KEY, AuditAction } from './audit.decorator.js';
+
+interface AuditedRequest {
+  actor?: Actor;
+  params: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+/** Writes one audit_log row per audited request, after the outcome is known (success or error code). */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Audit');
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly store: CodeStoreRepository,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const action = this.reflector.get<AuditAction | undefined>(AUDIT_KEY, context.getHandler());
+    if (!action) return next.handle();
+    const request = context.switchToHttp().getRequest<AuditedRequest>();
+    const write = (outcome: string, result?: unknown) => this.write(action, request, outcome, result);
+    return next.handle().pipe(
+      mergeMap((result) => from(write('ok', result).then(() => result))),
+      catchError((error: { code?: unknown }) =>
+        from(write(typeof error?.code === 'string' ? error.code : 'error')).pipe(
+          mergeMap(() => throwError(() => error)),
+        ),
+      ),
+    );
+  }
+
+  private async write(
+    action: AuditAction,
+    request: AuditedRequest,
+    outcome: string,
+    result?: unknown,
+  ): Promise<void> {
+    const target =
+      request.params.name ?? (typeof request.body?.name === 'string' ? request.body.name : 'modules');
+    const versionId =
+      (result as { versionId?: string; activeVersionId?: string } | undefined)?.versionId ??
+      (result as { activeVersionId?: string } | undefined)?.activeVersionId ??
+      (typeof request.body?.versionId === 'string' ? request.body.versionId : undefined);
+    try {
+      await this.store.audit({
+        actor: request.actor ? actorLabel(request.actor) : 'anonymous',
+        action,
+        target,
+        outcome,
+        ...(versionId ? { details: { versionId } } : {}),
+      });
+    } catch (error) {
+      // The action itself has happened; losing its audit row is logged loudly rather than failing it.
+      this.logger.error(`audit write failed for ${action} on ${target}: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import type { Role } from '@seed/config';
+import type { z } from 'zod';
+import { PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
+import { BODY_SCHEMA, QUERY_SCHEMA } from './validated.js';
+
+export interface RouteInfo {
+  method: string;
+  /** Fastify style: /modules/:name */
+  path: string;
+  controller: string;
+  handler: string;
+  public: boolean;
+  roles: Role[];
+  body?: z.ZodType;
+  query?: z.ZodType;
+}
+
+/**
+ * Every route of the control API read from Nest's own metadata: the source of the OpenAPI document and
+ * of the test that walks every route for 401/403, so neither can drift from the controllers.
+ */
+@Injectable()
+export class RouteCatalog {
+  private cached?: RouteInfo[];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  routes(): RouteInfo[] {
+    this.cached ??= this.discovery.getControllers().flatMap((wrapper) => {
+      const type = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
+      if (!type) return [];
+      const prefix = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+      const prototype = type.prototype as Record<string, unknown>;
+      return this.scanner.getAllMethodNames(prototype).flatMap((name) => {
+        const handler = prototype[name] as object;
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (path === undefined || method === undefined) return [];
+        const isPublic = Boolean(
+          Reflect.getMetadata(PUBLIC_KEY, handler) ?? Reflect.getMetadata(PUBLIC_KEY, type),
+        );
+        return [
+          {
+            method: RequestMethod[method],
+            path: join(prefix, path),
+            controller: type.name,
+            handler: name,
+            public: isPublic,
+            roles: isPublic
+              ? []
+              : ((Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ?? ['admin']),
+            body: Reflect.getMetadata(BODY_SCHEMA, prototype, name) as z.ZodType | undefined,
+            query: Reflect.getMetadata(QUERY_SCHEMA, prototype, name) as z.ZodType | undefined,
+          },
+        ];
+      });
+    });
+    return this.cached;
+  }
+}
+
+function join(prefix: string, path: string): string {
+  const full = `/${[prefix, path]
+    .map((p) => p.replace(/^\/|\/$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
+  return full;
+}

@@ -1,0 +1,194 @@
+import { RouteCatalog } from '../src/http/route-catalog';
+import { eventually, settledVersion, startTestApp, TestApp, TestRole, TOKENS } from './harness';
+
+const V1 = 'export default (input: { n: number }) => input.n * 2;';
+
+describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ EVENTS_HEARTBEAT: '200', BODY_LIMIT_BYTES: '200000' });
+  });
+  afterAll(() => t?.close());
+
+  async function createModule(name: string, settings: Record<string, unknown> = {}) {
+    const res = await t.request('POST', '/modules', { name, source: V1, tests: [{ name: 'one', input: { n: 1 }, expect: 2 }], settings });
+    expect(res.status).toBe(201);
+    expect((await settledVersion(t, name, res.body.versionId)).status).toBe('active');
+    return res.body.versionId as string;
+  }
+
+  it('walks every route: 401 without a token, 403 for a role that may not use it', async () => {
+    const routes = t.app.get(RouteCatalog).routes();
+    expect(routes.length).toBeGreaterThan(15);
+    const roles: TestRole[] = ['admin', 'agent', 'viewer'];
+    for (const route of routes) {
+      const path = route.path.replace(':name', 'no-such-module').replace(':id', '00000000-0000-0000-0000-000000000000');
+      if (route.public) {
+        expect([route.path, route.public]).toEqual([route.path, ['/health', '/health/ready', '/health/deep', '/metrics'].includes(route.path)]);
+        continue;
+      }
+      const anonymous = await t.request(route.method, path, undefined, { role: null });
+      expect([route.method, route.path, anonymous.status]).toEqual([route.method, route.path, 401]);
+      expect(anonymous.body.error.code).toBe('unauthorized');
+      for (const role of roles.filter((r) => !route.roles.includes(r))) {
+        const denied = await t.request(route.method, path, undefined, { role });
+        expect([route.method, route.path, role, denied.status]).toEqual([route.method, route.path, role, 403]);
+      }
+    }
+    const wrong = await fetch(`${t.url}/modules`, { headers: { authorization: 'Bearer not-a-real-token-000' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('lets an agent add test cases but never edit or remove them, and holds its candidates for approval', async () => {
+    await createModule('guarded', { requireApproval: true });
+    const add = await t.request('POST', '/modules/guarded/tests', { name: 'three', input: { n: 3 }, expect: 6 }, { role: 'agent' });
+    expect(add.status).toBe(201);
+    expect(add.body.items.map((c: { name: string }) => c.name)).toEqual(['one', 'three']);
+    expect((await t.request('PUT', '/modules/guarded/tests', [], { role: 'agent' })).status).toBe(403);
+    expect((await t.request('PATCH', '/modules/guarded', { requireApproval: false }, { role: 'agent' })).status).toBe(403);
+    expect((await t.request('DELETE', '/modules/guarded', undefined, { role: 'agent' })).status).toBe(403);
+
+    const submitted = await t.request('POST', '/modules/guarded/versions', { source: 'export default (input: { n: number }) => input.n + input.n;', activate: true }, { role: 'agent' });
+    expect(submitted.status).toBe(202);
+    const held = await settledVersion(t, 'guarded', submitted.body.versionId);
+    expect(held).toMatchObject({ status: 'ready', author: 'agent:agent' });
+    expect((await t.request('POST', '/modules/guarded/activate', { versionId: held.id }, { role: 'agent' })).status).toBe(403);
+    const approved = await t.request('POST', '/modules/guarded/activate', { versionId: held.id });
+    expect(approved.status).toBe(200);
+    expect((await t.request('GET', '/modules/guarded', undefined, { role: 'viewer' })).body.activeVersionId).toBe(held.id);
+  });
+
+  it('rolls back a version whose error rate jumps after activation (canary)', async () => {
+    const v1 = await createModule('canary', { canary: { minCalls: 5, threshold: 0.2, windowMs: 60_000 } });
+    for (let i = 0; i < 5; i++) expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 1 } })).status).toBe(200);
+    const v2 = await t.request('POST', '/modules/canary/versions', {
+      source: "export default (input: { n: number }) => { if (input.n > 10) throw new Error('too big'); return input.n * 2; };",
+      activate: true,
+    });
+    expect((await settledVersion(t, 'canary', v2.body.versionId)).status).toBe('active');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).status);
+    expect(statuses.filter((s) => s === 422).length).toBeGreaterThanOrEqual(5);
+    await eventually(async () => ((await t.request('GET', '/modules/canary')).body.activeVersionId === v1 ? true : undefined));
+    expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).body.output).toBe(100);
+    const rolledBack = await t.request('GET', `/modules/canary/versions/${v2.body.versionId}`);
+    expect(rolledBack.body.status).toBe('retired');
+    expect(rolledBack.body.diagnostics.at(-1).message).toMatch(/rolled back by canary/);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/seed_agent_rollbacks_total\{reason="canary"\} 1/);
+  });
+
+  it('streams live events filtered by module, with heartbeats', async () => {
+    await createModule('watched');
+    const abort = new AbortController();
+    const response = await fetch(`${t.url}/events?module=watched`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+      signal: abort.signal,
+    });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    const seen: string[] = [];
+    let text = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += decoder.decode(value);
+        for (const match of text.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)) seen.push(`${match[1]}:${JSON.parse(match[2]).module ?? ''}`);
+        text = text.slice(text.lastIndexOf('\n\n') + 2);
+      }
+    })().catch(() => undefined);
+    await eventually(async () => (seen.includes('ready:watched') ? true : undefined));
+    await t.request('POST', '/modules/other-module-x/versions', { source: V1 }); // another module: filtered out (404 anyway)
+    const submitted = await t.request('POST', '/modules/watched/versions', { source: V1.replace('* 2', '+ input.n'), activate: true });
+    await settledVersion(t, 'watched', submitted.body.versionId);
+    await eventually(async () => (seen.includes('module.activated:watched') && seen.includes('heartbeat:') ? true : undefined));
+    expect(seen).toEqual(expect.arrayContaining(['version.submitted:watched', 'version.stage:watched', 'module.activated:watched']));
+    expect(seen.every((s) => s.endsWith(':watched') || s === 'heartbeat:')).toBe(true);
+    abort.abort();
+    await reading;
+  });
+
+  it('writes audit rows for state-changing actions, none for reads or invocations', async () => {
+    await createModule('audited');
+    await t.request('GET', '/modules/audited');
+    await t.request('POST', '/modules/audited/invoke', { input: { n: 2 } });
+    await t.request('PATCH', '/modules/audited', { autoActivate: false });
+    await t.request('POST', '/modules/audited/tests', [{ name: 'two', input: { n: 2 }, expect: 4 }]);
+    await t.request('PUT', '/modules/audited/tests', [{ name: 'two', input: { n: 2 }, expect: 4 }]);
+    const submitted = await t.request('POST', '/modules/audited/versions', { source: V1 });
+    const ready = await settledVersion(t, 'audited', submitted.body.versionId);
+    await t.request('POST', '/modules/audited/activate', { versionId: ready.id });
+    await t.request('POST', '/modules/audited/rollback', {});
+    await t.request('POST', '/modules/audited/activate', { versionId: ready.id }, { role: 'viewer' });
+    await t.request('DELETE', '/modules/audited');
+    const audit = await t.request('GET', '/audit?limit=200');
+    expect(audit.status).toBe(200);
+    const rows = audit.body.items.filter((r: { target: string }) => r.target === 'audited').reverse();
+    expect(rows.map((r: { action: string; outcome: string }) => `${r.action}:${r.outcome}`)).toEqual([
+      'create:ok',
+      'settings:ok',
+      'tests.add:ok',
+      'tests.replace:ok',
+      'submit:ok',
+      'activate:ok',
+      'rollback:ok',
+      'activate:forbidden',
+      'delete:ok',
+    ]);
+    expect(rows[0].actor).toBe('admin:admin');
+    expect(rows[7].actor).toBe('viewer:viewer');
+    expect((await t.request('GET', '/audit', undefined, { role: 'agent' })).status).toBe(403);
+  });
+
+  it('refuses oversized bodies with 413 and overloaded modules with 429', async () => {
+    const big = await t.request('POST', '/modules', { name: 'big', source: 'x'.repeat(300_000) });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('payload_too_large');
+
+    await t.request('POST', '/modules', {
+      name: 'busy',
+      source: 'export default () => { const end = Date.now() + 300; while (Date.now() < end) {} return 1; };',
+      settings: { limits: { concurrency: 1, queueLimit: 0 } },
+    });
+    await eventually(async () => ((await t.request('GET', '/modules/busy')).body.activeVersionId ? true : undefined));
+    const results = await Promise.all([1, 2, 3].map(() => t.request('POST', '/modules/busy/invoke', { input: null })));
+    const overloaded = results.filter((r) => r.status === 429);
+    expect(overloaded.length).toBeGreaterThanOrEqual(1);
+    expect(overloaded[0].body.error.code).toBe('overloaded');
+    expect(overloaded[0].headers.get('retry-after')).toBeTruthy();
+  });
+
+  it('publishes an OpenAPI document generated from the validating schemas', async () => {
+    const docs = await t.request('GET', '/docs', undefined, { role: 'viewer' });
+    expect(docs.status).toBe(200);
+    expect(docs.body.openapi).toBe('3.1.0');
+    const submit = docs.body.paths['/modules/{name}/versions'].post;
+    const schema = submit.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(['source']);
+    expect(Object.keys(schema.properties)).toEqual(['source', 'rationale', 'parentVersionId', 'activate', 'dryRun']);
+    expect(submit.description).toBe('Roles: admin, agent');
+    expect(docs.body.paths['/modules'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset']);
+  });
+});
+
+describe('control API: rate limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' });
+  });
+  afterAll(() => t?.close());
+
+  it('answers 429 with Retry-After once a token spends its burst, per token', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await t.request('GET', '/modules', undefined, { role: 'viewer' })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const limited = await t.request('GET', '/modules', undefined, { role: 'viewer' });
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await t.request('GET', '/modules', undefined, { role: 'admin' })).status).toBe(200);
+    expect((await t.request('GET', '/health', undefined, { role: null })).status).toBe(200);
+  });
+});

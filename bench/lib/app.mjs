@@ -1,0 +1,116 @@
+// Starts the real app in this process, the way main.ts does minus the embedded servers: the machine's
+// PostgreSQL (a database the orchestrator created for this benchmark) and Redis (a key prefix of its own).
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dist } from './paths.mjs';
+import { sleep } from './stats.mjs';
+
+const { loadConfig } = await import(dist('libs/config/src/index.js'));
+const { createApp, startApp } = await import(dist('apps/seed-agent/src/bootstrap.js'));
+
+export const ADMIN_SECRET = process.env.BENCH_ADMIN_SECRET ?? 'bench-admin-secret-0123456789';
+export const AUTH = `Bearer ${ADMIN_SECRET}`;
+
+/**
+ * @param {{ databaseUrl: string, redisPrefix: string, env?: Record<string,string> }} options
+ */
+export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'seed-bench-'));
+  const config = loadConfig({
+    // production: JSON logging without the pino-pretty transport thread, as deployed
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: redisPrefix,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    API_TOKENS: `admin:admin:${ADMIN_SECRET}`,
+    ...env,
+  });
+  const app = await createApp(config);
+  await startApp(app, config);
+  const { port } = app.getHttpServer().address();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    config,
+    url,
+    request: (method, path, body) => request(url, method, path, body),
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function request(base, method, path, body) {
+  const headers = { authorization: AUTH };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // keep the text
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** Fails loudly with the response when a control-API call did not answer as expected. */
+export function expectStatus(response, status, what) {
+  if (response.status !== status) {
+    throw new Error(`${what}: expected HTTP ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  return response.body;
+}
+
+/** Polls GET /jobs/:id until the job completed or failed; returns the version. */
+export async function settle(bench, module, versionId, { intervalMs = 10, timeoutMs = 30_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await bench.request('GET', `/jobs/${versionId}`);
+    if (job.status === 200 && ['completed', 'failed'].includes(job.body.state)) {
+      const version = await bench.request('GET', `/modules/${module}/versions/${versionId}`);
+      return expectStatus(version, 200, `version ${versionId}`);
+    }
+    if (Date.now() > deadline) throw new Error(`version ${versionId} did not settle: ${JSON.stringify(job.body)}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Creates a module (its first version is activated by the pipeline) and waits until it is active. */
+export async function createModule(bench, name, source, tests = []) {
+  const created = expectStatus(
+    await bench.request('POST', '/modules', { name, source, tests }),
+    201,
+    `create module ${name}`,
+  );
+  const version = await settle(bench, name, created.versionId);
+  if (version.status !== 'active') {
+    throw new Error(`module ${name}: first version is ${version.status}: ${JSON.stringify(version.diagnostics)}`);
+  }
+  return version;
+}
+
+/** Submits a version (not activated) and waits until it is ready. */
+export async function submitReady(bench, name, source) {
+  const submitted = expectStatus(
+    await bench.request('POST', `/modules/${name}/versions`, { source, activate: false }),
+    202,
+    `submit to ${name}`,
+  );
+  const version = await settle(bench, name, submitted.versionId);
+  if (version.status !== 'ready') {
+    throw new Error(`module ${name}: version is ${version.status}: ${JSON.stringify(version.diagnostics)}`);
+  }
+  return version;
+}

@@ -1,0 +1,110 @@
+// `npm run bench`: builds (package.json), then runs each benchmark in a child process of its own (own heap,
+// `--expose-gc`), each against a fresh PostgreSQL database and its own Redis key prefix, all removed at the end.
+// Ends with one markdown table of every figure, to paste into the README with the date.
+//
+// Sizes (environment):
+//   BENCH_SUBMISSIONS          submissions per pool size in the submit→active benchmark (default 200)
+//   BENCH_RELOADS              activations during the reload-under-load benchmark (default 200)
+//   BENCH_ACTIVATIONS          activations in the memory benchmark (default 10000; baseline after 100)
+//   BENCH_DURATION             seconds of each autocannon run (default 10)
+//   BENCH_CONNECTIONS          autocannon connections (default 16)
+//   BENCH_POOL_SIZES           SANDBOX_POOL_SIZE values for submit→active (default "0,2")
+//   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { clearRedisPrefix, createDatabase, dropDatabase } from './lib/resources.mjs';
+import { markdownTable } from './lib/stats.mjs';
+
+const BENCHMARKS = [
+  { name: 'latency', script: 'submit-latency.mjs', title: '1. submit → active latency' },
+  { name: 'invoke', script: 'invoke-throughput.mjs', title: '2. invoke throughput' },
+  { name: 'reload', script: 'reload-under-load.mjs', title: '3. reload under load' },
+  { name: 'memory', script: 'memory.mjs', title: '4. memory over activations' },
+];
+
+const only = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const selected = only.length ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS;
+if (selected.length === 0) {
+  console.error(`BENCH_ONLY matches nothing; use some of: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
+
+const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+const redisPrefix = `bench-${runId}`;
+const databases = [];
+const started = Date.now();
+
+function runChild(benchmark, env) {
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(new URL(benchmark.script, import.meta.url)), [], {
+      execArgv: ['--no-node-snapshot', '--expose-gc'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let rows;
+    child.on('message', (message) => {
+      if (message?.rows) rows = message.rows;
+    });
+    child.on('exit', (code, signal) => {
+      if (rows && code === 0) resolve(rows);
+      else
+        resolve([
+          {
+            benchmark: benchmark.title,
+            measure: 'FAILED',
+            result: `exit ${code ?? signal}: see the output above`,
+            aim: '',
+          },
+        ]);
+    });
+  });
+}
+
+let interrupted = false;
+process.on('SIGINT', () => {
+  interrupted = true;
+  console.error('\ninterrupted: cleaning up after the current benchmark');
+});
+
+const rows = [];
+try {
+  console.log(
+    `# Seed Agent benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,
+  );
+  for (const benchmark of selected) {
+    if (interrupted) break;
+    const database = `bench_${runId}_${benchmark.name}`.toLowerCase();
+    const databaseUrl = await createDatabase(database);
+    databases.push(database);
+    console.log(`\n## ${benchmark.title}`);
+    const t = Date.now();
+    rows.push(
+      ...(await runChild(benchmark, {
+        BENCH_DATABASE_URL: databaseUrl,
+        BENCH_REDIS_PREFIX: `${redisPrefix}-${benchmark.name}`,
+      })),
+    );
+    console.log(`\n(${benchmark.name}: ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  }
+} finally {
+  for (const database of databases) {
+    await dropDatabase(database).catch((e) => console.error(`could not drop ${database}: ${e.message}`));
+  }
+  await clearRedisPrefix(redisPrefix).catch((e) => console.error(`could not clear Redis: ${e.message}`));
+}
+
+const date = new Date().toISOString().slice(0, 10);
+console.log(
+  `\n## Summary (${date}, node ${process.version}, ${cpus().length} cores, ${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+);
+console.log(
+  markdownTable(
+    rows.map((row) => ({ Benchmark: row.benchmark, Measure: row.measure, Result: row.result, Aim: row.aim ?? '' })),
+  ),
+);
+if (rows.some((row) => row.measure === 'FAILED')) process.exitCode = 1;

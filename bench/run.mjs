@@ -104,7 +104,12 @@ console.log(
 );
 console.log(
   markdownTable(
-    rows.map((row) => ({ Benchmark: row.benchmark, Measure: row.measure, Result: row.result, Aim: row.aim ?? '' })),
+    rows.map((row) => ({
+      Benchmark: row.benchmark,
+      Measure: row.measure,
+      Result: row.result,
+      Aim: row.aim ?? '',
+    })),
   ),
 );
 if (rows.some((row) => row.measure === 'FAILED')) process.exitCode = 1;

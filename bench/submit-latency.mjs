@@ -104,7 +104,11 @@ async function runPool(poolSize, databaseUrl, redisPrefix) {
     const name = `latency-pool${poolSize}`;
     await createModule(bench, name, source(-1), TESTS);
     // a few real inputs, so candidates also replay them (the shadow gate)
-    for (const input of [{ a: 2, b: 3 }, { a: 10, b: -4 }, { a: 7, b: 7 }]) {
+    for (const input of [
+      { a: 2, b: 3 },
+      { a: 10, b: -4 },
+      { a: 7, b: 7 },
+    ]) {
       expectStatus(await bench.request('POST', `/modules/${name}/invoke`, { input }), 200, 'invoke');
     }
     await sleep(100); // the replay samples are written fire-and-forget
@@ -147,7 +151,11 @@ async function runPool(poolSize, databaseUrl, redisPrefix) {
             continue;
           }
           if (job.body.result?.status !== 'active') {
-            failures.push({ i, versionId, result: `job ${job.body.state}: ${JSON.stringify(job.body.result)}` });
+            failures.push({
+              i,
+              versionId,
+              result: `job ${job.body.state}: ${JSON.stringify(job.body.result)}`,
+            });
           }
           break;
         }
@@ -197,9 +205,18 @@ async function runPool(poolSize, databaseUrl, redisPrefix) {
     ];
     const table = phases.map(([label, key]) => {
       const s = summary(samples.map((x) => x[key]).filter(Number.isFinite));
-      return { phase: label, 'p50 ms': r(s.p50), 'p90 ms': r(s.p90), 'p99 ms': r(s.p99), 'mean ms': r(s.mean), 'max ms': r(s.max) };
+      return {
+        phase: label,
+        'p50 ms': r(s.p50),
+        'p90 ms': r(s.p90),
+        'p99 ms': r(s.p99),
+        'mean ms': r(s.mean),
+        'max ms': r(s.max),
+      };
     });
-    heading(`SANDBOX_POOL_SIZE=${poolSize}: ${samples.length} sequential submissions (+${WARMUP} warm-up), ${TESTS.length} test cases + 3 replays each`);
+    heading(
+      `SANDBOX_POOL_SIZE=${poolSize}: ${samples.length} sequential submissions (+${WARMUP} warm-up), ${TESTS.length} test cases + 3 replays each`,
+    );
     console.table(table);
     console.log(
       `pool takes: ${poolAfter.taken - poolBefore.taken} served, ${poolAfter.missed - poolBefore.missed} found it empty; failures: ${failures.length}`,

@@ -29,6 +29,10 @@ export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     API_TOKENS: `admin:admin:${ADMIN_SECRET}`,
+    // the per-token rate limit (default 1200/min, burst 200) would answer a load test with 429s: these
+    // benchmarks measure the invoke path, not the limiter (which still runs, with a bucket that never empties)
+    RATE_LIMIT_PER_MINUTE: '1000000000',
+    RATE_LIMIT_BURST: '1000000000',
     ...env,
   });
   const app = await createApp(config);
@@ -68,7 +72,9 @@ export async function request(base, method, path, body) {
 /** Fails loudly with the response when a control-API call did not answer as expected. */
 export function expectStatus(response, status, what) {
   if (response.status !== status) {
-    throw new Error(`${what}: expected HTTP ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `${what}: expected HTTP ${status}, got ${response.status} ${JSON.stringify(response.body)}`,
+    );
   }
   return response.body;
 }
@@ -82,7 +88,8 @@ export async function settle(bench, module, versionId, { intervalMs = 10, timeou
       const version = await bench.request('GET', `/modules/${module}/versions/${versionId}`);
       return expectStatus(version, 200, `version ${versionId}`);
     }
-    if (Date.now() > deadline) throw new Error(`version ${versionId} did not settle: ${JSON.stringify(job.body)}`);
+    if (Date.now() > deadline)
+      throw new Error(`version ${versionId} did not settle: ${JSON.stringify(job.body)}`);
     await sleep(intervalMs);
   }
 }
@@ -96,7 +103,9 @@ export async function createModule(bench, name, source, tests = []) {
   );
   const version = await settle(bench, name, created.versionId);
   if (version.status !== 'active') {
-    throw new Error(`module ${name}: first version is ${version.status}: ${JSON.stringify(version.diagnostics)}`);
+    throw new Error(
+      `module ${name}: first version is ${version.status}: ${JSON.stringify(version.diagnostics)}`,
+    );
   }
   return version;
 }

@@ -4,7 +4,9 @@ export function context() {
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   const redisPrefix = process.env.BENCH_REDIS_PREFIX;
   if (!databaseUrl || !redisPrefix) {
-    throw new Error('run the benchmarks through bench/run.mjs (npm run bench): BENCH_DATABASE_URL is not set');
+    throw new Error(
+      'run the benchmarks through bench/run.mjs (npm run bench): BENCH_DATABASE_URL is not set',
+    );
   }
   return { databaseUrl, redisPrefix };
 }

@@ -12,7 +12,12 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
   afterAll(() => t?.close());
 
   async function createModule(name: string, settings: Record<string, unknown> = {}) {
-    const res = await t.request('POST', '/modules', { name, source: V1, tests: [{ name: 'one', input: { n: 1 }, expect: 2 }], settings });
+    const res = await t.request('POST', '/modules', {
+      name,
+      source: V1,
+      tests: [{ name: 'one', input: { n: 1 }, expect: 2 }],
+      settings,
+    });
     expect(res.status).toBe(201);
     expect((await settledVersion(t, name, res.body.versionId)).status).toBe('active');
     return res.body.versionId as string;
@@ -23,9 +28,14 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
     expect(routes.length).toBeGreaterThan(15);
     const roles: TestRole[] = ['admin', 'agent', 'viewer'];
     for (const route of routes) {
-      const path = route.path.replace(':name', 'no-such-module').replace(':id', '00000000-0000-0000-0000-000000000000');
+      const path = route.path
+        .replace(':name', 'no-such-module')
+        .replace(':id', '00000000-0000-0000-0000-000000000000');
       if (route.public) {
-        expect([route.path, route.public]).toEqual([route.path, ['/health', '/health/ready', '/health/deep', '/metrics'].includes(route.path)]);
+        expect([route.path, route.public]).toEqual([
+          route.path,
+          ['/health', '/health/ready', '/health/deep', '/metrics'].includes(route.path),
+        ]);
         continue;
       }
       const anonymous = await t.request(route.method, path, undefined, { role: null });
@@ -33,44 +43,73 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
       expect(anonymous.body.error.code).toBe('unauthorized');
       for (const role of roles.filter((r) => !route.roles.includes(r))) {
         const denied = await t.request(route.method, path, undefined, { role });
-        expect([route.method, route.path, role, denied.status]).toEqual([route.method, route.path, role, 403]);
+        expect([route.method, route.path, role, denied.status]).toEqual([
+          route.method,
+          route.path,
+          role,
+          403,
+        ]);
       }
     }
-    const wrong = await fetch(`${t.url}/modules`, { headers: { authorization: 'Bearer not-a-real-token-000' } });
+    const wrong = await fetch(`${t.url}/modules`, {
+      headers: { authorization: 'Bearer not-a-real-token-000' },
+    });
     expect(wrong.status).toBe(401);
   });
 
   it('lets an agent add test cases but never edit or remove them, and holds its candidates for approval', async () => {
     await createModule('guarded', { requireApproval: true });
-    const add = await t.request('POST', '/modules/guarded/tests', { name: 'three', input: { n: 3 }, expect: 6 }, { role: 'agent' });
+    const add = await t.request(
+      'POST',
+      '/modules/guarded/tests',
+      { name: 'three', input: { n: 3 }, expect: 6 },
+      { role: 'agent' },
+    );
     expect(add.status).toBe(201);
     expect(add.body.items.map((c: { name: string }) => c.name)).toEqual(['one', 'three']);
     expect((await t.request('PUT', '/modules/guarded/tests', [], { role: 'agent' })).status).toBe(403);
-    expect((await t.request('PATCH', '/modules/guarded', { requireApproval: false }, { role: 'agent' })).status).toBe(403);
+    expect(
+      (await t.request('PATCH', '/modules/guarded', { requireApproval: false }, { role: 'agent' })).status,
+    ).toBe(403);
     expect((await t.request('DELETE', '/modules/guarded', undefined, { role: 'agent' })).status).toBe(403);
 
-    const submitted = await t.request('POST', '/modules/guarded/versions', { source: 'export default (input: { n: number }) => input.n + input.n;', activate: true }, { role: 'agent' });
+    const submitted = await t.request(
+      'POST',
+      '/modules/guarded/versions',
+      { source: 'export default (input: { n: number }) => input.n + input.n;', activate: true },
+      { role: 'agent' },
+    );
     expect(submitted.status).toBe(202);
     const held = await settledVersion(t, 'guarded', submitted.body.versionId);
     expect(held).toMatchObject({ status: 'ready', author: 'agent:agent' });
-    expect((await t.request('POST', '/modules/guarded/activate', { versionId: held.id }, { role: 'agent' })).status).toBe(403);
+    expect(
+      (await t.request('POST', '/modules/guarded/activate', { versionId: held.id }, { role: 'agent' }))
+        .status,
+    ).toBe(403);
     const approved = await t.request('POST', '/modules/guarded/activate', { versionId: held.id });
     expect(approved.status).toBe(200);
-    expect((await t.request('GET', '/modules/guarded', undefined, { role: 'viewer' })).body.activeVersionId).toBe(held.id);
+    expect(
+      (await t.request('GET', '/modules/guarded', undefined, { role: 'viewer' })).body.activeVersionId,
+    ).toBe(held.id);
   });
 
   it('rolls back a version whose error rate jumps after activation (canary)', async () => {
     const v1 = await createModule('canary', { canary: { minCalls: 5, threshold: 0.2, windowMs: 60_000 } });
-    for (let i = 0; i < 5; i++) expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 1 } })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 1 } })).status).toBe(200);
     const v2 = await t.request('POST', '/modules/canary/versions', {
-      source: "export default (input: { n: number }) => { if (input.n > 10) throw new Error('too big'); return input.n * 2; };",
+      source:
+        "export default (input: { n: number }) => { if (input.n > 10) throw new Error('too big'); return input.n * 2; };",
       activate: true,
     });
     expect((await settledVersion(t, 'canary', v2.body.versionId)).status).toBe('active');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).status);
     expect(statuses.filter((s) => s === 422).length).toBeGreaterThanOrEqual(5);
-    await eventually(async () => ((await t.request('GET', '/modules/canary')).body.activeVersionId === v1 ? true : undefined));
+    await eventually(async () =>
+      (await t.request('GET', '/modules/canary')).body.activeVersionId === v1 ? true : undefined,
+    );
     expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).body.output).toBe(100);
     const rolledBack = await t.request('GET', `/modules/canary/versions/${v2.body.versionId}`);
     expect(rolledBack.body.status).toBe('retired');
@@ -96,16 +135,28 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
         const { value, done } = await reader.read();
         if (done) return;
         text += decoder.decode(value);
-        for (const match of text.matchAll(/event: (\S+)\ndata: (.*)\n\n/g)) seen.push(`${match[1]}:${JSON.parse(match[2]).module ?? ''}`);
+        for (const match of text.matchAll(/event: (\S+)\ndata: (.*)\n\n/g))
+          seen.push(`${match[1]}:${JSON.parse(match[2]).module ?? ''}`);
         text = text.slice(text.lastIndexOf('\n\n') + 2);
       }
     })().catch(() => undefined);
     await eventually(async () => (seen.includes('ready:watched') ? true : undefined));
     await t.request('POST', '/modules/other-module-x/versions', { source: V1 }); // another module: filtered out (404 anyway)
-    const submitted = await t.request('POST', '/modules/watched/versions', { source: V1.replace('* 2', '+ input.n'), activate: true });
+    const submitted = await t.request('POST', '/modules/watched/versions', {
+      source: V1.replace('* 2', '+ input.n'),
+      activate: true,
+    });
     await settledVersion(t, 'watched', submitted.body.versionId);
-    await eventually(async () => (seen.includes('module.activated:watched') && seen.includes('heartbeat:') ? true : undefined));
-    expect(seen).toEqual(expect.arrayContaining(['version.submitted:watched', 'version.stage:watched', 'module.activated:watched']));
+    await eventually(async () =>
+      seen.includes('module.activated:watched') && seen.includes('heartbeat:') ? true : undefined,
+    );
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'version.submitted:watched',
+        'version.stage:watched',
+        'module.activated:watched',
+      ]),
+    );
     expect(seen.every((s) => s.endsWith(':watched') || s === 'heartbeat:')).toBe(true);
     abort.abort();
     await reading;
@@ -153,8 +204,12 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
       source: 'export default () => { const end = Date.now() + 300; while (Date.now() < end) {} return 1; };',
       settings: { limits: { concurrency: 1, queueLimit: 0 } },
     });
-    await eventually(async () => ((await t.request('GET', '/modules/busy')).body.activeVersionId ? true : undefined));
-    const results = await Promise.all([1, 2, 3].map(() => t.request('POST', '/modules/busy/invoke', { input: null })));
+    await eventually(async () =>
+      (await t.request('GET', '/modules/busy')).body.activeVersionId ? true : undefined,
+    );
+    const results = await Promise.all(
+      [1, 2, 3].map(() => t.request('POST', '/modules/busy/invoke', { input: null })),
+    );
     const overloaded = results.filter((r) => r.status === 429);
     expect(overloaded.length).toBeGreaterThanOrEqual(1);
     expect(overloaded[0].body.error.code).toBe('overloaded');
@@ -168,9 +223,18 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
     const submit = docs.body.paths['/modules/{name}/versions'].post;
     const schema = submit.requestBody.content['application/json'].schema;
     expect(schema.required).toEqual(['source']);
-    expect(Object.keys(schema.properties)).toEqual(['source', 'rationale', 'parentVersionId', 'activate', 'dryRun']);
+    expect(Object.keys(schema.properties)).toEqual([
+      'source',
+      'rationale',
+      'parentVersionId',
+      'activate',
+      'dryRun',
+    ]);
     expect(submit.description).toBe('Roles: admin, agent');
-    expect(docs.body.paths['/modules'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['limit', 'offset']);
+    expect(docs.body.paths['/modules'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'limit',
+      'offset',
+    ]);
   });
 });
 
@@ -183,7 +247,8 @@ describe('control API: rate limits', () => {
 
   it('answers 429 with Retry-After once a token spends its burst, per token', async () => {
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await t.request('GET', '/modules', undefined, { role: 'viewer' })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await t.request('GET', '/modules', undefined, { role: 'viewer' })).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
     const limited = await t.request('GET', '/modules', undefined, { role: 'viewer' });
     expect(limited.body.error.code).toBe('rate_limited');

@@ -1,3 +1,5 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ArtifactCache } from '@seed/code-store';
 import { eventually, settledVersion, startTestApp, TestApp } from './harness';
 
 const GREET_V1 = 'export default (input: { name: string }) => ({ greeting: `Hello, ${input.name}` });';
@@ -194,6 +196,28 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
     });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+  });
+
+  it('rebuilds a deleted or corrupted artifact cache from PostgreSQL, checking its sha256', async () => {
+    const versionId = await createModule('cached');
+    const { sha256 } = (await t.request('GET', `/modules/cached/versions/${versionId}`)).body;
+    const cache = new ArtifactCache(t.config.codeDir);
+    const original = readFileSync(cache.pathOf(sha256), 'utf8');
+    for (const damage of [
+      () => rmSync(cache.pathOf(sha256)),
+      () => writeFileSync(cache.pathOf(sha256), 'var evil = true;'),
+    ]) {
+      damage();
+      // a second node on the same database and code dir boots and loads the active versions
+      const node = await startTestApp({}, { database: t.database, dataDir: t.config.dataDir });
+      try {
+        expect(readFileSync(cache.pathOf(sha256), 'utf8')).toBe(original);
+        const res = await node.request('POST', '/modules/cached/invoke', { input: { name: 'Cy' } });
+        expect(res.body).toEqual({ output: { greeting: 'Hello, Cy' }, versionId });
+      } finally {
+        await node.close();
+      }
+    }
   });
 
   it('serves the module SDK declarations', async () => {

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfigFromProcess, type AppConfig } from '@seed/config';
 import { createApp, startApp } from './bootstrap.js';
+import { EmbeddedRedisUnavailableError } from './embedded/embedded-redis.js';
 import { bootLogger } from './logging.js';
 import { resolveResources } from './resources.js';
 import { shutdownGracefully } from './shutdown.js';
@@ -18,8 +20,16 @@ async function main(): Promise<void> {
   const boot = (message: string) => log.info({ context: 'Boot' }, message);
 
   const resources = await resolveResources(config, boot);
-  const app = await createApp(resources.config);
-  await startApp(app, resources.config);
+  let app: NestFastifyApplication | undefined;
+  try {
+    app = await createApp(resources.config);
+    await startApp(app, resources.config);
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await resources.stop().catch(() => undefined);
+    throw error;
+  }
+  const running = app;
   boot(
     config.http.enabled
       ? `seed-agent ${config.version} listening on http://${config.http.host}:${config.http.port}`
@@ -31,7 +41,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     boot(`${signal} received: shutting down`);
-    const outcome = await shutdownGracefully(app, config.shutdownTimeoutMs, resources.stop, boot);
+    const outcome = await shutdownGracefully(running, config.shutdownTimeoutMs, resources.stop, boot);
     process.exit(outcome === 'clean' ? 0 : 1);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
@@ -39,6 +49,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof EmbeddedRedisUnavailableError) {
+    process.stderr.write(`seed-agent cannot start: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(
     `seed-agent failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );

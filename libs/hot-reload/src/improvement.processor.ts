@@ -112,6 +112,7 @@ export class ImprovementProcessor
       candidate?.dispose();
       if (error instanceof Rejection) {
         await this.store.updateVersion(version.id, { status: 'rejected', diagnostics: error.diagnostics });
+        await job.updateProgress({ stage: 'done', percent: 100 } satisfies JobProgress);
         emit(EVENTS.hotReloadError, {
           ...base,
           stage: error.stage,

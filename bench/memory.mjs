@@ -1,0 +1,109 @@
+// 4. memory: RSS and heap after BENCH_ACTIVATIONS activations of one module vs after 100. Activations go through
+// the app's own ActivationService (PostgreSQL compare-and-swap + activations row, reconciler load of a new
+// isolate, registry swap, broadcast), alternating between two ready versions, one invoke after each so every
+// loaded version also runs. Measured after global.gc() (this child runs with --expose-gc).
+import { getHeapSpaceStatistics } from 'node:v8';
+import { createModule, startBenchApp, submitReady } from './lib/app.mjs';
+import { context, runBenchmark } from './lib/child.mjs';
+import { dist } from './lib/paths.mjs';
+import { heading, mb, r, sleep } from './lib/stats.mjs';
+
+const runtime = await import(dist('libs/runtime/src/index.js'));
+const hotReload = await import(dist('libs/hot-reload/src/index.js'));
+
+const ACTIVATIONS = Number(process.env.BENCH_ACTIVATIONS ?? 10_000);
+const BASELINE = Math.min(100, ACTIVATIONS);
+const MODULE = 'mem';
+const SOURCE_A = 'export default (x: number) => x + 1;\n';
+const SOURCE_B = 'const one = 1;\nexport default (x: number) => x + one;\n';
+
+if (typeof global.gc !== 'function') throw new Error('run with --expose-gc (bench/run.mjs does)');
+
+async function measure() {
+  for (let i = 0; i < 4; i++) {
+    global.gc();
+    await sleep(25);
+  }
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x]));
+  return { ...process.memoryUsage(), newSpace: spaces.new_space?.space_size ?? NaN, oldSpace: spaces.old_space?.space_size ?? NaN };
+}
+
+runBenchmark(async () => {
+  const { databaseUrl, redisPrefix } = context();
+  const bench = await startBenchApp({ databaseUrl, redisPrefix });
+  try {
+    const tests = [{ name: 'adds one', input: 1, expect: 2 }];
+    const a = await createModule(bench, MODULE, SOURCE_A, tests);
+    const b = await submitReady(bench, MODULE, SOURCE_B);
+    const activation = bench.app.get(hotReload.ActivationService);
+    const invocations = bench.app.get(hotReload.InvocationService);
+    const registry = bench.app.get(runtime.ModuleRegistry);
+
+    const checkpoints = [...new Set([BASELINE, ...[0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * ACTIVATIONS))])]
+      .filter((n) => n >= BASELINE)
+      .sort((x, y) => x - y);
+    const rows = [];
+    let done = 0;
+    let maxLoaded = 0;
+    const start = performance.now();
+    let activationMs = 0;
+    for (const checkpoint of checkpoints) {
+      const t = performance.now();
+      for (; done < checkpoint; done++) {
+        const target = done % 2 === 0 ? b.id : a.id;
+        const result = await activation.activate(MODULE, target, 'admin:bench');
+        if (result.toVersionId !== target) throw new Error(`activation ${done} went to ${result.toVersionId}`);
+        const out = await invocations.invoke(MODULE, done);
+        if (out.versionId !== target || out.output !== done + 1) {
+          throw new Error(`after activation ${done}: served ${JSON.stringify(out)}, expected ${target}`);
+        }
+        maxLoaded = Math.max(maxLoaded, registry.stats().loadedVersions);
+      }
+      activationMs += performance.now() - t;
+      const m = await measure();
+      rows.push({
+        activations: done,
+        'rss MB': r(mb(m.rss), 1),
+        'heapUsed MB': r(mb(m.heapUsed), 1),
+        'heapTotal MB': r(mb(m.heapTotal), 1),
+        'new space MB': r(mb(m.newSpace), 1),
+        'old space MB': r(mb(m.oldSpace), 1),
+        'external MB': r(mb(m.external), 1),
+        'loaded versions': registry.stats().loadedVersions,
+        'elapsed s': r((performance.now() - start) / 1000, 1),
+      });
+      console.log(`  ${done} activations: rss ${rows.at(-1)['rss MB']} MB, heap ${rows.at(-1)['heapUsed MB']} MB`);
+    }
+    const first = rows[0];
+    const last = rows.at(-1);
+    const rssGrowth = last['rss MB'] - first['rss MB'];
+    const heapGrowth = last['heapUsed MB'] - first['heapUsed MB'];
+    heading(`${ACTIVATIONS} activations through ActivationService (+1 invoke each), memory after global.gc()`);
+    console.table(rows);
+    console.log(
+      `growth ${first.activations} → ${last.activations}: rss ${rssGrowth.toFixed(1)} MB, heapUsed ${heapGrowth.toFixed(1)} MB (aim ≤ 32 MB); most versions loaded at once: ${maxLoaded}; ${((activationMs * 1000) / done).toFixed(0)} µs per activation + invoke`,
+    );
+    return [
+      {
+        benchmark: '4. memory',
+        measure: `RSS after ${first.activations} → ${last.activations} activations (growth)`,
+        result: `${first['rss MB']} → ${last['rss MB']} MB (${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MB)`,
+        aim: '≤ +32 MB',
+      },
+      {
+        benchmark: '4. memory',
+        measure: `heapUsed after ${first.activations} → ${last.activations} activations (growth)`,
+        result: `${first['heapUsed MB']} → ${last['heapUsed MB']} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB)`,
+        aim: 'flat',
+      },
+      {
+        benchmark: '4. memory',
+        measure: 'time per activation (ActivationService, + 1 invoke) / max versions loaded',
+        result: `${((activationMs * 1000) / done / 1000).toFixed(2)} ms / ${maxLoaded}`,
+        aim: '/ ≤ 2',
+      },
+    ];
+  } finally {
+    await bench.close();
+  }
+});

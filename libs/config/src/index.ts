@@ -1,4 +1,4 @@
 export { envSchema, type AppConfig, type CanaryPolicy, type SandboxLimits } from './config.schema.js';
-export { ConfigError, loadConfig, loadConfigFromProcess, readVersion } from './load-config.js';
+export { ConfigError, loadConfig, loadConfigFromProcess } from './load-config.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
-export { hashSecret, parseApiTokens, ROLES, type ApiToken, type Role } from './api-tokens.js';
+export { hashSecret, type ApiToken, type Role } from './api-tokens.js';

@@ -1,5 +1,3 @@
 export { HealthModule } from './health.module.js';
 export { HealthService, type Liveness, type Readiness } from './health.service.js';
 export { LifecycleService, type Phase } from './lifecycle.service.js';
-export { levelAbove, levelBelow, type Level } from './thresholds.js';
-export { withTimeout } from './with-timeout.js';

@@ -1,12 +1,8 @@
 export { ActivationService } from './activation.service.js';
-export { activationDecision, jsonEqual, validateSource } from './gates.js';
 export { HotReloadError } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
 export { IMPROVEMENTS_QUEUE, ImprovementQueueModule } from './improvement-queue.module.js';
-export type { ImprovementResult } from './improvement.processor.js';
 export { InvocationService, type Invocation } from './invocation.service.js';
-export { effectiveLimits } from './limits.js';
 export { ModulesService } from './modules.service.js';
 export { queueDepth } from './queue-depth.js';
-export { Reconciler } from './reconciler.service.js';
 export { SubmissionsService, type Candidate, type JobView, type Submission } from './submissions.service.js';

@@ -1,4 +1,4 @@
-export { dataSourceOptions, MIGRATIONS } from './data-source-options.js';
+export { dataSourceOptions } from './data-source-options.js';
 export { runMigrationsLocked } from './run-migrations.js';
 export { PersistenceModule } from './persistence.module.js';
 export { redisOptionsFromUrl } from './redis-options.js';

@@ -4,6 +4,7 @@ import { MetricsService } from '@seed/telemetry';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from './api-error.js';
 import { Public } from './auth/roles.decorator.js';
+import { bearerSecret } from './auth/token-registry.js';
 import { tokensEqual } from './tokens-equal.js';
 
 @Public()
@@ -20,15 +21,10 @@ export class MetricsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const expected = this.config.metricsToken;
-    if (expected && !tokensEqual(bearer(authorization), expected)) {
+    if (expected && !tokensEqual(bearerSecret(authorization), expected)) {
       throw new ApiError(401, 'unauthorized', 'a valid metrics bearer token is required');
     }
     const text = await this.metrics.registry.metrics();
     await reply.header('content-type', this.metrics.registry.contentType).send(text);
   }
-}
-
-function bearer(header: string | undefined): string {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  return match ? match[1].trim() : '';
 }

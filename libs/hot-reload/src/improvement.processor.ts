@@ -37,7 +37,7 @@ export interface JobProgress {
   percent: number;
 }
 
-const FINISHED = new Set(['ready', 'active', 'retired', 'rejected', 'superseded']);
+const FINISHED = new Set(['active', 'retired', 'rejected', 'superseded']);
 const PROGRESS: Record<PipelineStage | 'done', number> = {
   compile: 10,
   validate: 30,
@@ -90,6 +90,8 @@ export class ImprovementProcessor
     if (FINISHED.has(version.status))
       return { versionId: version.id, status: version.status, activated: version.status === 'active' };
     const module = await this.store.getModuleById(version.moduleId);
+    // A re-delivered job whose version is already stored only needs its activation decided again.
+    if (version.status === 'ready') return this.maybeActivate(module, version);
     const base = { module: module.name, versionId: version.id };
     emit(EVENTS.hotReloadStart, { ...base, stage: 'pipeline' });
     let candidate: LoadedVersion | undefined;
@@ -281,7 +283,7 @@ export class ImprovementProcessor
   private async maybeActivate(
     module: ModuleEntity,
     version: ModuleVersionEntity,
-    candidate: LoadedVersion,
+    candidate?: LoadedVersion,
   ): Promise<ImprovementResult> {
     const decision = activationDecision({
       activateRequested: version.activateRequested,
@@ -290,7 +292,7 @@ export class ImprovementProcessor
       settings: module.settings,
     });
     if (decision !== 'activate') {
-      candidate.dispose();
+      candidate?.dispose();
       this.events.publish({
         type: 'version.ready',
         module: module.name,
@@ -301,7 +303,7 @@ export class ImprovementProcessor
     }
     const result = await this.activation.activateCandidate(module.name, version, candidate);
     if (result.activated) return { versionId: version.id, status: 'active', activated: true };
-    candidate.dispose();
+    candidate?.dispose();
     await this.store.updateVersion(version.id, {
       status: 'superseded',
       diagnostics: [

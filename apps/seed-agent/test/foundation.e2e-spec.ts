@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { request, startTestApp, TestApp, eventually } from './harness';
 import { PrivateRedis, startPrivateRedis } from './support/redis';
 
@@ -47,6 +48,11 @@ describe('foundation: health, readiness, deep checks and metrics', () => {
     }
     expect(text).toContain('route="/modules/:name"');
     expect(text).not.toContain('route="/modules/some-module"');
+  });
+
+  it('has entities that match the migrated schema (migration:generate would find nothing)', async () => {
+    const pending = await t.app.get(DataSource).driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
   it('turns readiness to 503 as soon as shutdown starts', async () => {

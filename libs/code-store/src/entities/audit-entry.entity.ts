@@ -1,6 +1,7 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity({ name: 'audit_log' })
+@Index('audit_log_created_idx', ['createdAt', 'id'])
 export class AuditEntryEntity {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' })
   id!: string;

@@ -1,4 +1,17 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Relation,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { ModuleEntity } from './module.entity.js';
 
 export const VERSION_STATUSES = [
   'queued',
@@ -49,6 +62,10 @@ export interface VersionScore {
 }
 
 @Entity({ name: 'module_versions' })
+@Unique('module_versions_module_id_seq_key', ['moduleId', 'seq'])
+@Unique('module_versions_module_id_idempotency_key_key', ['moduleId', 'idempotencyKey'])
+@Index('module_versions_status_idx', ['status'])
+@Check('module_versions_status_check', `status IN (${VERSION_STATUSES.map((s) => `'${s}'`).join(',')})`)
 export class ModuleVersionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -56,12 +73,20 @@ export class ModuleVersionEntity {
   @Column({ name: 'module_id', type: 'uuid' })
   moduleId!: string;
 
+  @ManyToOne('ModuleEntity', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'module_id', foreignKeyConstraintName: 'module_versions_module_id_fkey' })
+  module?: Relation<ModuleEntity>;
+
   @Column({ type: 'int' })
   seq!: number;
 
   /** The version this candidate improves on; activation is a compare-and-swap on it. */
   @Column({ name: 'parent_id', type: 'uuid', nullable: true })
   parentId!: string | null;
+
+  @ManyToOne('ModuleVersionEntity', { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'module_versions_parent_id_fkey' })
+  parent?: Relation<ModuleVersionEntity>;
 
   @Column({ type: 'text' })
   source!: string;

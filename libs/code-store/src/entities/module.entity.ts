@@ -1,7 +1,20 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Relation,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { ModuleVersionEntity } from './module-version.entity.js';
 import type { ModuleSettings } from '../module-settings.js';
 
+// Constraints are declared here as in the migration, so `migration:generate` finds no difference.
 @Entity({ name: 'modules' })
+@Check('modules_name_check', `name ~ '^[a-z][a-z0-9-]{0,62}$'`)
 export class ModuleEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -13,7 +26,15 @@ export class ModuleEntity {
   @Column({ name: 'active_version_id', type: 'uuid', nullable: true })
   activeVersionId!: string | null;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @ManyToOne('ModuleVersionEntity', {
+    onDelete: 'SET NULL',
+    deferrable: 'INITIALLY DEFERRED',
+    createForeignKeyConstraints: true,
+  })
+  @JoinColumn({ name: 'active_version_id', foreignKeyConstraintName: 'modules_active_version_fk' })
+  activeVersion?: Relation<ModuleVersionEntity>;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
   settings!: ModuleSettings;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

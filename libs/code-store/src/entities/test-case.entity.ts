@@ -1,12 +1,27 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  Relation,
+  Unique,
+} from 'typeorm';
+import type { ModuleEntity } from './module.entity.js';
 
 @Entity({ name: 'module_test_cases' })
+@Unique('module_test_cases_module_id_name_key', ['moduleId', 'name'])
 export class TestCaseEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'module_id', type: 'uuid' })
   moduleId!: string;
+
+  @ManyToOne('ModuleEntity', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'module_id', foreignKeyConstraintName: 'module_test_cases_module_id_fkey' })
+  module?: Relation<ModuleEntity>;
 
   @Column({ type: 'text' })
   name!: string;

@@ -60,7 +60,11 @@ runBenchmark(async () => {
   const bare = await startBareFastify();
   try {
     await createModule(bench, MODULE, SOURCE, [{ name: 'adds one', input: 1, expect: 2 }]);
-    const check = expectStatus(await bench.request('POST', `/modules/${MODULE}/invoke`, { input: 41 }), 200, 'invoke');
+    const check = expectStatus(
+      await bench.request('POST', `/modules/${MODULE}/invoke`, { input: 41 }),
+      200,
+      'invoke',
+    );
     if (check.output !== 42) throw new Error(`unexpected output ${JSON.stringify(check)}`);
 
     // ---- HTTP: warm both servers, then measure each ----
@@ -82,15 +86,28 @@ runBenchmark(async () => {
       errors: x.errors,
       timeouts: x.timeouts,
     });
-    console.table([httpRow('bare Fastify route', bareResult), httpRow('seed-agent /modules/inc/invoke', appResult)]);
+    console.table([
+      httpRow('bare Fastify route', bareResult),
+      httpRow('seed-agent /modules/inc/invoke', appResult),
+    ]);
     console.log(`ratio seed-agent / bare Fastify: ${ratio.toFixed(3)} (aim ≥ 0.8)`);
 
     // ---- in process: the same module at each layer ----
     const { code } = await runtime.compileModule(SOURCE);
     const limits = bench.config.sandbox;
-    const loaded = await runtime.LoadedVersion.load({ module: 'direct', versionId: 'direct-1', code, limits });
+    const loaded = await runtime.LoadedVersion.load({
+      module: 'direct',
+      versionId: 'direct-1',
+      code,
+      limits,
+    });
     const registry = new runtime.ModuleRegistry();
-    const registered = await runtime.LoadedVersion.load({ module: 'direct', versionId: 'direct-2', code, limits });
+    const registered = await runtime.LoadedVersion.load({
+      module: 'direct',
+      versionId: 'direct-2',
+      code,
+      limits,
+    });
     registry.activate('direct', registered);
     const invocations = bench.app.get(hotReload.InvocationService);
     const layers = [
@@ -105,7 +122,9 @@ runBenchmark(async () => {
       for (const c of levels) row[`µs/call, concurrency ${c}`] = r(await perCall(call, CALLS, c), 1);
       inProcess.push(row);
     }
-    heading(`In process: ${CALLS} calls per cell (after 2000 warm-up), SANDBOX_CONCURRENCY=${limits.concurrency}`);
+    heading(
+      `In process: ${CALLS} calls per cell (after 2000 warm-up), SANDBOX_CONCURRENCY=${limits.concurrency}`,
+    );
     console.table(inProcess);
     loaded.dispose();
     registry.disposeAll();

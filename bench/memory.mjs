@@ -25,7 +25,11 @@ async function measure() {
     await sleep(25);
   }
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x]));
-  return { ...process.memoryUsage(), newSpace: spaces.new_space?.space_size ?? NaN, oldSpace: spaces.old_space?.space_size ?? NaN };
+  return {
+    ...process.memoryUsage(),
+    newSpace: spaces.new_space?.space_size ?? NaN,
+    oldSpace: spaces.old_space?.space_size ?? NaN,
+  };
 }
 
 runBenchmark(async () => {
@@ -39,7 +43,9 @@ runBenchmark(async () => {
     const invocations = bench.app.get(hotReload.InvocationService);
     const registry = bench.app.get(runtime.ModuleRegistry);
 
-    const checkpoints = [...new Set([BASELINE, ...[0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * ACTIVATIONS))])]
+    const checkpoints = [
+      ...new Set([BASELINE, ...[0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(f * ACTIVATIONS))]),
+    ]
       .filter((n) => n >= BASELINE)
       .sort((x, y) => x - y);
     const rows = [];
@@ -52,7 +58,8 @@ runBenchmark(async () => {
       for (; done < checkpoint; done++) {
         const target = done % 2 === 0 ? b.id : a.id;
         const result = await activation.activate(MODULE, target, 'admin:bench');
-        if (result.toVersionId !== target) throw new Error(`activation ${done} went to ${result.toVersionId}`);
+        if (result.toVersionId !== target)
+          throw new Error(`activation ${done} went to ${result.toVersionId}`);
         const out = await invocations.invoke(MODULE, done);
         if (out.versionId !== target || out.output !== done + 1) {
           throw new Error(`after activation ${done}: served ${JSON.stringify(out)}, expected ${target}`);
@@ -69,38 +76,53 @@ runBenchmark(async () => {
         'new space MB': r(mb(m.newSpace), 1),
         'old space MB': r(mb(m.oldSpace), 1),
         'external MB': r(mb(m.external), 1),
+        'rss − heapTotal MB': r(mb(m.rss - m.heapTotal), 1),
         'loaded versions': registry.stats().loadedVersions,
         'elapsed s': r((performance.now() - start) / 1000, 1),
       });
-      console.log(`  ${done} activations: rss ${rows.at(-1)['rss MB']} MB, heap ${rows.at(-1)['heapUsed MB']} MB`);
+      console.log(
+        `  ${done} activations: rss ${rows.at(-1)['rss MB']} MB, heap ${rows.at(-1)['heapUsed MB']} MB`,
+      );
     }
     const first = rows[0];
     const last = rows.at(-1);
     const rssGrowth = last['rss MB'] - first['rss MB'];
     const heapGrowth = last['heapUsed MB'] - first['heapUsed MB'];
-    heading(`${ACTIVATIONS} activations through ActivationService (+1 invoke each), memory after global.gc()`);
+    const heapTotalGrowth = last['heapTotal MB'] - first['heapTotal MB'];
+    const outside = (row) => row['rss − heapTotal MB'];
+    const outsideGrowth = outside(last) - outside(first);
+    const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(1)} MB`;
+    heading(
+      `${ACTIVATIONS} activations through ActivationService (+1 invoke each), memory after global.gc()`,
+    );
     console.table(rows);
     console.log(
-      `growth ${first.activations} → ${last.activations}: rss ${rssGrowth.toFixed(1)} MB, heapUsed ${heapGrowth.toFixed(1)} MB (aim ≤ 32 MB); most versions loaded at once: ${maxLoaded}; ${((activationMs * 1000) / done).toFixed(0)} µs per activation + invoke`,
+      `growth ${first.activations} → ${last.activations}: rss ${signed(rssGrowth)} (aim ≤ +32 MB), of which V8 heapTotal ${signed(heapTotalGrowth)} (new space ${first['new space MB']} → ${last['new space MB']} MB) and outside the V8 heap ${signed(outsideGrowth)}; heapUsed ${signed(heapGrowth)}; most versions loaded at once: ${maxLoaded}; ${((activationMs * 1000) / done).toFixed(0)} µs per activation + invoke`,
     );
     return [
       {
         benchmark: '4. memory',
         measure: `RSS after ${first.activations} → ${last.activations} activations (growth)`,
-        result: `${first['rss MB']} → ${last['rss MB']} MB (${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)} MB)`,
+        result: `${first['rss MB']} → ${last['rss MB']} MB (${signed(rssGrowth)})`,
         aim: '≤ +32 MB',
       },
       {
         benchmark: '4. memory',
+        measure: `  of which V8 heapTotal (new space ${first['new space MB']} → ${last['new space MB']} MB) / outside the V8 heap (rss − heapTotal)`,
+        result: `${signed(heapTotalGrowth)} / ${signed(outsideGrowth)}`,
+        aim: '',
+      },
+      {
+        benchmark: '4. memory',
         measure: `heapUsed after ${first.activations} → ${last.activations} activations (growth)`,
-        result: `${first['heapUsed MB']} → ${last['heapUsed MB']} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB)`,
+        result: `${first['heapUsed MB']} → ${last['heapUsed MB']} MB (${signed(heapGrowth)})`,
         aim: 'flat',
       },
       {
         benchmark: '4. memory',
         measure: 'time per activation (ActivationService, + 1 invoke) / max versions loaded',
         result: `${((activationMs * 1000) / done / 1000).toFixed(2)} ms / ${maxLoaded}`,
-        aim: '/ ≤ 2',
+        aim: '— / ≤ 2',
       },
     ];
   } finally {

@@ -1,7 +1,7 @@
 // 3. reload under load: autocannon drives POST /modules/:name/invoke while an admin alternates
 // POST /modules/:name/activate between two ready versions (paced evenly over the run). Every invoke must answer
 // 2xx; p99 latency during the reloads is compared with a run of the same length before them.
-import { AUTH, createModule, expectStatus, startBenchApp, submitReady } from './lib/app.mjs';
+import { AUTH, createModule, startBenchApp, submitReady } from './lib/app.mjs';
 import { startCannon } from './lib/cannon.mjs';
 import { context, runBenchmark } from './lib/child.mjs';
 import { dist } from './lib/paths.mjs';
@@ -98,13 +98,18 @@ runBenchmark(async () => {
       'max ms': x.latency.max,
       'app outcomes': JSON.stringify(seen),
     });
-    console.table([row('before (no reloads)', before, outcomesBefore), row('during reloads', during, outcomesDuring)]);
+    console.table([
+      row('before (no reloads)', before, outcomesBefore),
+      row('during reloads', during, outcomesDuring),
+    ]);
     const act = summary(activations);
     console.log(
       `activations: ${activations.length} in ${activationSeconds.toFixed(1)} s, ${activationErrors.length} failed; POST /activate p50 ${fmtMs(act.p50)}, p99 ${fmtMs(act.p99)}, max ${fmtMs(act.max)}`,
     );
     console.log(`versions that answered during the reloads: ${JSON.stringify(during.tracked.versions)}`);
-    console.log(`most versions loaded at once: ${maxLoaded.value}; serving at the end: ${finalVersion === expectedFinal ? 'the last activated (ok)' : `UNEXPECTED ${finalVersion}`}`);
+    console.log(
+      `most versions loaded at once: ${maxLoaded.value}; serving at the end: ${finalVersion === expectedFinal ? 'the last activated (ok)' : `UNEXPECTED ${finalVersion}`}`,
+    );
     for (const e of activationErrors.slice(0, 5)) console.log('  activation failure:', JSON.stringify(e));
     for (const [sample, count] of during.tracked.samples) console.log(`  non-2xx ×${count}: ${sample}`);
 

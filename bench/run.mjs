@@ -12,10 +12,11 @@
 //   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clearRedisPrefix, createDatabase, dropDatabase } from './lib/resources.mjs';
-import { markdownTable } from './lib/stats.mjs';
+import { markdownTable, sleep } from './lib/stats.mjs';
 
 const BENCHMARKS = [
   { name: 'latency', script: 'submit-latency.mjs', title: '1. submit → active latency' },
@@ -71,8 +72,46 @@ process.on('SIGINT', () => {
   console.error('\ninterrupted: cleaning up after the current benchmark');
 });
 
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+const ENTRIES = [
+  'apps/seed-agent/src/bootstrap.js',
+  'libs/config/src/index.js',
+  'libs/runtime/src/index.js',
+  'libs/hot-reload/src/index.js',
+  'libs/telemetry/src/index.js',
+];
+const snapshot = fileURLToPath(new URL(`.dist-${runId}/`, import.meta.url));
+
+function listFiles(dir) {
+  return readdirSync(dir, { recursive: true }).map(String).sort().join('\n');
+}
+
+/**
+ * Copies dist/ once it is complete and stable, so every benchmark runs the same build even when another
+ * `nest build` (which deletes dist/ first) runs meanwhile.
+ */
+async function snapshotDist() {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const complete = ENTRIES.every((entry) => existsSync(DIST + entry));
+    if (complete) {
+      const before = listFiles(DIST);
+      await sleep(300);
+      if (listFiles(DIST) === before) {
+        rmSync(snapshot, { recursive: true, force: true });
+        cpSync(DIST, snapshot, { recursive: true });
+        if (listFiles(snapshot) === before) return;
+      }
+    }
+    if (Date.now() > deadline)
+      throw new Error('dist/ is incomplete: run `npm run build` (or `npm run bench`)');
+    await sleep(500);
+  }
+}
+
 const rows = [];
 try {
+  await snapshotDist();
   console.log(
     `# Seed Agent benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`,
   );
@@ -85,6 +124,7 @@ try {
     const t = Date.now();
     rows.push(
       ...(await runChild(benchmark, {
+        BENCH_DIST: snapshot,
         BENCH_DATABASE_URL: databaseUrl,
         BENCH_REDIS_PREFIX: `${redisPrefix}-${benchmark.name}`,
       })),
@@ -96,6 +136,7 @@ try {
     await dropDatabase(database).catch((e) => console.error(`could not drop ${database}: ${e.message}`));
   }
   await clearRedisPrefix(redisPrefix).catch((e) => console.error(`could not clear Redis: ${e.message}`));
+  rmSync(snapshot, { recursive: true, force: true });
 }
 
 const date = new Date().toISOString().slice(0, 10);

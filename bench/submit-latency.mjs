@@ -13,7 +13,7 @@ const telemetry = await import(dist('libs/telemetry/src/index.js'));
 const { EVENTS, on } = telemetry;
 
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 200);
-const WARMUP = Number(process.env.BENCH_SUBMIT_WARMUP ?? 10);
+const WARMUP = Number(process.env.BENCH_SUBMIT_WARMUP ?? 25);
 const POOL_SIZES = (process.env.BENCH_POOL_SIZES ?? '0,2').split(',').map((s) => Number(s.trim()));
 const POLL_MS = 2;
 const TIMEOUT_MS = 30_000;

@@ -123,12 +123,15 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
   }
 
   async job(id: string): Promise<JobView> {
-    const job = await this.queue.getJob(id);
+    let job = await this.queue.getJob(id);
+    const state = job ? await job.getState() : undefined;
+    // The job may have finished between the two reads: read it again so state and result agree.
+    if (job && (state === 'completed' || state === 'failed')) job = (await this.queue.getJob(id)) ?? job;
     if (job) {
       const progress = (job.progress ?? {}) as Partial<JobProgress>;
       return {
         id,
-        state: await job.getState(),
+        state: state ?? 'unknown',
         stage: progress.stage ?? null,
         progress: progress.percent ?? 0,
         attempts: job.attemptsMade,

@@ -4,7 +4,6 @@ import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
 import { AuditController } from './audit/audit.controller.js';
-import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { RequestTimeoutInterceptor } from './request-timeout.interceptor.js';
@@ -54,7 +53,6 @@ import { VersionsController } from './versions.controller.js';
     },
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     RouteCatalog,
   ],
 })

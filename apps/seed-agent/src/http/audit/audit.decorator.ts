@@ -1,17 +1,8 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { AUDIT_KEY, AuditInterceptor, type AuditAction } from './audit.interceptor.js';
 
-export type AuditAction =
-  | 'create'
-  | 'submit'
-  | 'activate'
-  | 'rollback'
-  | 'settings'
-  | 'tests.add'
-  | 'tests.replace'
-  | 'delete'
-  | 'improve';
-
-export const AUDIT_KEY = 'seed:audit';
+export { AUDIT_KEY, type AuditAction };
 
 /** Marks a state-changing route: its every outcome is written to audit_log. Reads and invocations are not. */
-export const Audit = (action: AuditAction) => SetMetadata(AUDIT_KEY, action);
+export const Audit = (action: AuditAction) =>
+  applyDecorators(SetMetadata(AUDIT_KEY, action), UseInterceptors(AuditInterceptor));

@@ -3,7 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { CodeStoreRepository } from '@seed/code-store';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { Actor, actorLabel } from '../actor.js';
-import { AUDIT_KEY, AuditAction } from './audit.decorator.js';
+export type AuditAction =
+  | 'create'
+  | 'submit'
+  | 'activate'
+  | 'rollback'
+  | 'settings'
+  | 'tests.add'
+  | 'tests.replace'
+  | 'delete'
+  | 'improve';
+
+export const AUDIT_KEY = 'seed:audit';
 
 interface AuditedRequest {
   actor?: Actor;

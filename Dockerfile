@@ -73,4 +73,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
 # --no-node-snapshot: required by isolated-vm on Node >= 20.
-CMD ["node", "--no-node-snapshot", "dist/apps/seed-agent/src/main.js"]
+# --max-semi-space-size=16: caps V8's young generation; without it RSS grows ~64 MB under load for no gain
+# in throughput (npm run bench, memory and invoke benchmarks).
+CMD ["node", "--no-node-snapshot", "--max-semi-space-size=16", "dist/apps/seed-agent/src/main.js"]

@@ -43,7 +43,8 @@ const started = Date.now();
 function runChild(benchmark, env) {
   return new Promise((resolve) => {
     const child = fork(fileURLToPath(new URL(benchmark.script, import.meta.url)), [], {
-      execArgv: ['--no-node-snapshot', '--expose-gc'],
+      // the flags `npm start` and the image run the app with, plus --expose-gc for the memory benchmark
+      execArgv: ['--no-node-snapshot', '--max-semi-space-size=16', '--expose-gc'],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

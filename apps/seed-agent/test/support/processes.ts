@@ -47,7 +47,7 @@ process.once('exit', () =>
 
 export function spawnApp(options: SpawnAppOptions): AppProcess {
   const cwd = options.cwd ?? join(__dirname, '..', '..', '..', '..');
-  const child = spawn(process.execPath, ['--no-node-snapshot', options.script ?? APP_MAIN], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--max-semi-space-size=16', options.script ?? APP_MAIN], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,7 +19,8 @@ describe('cluster: activations reach every node', () => {
     await a?.close();
   });
 
-  const invoke = (node: TestApp, n: number) => node.request('POST', '/modules/shared/invoke', { input: { n } });
+  const invoke = (node: TestApp, n: number) =>
+    node.request('POST', '/modules/shared/invoke', { input: { n } });
 
   it('lists both nodes, hot-swaps a version activated on one node into the other, and rolls back everywhere', async () => {
     const nodes = await eventually(async () => {
@@ -38,11 +39,19 @@ describe('cluster: activations reach every node', () => {
     const v2 = await settledVersion(a, 'shared', submitted.body.versionId);
     expect(v2.status).toBe('active');
     // node-b already serves v1: only the broadcast (or a reconcile) can move it to v2
-    await eventually(async () => ((await invoke(b, 1)).body.output === 3 ? true : undefined), 10_000, 'node-b to serve v2');
+    await eventually(
+      async () => ((await invoke(b, 1)).body.output === 3 ? true : undefined),
+      10_000,
+      'node-b to serve v2',
+    );
     expect((await invoke(a, 1)).body.output).toBe(3);
 
     expect((await b.request('POST', '/modules/shared/rollback', {})).status).toBe(200);
-    await eventually(async () => ((await invoke(a, 1)).body.output === 2 ? true : undefined), 10_000, 'node-a to serve v1');
+    await eventually(
+      async () => ((await invoke(a, 1)).body.output === 2 ? true : undefined),
+      10_000,
+      'node-a to serve v1',
+    );
     expect((await invoke(b, 1)).body).toEqual({ output: 2, versionId: v1.id });
   });
 
@@ -64,7 +73,11 @@ describe('cluster: activations reach every node', () => {
     await eventually(async () => (text.includes('event: ready') ? true : undefined));
     const submitted = await a.request('POST', '/modules/shared/versions', { source: V2, activate: true });
     await settledVersion(a, 'shared', submitted.body.versionId);
-    await eventually(async () => (text.includes('event: module.activated') ? true : undefined), 10_000, 'the activation event on node-b');
+    await eventually(
+      async () => (text.includes('event: module.activated') ? true : undefined),
+      10_000,
+      'the activation event on node-b',
+    );
     expect(text).toContain(`"versionId":"${submitted.body.versionId}"`);
     abort.abort();
     await reading;
@@ -72,7 +85,11 @@ describe('cluster: activations reach every node', () => {
 
   it('forgets a deleted module on every node', async () => {
     expect((await a.request('DELETE', '/modules/shared')).status).toBe(204);
-    await eventually(async () => ((await invoke(b, 1)).status === 404 ? true : undefined), 10_000, 'node-b to drop the module');
+    await eventually(
+      async () => ((await invoke(b, 1)).status === 404 ? true : undefined),
+      10_000,
+      'node-b to drop the module',
+    );
     expect((await invoke(b, 1)).body.error.code).toBe('module_not_found');
   });
 });

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { request, startTestApp, TestApp, eventually } from './harness';
+import { PrivatePostgres, startPrivatePostgres } from './support/postgres';
 import { PrivateRedis, startPrivateRedis } from './support/redis';
 
 describe('foundation: health, readiness, deep checks and metrics', () => {
@@ -101,4 +102,59 @@ describe('foundation: a Redis outage', () => {
     const recovered = await t.request('GET', '/health/ready', undefined, { role: null });
     expect(recovered.body).toMatchObject({ status: 'ok', degraded: [] });
   });
+});
+
+describe('foundation: a PostgreSQL outage', () => {
+  let postgres: PrivatePostgres;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    t = await startTestApp(
+      { HEALTH_CHECK_TIMEOUT: '500' },
+      { database: { name: 'postgres', url: postgres.url, drop: async () => undefined } },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await postgres?.start().catch(() => undefined);
+    await t?.close();
+    await postgres?.dispose();
+  });
+
+  it('keeps serving loaded versions, reports postgres as degraded, and recovers', async () => {
+    const created = await t.request('POST', '/modules', {
+      name: 'steady',
+      source: 'export default (n: number) => n * 3;',
+      tests: [],
+    });
+    await eventually(async () =>
+      (await t.request('POST', '/modules/steady/invoke', { input: 2 })).status === 200 ? true : undefined,
+    );
+
+    await postgres.stop();
+    const deep = await eventually(async () => {
+      const res = await t.request('GET', '/health/deep', undefined, { role: null });
+      return res.status === 503 ? res : undefined;
+    });
+    expect(deep.body.error).toHaveProperty('postgres');
+    expect(deep.body.details.redis.status).toBe('up');
+    const ready = await t.request('GET', '/health/ready', undefined, { role: null });
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'degraded', degraded: ['postgres'] });
+    // the loaded version needs no database to answer
+    const invoked = await t.request('POST', '/modules/steady/invoke', { input: 5 });
+    expect(invoked.body).toEqual({ output: 15, versionId: created.body.versionId });
+    // what needs the database fails with a clear 5xx, not a hang
+    const listed = await t.request('GET', '/modules');
+    expect(listed.status).toBe(503);
+    expect(listed.body.error.code).toBe('unavailable');
+
+    await postgres.start();
+    await eventually(
+      async () =>
+        (await t.request('GET', '/health/deep', undefined, { role: null })).status === 200 ? true : undefined,
+      20_000,
+    );
+    expect((await t.request('GET', '/modules')).status).toBe(200);
+  }, 60_000);
 });

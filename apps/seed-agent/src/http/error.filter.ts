@@ -44,6 +44,18 @@ export function toErrorResponse(error: unknown, logger: Logger): { status: numbe
       };
     }
   }
+  if (isDependencyDown(error)) {
+    logger.warn(`dependency unavailable: ${(error as Error).message}`);
+    return {
+      status: 503,
+      body: {
+        error: {
+          code: 'unavailable',
+          message: 'a dependency (PostgreSQL or Redis) is unavailable; retry later',
+        },
+      },
+    };
+  }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
 }
@@ -76,4 +88,25 @@ export class ErrorFilter implements ExceptionFilter {
     if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
     void reply.status(status).send(body);
   }
+}
+
+/** Network errors and PostgreSQL's connection-class and shutdown SQLSTATEs: the platform, not the request. */
+const DEPENDENCY_DOWN = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+function isDependencyDown(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
+  const code = String(e?.driverError?.code ?? e?.code ?? '');
+  if (DEPENDENCY_DOWN.has(code) || code.startsWith('08')) return true;
+  return /Connection terminated|connect ECONNREFUSED|Connection is closed|timeout exceeded when trying to connect/i.test(
+    String(e?.message ?? ''),
+  );
 }

@@ -47,11 +47,15 @@ process.once('exit', () =>
 
 export function spawnApp(options: SpawnAppOptions): AppProcess {
   const cwd = options.cwd ?? join(__dirname, '..', '..', '..', '..');
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--max-semi-space-size=16', options.script ?? APP_MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--no-node-snapshot', '--max-semi-space-size=16', options.script ?? APP_MAIN],
+    {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: OutputLine[] = [];
   const listeners = new Set<(line: string) => void>();
   for (const stream of ['stdout', 'stderr'] as const) {

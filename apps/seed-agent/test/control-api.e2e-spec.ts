@@ -257,3 +257,24 @@ describe('control API: rate limits', () => {
     expect((await t.request('GET', '/health', undefined, { role: null })).status).toBe(200);
   });
 });
+
+describe('control API: request timeouts', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ REQUEST_TIMEOUT: '300' });
+  });
+  afterAll(() => t?.close());
+
+  it('answers 503 request_timeout when a handler takes longer than REQUEST_TIMEOUT', async () => {
+    await t.request('POST', '/modules', {
+      name: 'slowpoke',
+      source: 'export default () => { const end = Date.now() + 800; while (Date.now() < end) {} return 1; };',
+    });
+    await eventually(async () =>
+      (await t.request('GET', '/modules/slowpoke')).body.activeVersionId ? true : undefined,
+    );
+    const res = await t.request('POST', '/modules/slowpoke/invoke', { input: null });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('request_timeout');
+  });
+});

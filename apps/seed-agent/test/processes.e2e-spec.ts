@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from './support/pg';
@@ -82,7 +82,10 @@ describe('the app as a process', () => {
       await first.waitForHttp(`${base}/health/deep`, 60_000);
       await first.waitForLine(/postgres: embedded PGlite/);
       await first.waitForLine(/redis: embedded redis-server/);
-      const secret = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+      const tokenFile = join(dataDir, 'admin-token');
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(tokenFile, 'utf8').trim();
+      expect(first.lines.filter((l) => l.text.includes(secret))).toHaveLength(1);
       const auth = { authorization: `Bearer ${secret}` };
       const created = await fetch(`${base}/modules`, {
         method: 'POST',
@@ -101,6 +104,11 @@ describe('the app as a process', () => {
           body: JSON.stringify({ input: 21 }),
         });
       await eventually(async () => ((await invoke()).status === 200 ? true : undefined));
+      // request logs appear on Fastify, each with its request id
+      const requestLog = await first.waitForLine(
+        /request completed.*"method":"POST","url":"\/modules\/double\/invoke"/,
+      );
+      expect(requestLog).toMatch(/"req":\{"id":"[0-9a-f-]{36}"/);
       expect(await first.stop('SIGTERM')).toBe(0);
 
       const second = spawn(env);

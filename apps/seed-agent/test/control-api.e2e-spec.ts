@@ -256,6 +256,13 @@ describe('control API: rate limits', () => {
     expect((await t.request('GET', '/modules', undefined, { role: 'admin' })).status).toBe(200);
     expect((await t.request('GET', '/health', undefined, { role: null })).status).toBe(200);
   });
+
+  it('throttles failed authentication per client address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await t.request('GET', '/modules', undefined, { role: null })).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
 });
 
 describe('control API: request timeouts', () => {

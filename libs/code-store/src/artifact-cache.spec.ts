@@ -21,20 +21,20 @@ describe('ArtifactCache', () => {
   });
 
   it('rebuilds a missing artifact from the stored code', async () => {
-    expect(await cache.resolve(hash, code)).toEqual({ code, rebuilt: true });
+    expect(await cache.resolve(hash, async () => code)).toEqual({ code, rebuilt: true });
     expect(await readFile(cache.pathOf(hash), 'utf8')).toBe(code);
-    expect(await cache.resolve(hash, code)).toEqual({ code, rebuilt: false });
+    expect(await cache.resolve(hash, async () => code)).toEqual({ code, rebuilt: false });
   });
 
   it('replaces a corrupted artifact and checks the hash', async () => {
     await cache.write(hash, code);
     await writeFile(cache.pathOf(hash), 'var m = { default: () => "evil" };');
     expect(await cache.read(hash)).toBeUndefined();
-    expect(await cache.resolve(hash, code)).toEqual({ code, rebuilt: true });
+    expect(await cache.resolve(hash, async () => code)).toEqual({ code, rebuilt: true });
     expect(await cache.read(hash)).toBe(code);
   });
 
   it('refuses stored code that does not match its recorded hash', async () => {
-    await expect(cache.resolve(hash, 'tampered')).rejects.toThrow(/does not match/);
+    await expect(cache.resolve(hash, async () => 'tampered')).rejects.toThrow(/does not match/);
   });
 });

@@ -48,11 +48,12 @@ export class ArtifactCache {
 
   /**
    * The artifact for a stored version: from disk when intact, otherwise rebuilt from the compiled code
-   * PostgreSQL holds, after checking it against the recorded hash.
+   * PostgreSQL holds (fetched only then), after checking it against the recorded hash.
    */
-  async resolve(hash: string, compiledFromStore: string): Promise<{ code: string; rebuilt: boolean }> {
+  async resolve(hash: string, fromStore: () => Promise<string>): Promise<{ code: string; rebuilt: boolean }> {
     const cached = await this.read(hash);
     if (cached !== undefined) return { code: cached, rebuilt: false };
+    const compiledFromStore = await fromStore();
     if (sha256(compiledFromStore) !== hash) {
       throw new Error(`stored compiled code does not match its recorded sha256 ${hash}`);
     }

@@ -38,13 +38,12 @@ export interface ActivationResult {
   seq: number;
 }
 
-export interface ActiveArtifact {
+export interface ActiveVersion {
   module: string;
   moduleId: string;
   versionId: string;
   seq: number;
   sha256: string;
-  compiled: string;
   settings: ModuleSettings;
 }
 
@@ -255,10 +254,13 @@ export class CodeStoreRepository {
       .find({ where: { moduleId }, order: { createdAt: 'DESC' }, take: page.limit, skip: page.offset });
   }
 
-  /** What every node must be serving, straight from the source of truth. */
-  async activeArtifacts(moduleName?: string): Promise<ActiveArtifact[]> {
+  /**
+   * What every node must be serving, straight from the source of truth. Without the compiled code: the
+   * periodic reconciliation reads this for every module, and a node fetches code only for what it must load.
+   */
+  async activeVersions(moduleName?: string): Promise<ActiveVersion[]> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT m.name, m.id AS module_id, m.settings, v.id AS version_id, v.seq, v.sha256, v.compiled
+      `SELECT m.name, m.id AS module_id, m.settings, v.id AS version_id, v.seq, v.sha256
          FROM modules m JOIN module_versions v ON v.id = m.active_version_id
         WHERE ($1::text IS NULL OR m.name = $1)`,
       [moduleName ?? null],
@@ -269,9 +271,19 @@ export class CodeStoreRepository {
       versionId: r.version_id as string,
       seq: r.seq as number,
       sha256: r.sha256 as string,
-      compiled: r.compiled as string,
       settings: r.settings as ModuleSettings,
     }));
+  }
+
+  async compiledCode(versionId: string): Promise<string> {
+    const [row] = (await this.dataSource.query('SELECT compiled FROM module_versions WHERE id = $1', [
+      versionId,
+    ])) as Array<{
+      compiled: string | null;
+    }>;
+    if (!row?.compiled)
+      throw new CodeStoreError('version_not_found', `version ${versionId} has no compiled code`);
+    return row.compiled;
   }
 
   // ---- audit ----

@@ -4,7 +4,7 @@ export { CodeStoreModule } from './code-store.module.js';
 export {
   CodeStoreRepository,
   type ActivationResult,
-  type ActiveArtifact,
+  type ActiveVersion,
   type NewTestCase,
   type NewVersion,
   type Page,

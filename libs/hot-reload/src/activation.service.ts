@@ -100,7 +100,7 @@ export class ActivationService {
       seq: result.seq,
       reason,
     });
-    const [active] = await this.store.activeArtifacts(module);
+    const [active] = await this.store.activeVersions(module);
     if (active?.versionId === result.toVersionId && warm) {
       if (!(await this.reconciler.adopt(active, warm))) warm.dispose();
     } else {

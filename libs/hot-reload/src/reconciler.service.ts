@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ActivationBus } from '@seed/cluster';
-import { ActiveArtifact, ArtifactCache, CodeStoreRepository, ModuleSettings } from '@seed/code-store';
+import { ActiveVersion, ArtifactCache, CodeStoreRepository, ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { IsolatePool, LoadedVersion, ModuleRegistry } from '@seed/runtime';
 import { EVENTS, emit, MetricsService } from '@seed/telemetry';
@@ -73,7 +73,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async syncAll(): Promise<void> {
-    const active = await this.store.activeArtifacts();
+    const active = await this.store.activeVersions();
     const wanted = new Set(active.map((a) => a.module));
     await Promise.all(active.map((a) => this.serialised(a.module, () => this.ensureLoaded(a))));
     for (const module of this.registry.loadedModules()) {
@@ -84,14 +84,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   /** Loads what PostgreSQL says is active for one module (or unloads it when nothing is). */
   async syncModule(module: string): Promise<void> {
     await this.serialised(module, async () => {
-      const [active] = await this.store.activeArtifacts(module);
+      const [active] = await this.store.activeVersions(module);
       if (active) await this.ensureLoaded(active);
       else await this.unload(module);
     });
   }
 
   /** Hands an already-warm candidate (tested on this node) to the registry, saving a reload. */
-  async adopt(active: ActiveArtifact, candidate: LoadedVersion): Promise<boolean> {
+  async adopt(active: ActiveVersion, candidate: LoadedVersion): Promise<boolean> {
     return this.serialised(active.module, async () => {
       const limits = effectiveLimits(this.config.sandbox, active.settings);
       if (this.registry.current(active.module)?.versionId === active.versionId) return false;
@@ -100,12 +100,14 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     });
   }
 
-  private async ensureLoaded(active: ActiveArtifact): Promise<void> {
+  private async ensureLoaded(active: ActiveVersion): Promise<void> {
     const limits = effectiveLimits(this.config.sandbox, active.settings);
     const key = limitsKey(limits);
     const current = this.registry.current(active.module);
     if (current?.versionId === active.versionId && this.loadedLimits.get(active.module) === key) return;
-    const { code, rebuilt } = await this.artifacts.resolve(active.sha256, active.compiled);
+    const { code, rebuilt } = await this.artifacts.resolve(active.sha256, () =>
+      this.store.compiledCode(active.versionId),
+    );
     if (rebuilt)
       this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
     const loaded = await LoadedVersion.load({
@@ -118,7 +120,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     this.swap(active, loaded, key);
   }
 
-  private swap(active: ActiveArtifact, loaded: LoadedVersion, key: string): void {
+  private swap(active: ActiveVersion, loaded: LoadedVersion, key: string): void {
     const previous = this.registry.current(active.module)?.versionId ?? null;
     this.registry.activate(active.module, loaded);
     this.loadedLimits.set(active.module, key);

@@ -12,7 +12,7 @@ import { bearerSecret, TokenRegistry } from './token-registry.js';
 
 /**
  * Global guard: every route needs a bearer token unless marked @Public; roles come from @Roles (admin
- * only when absent); each token has its own rate limit.
+ * only when absent); each token has its own rate limit, and failed attempts one per client address.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -43,9 +43,13 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context
       .switchToHttp()
-      .getRequest<{ headers: Record<string, string | undefined>; actor?: Actor }>();
+      .getRequest<{ headers: Record<string, string | undefined>; ip: string; actor?: Actor }>();
     const token = this.tokens.find(bearerSecret(request.headers.authorization));
-    if (!token) throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+    if (!token) {
+      // Failed attempts spend a bucket of the caller's address, so guessing tokens is throttled too.
+      this.spend(context, `address:${request.ip}`);
+      throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+    }
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['admin'];
     if (!allowed.includes(token.role)) {
       await this.auditDenied(context, token.name, token.role);
@@ -55,17 +59,17 @@ export class AuthGuard implements CanActivate {
         `role ${token.role} may not use this route (allowed: ${allowed.join(', ')})`,
       );
     }
-    const limit = this.limiter.take(token.name, Date.now());
-    if (!limit.allowed) {
-      context
-        .switchToHttp()
-        .getResponse<FastifyReply>()
-        .header('retry-after', String(limit.retryAfterSeconds));
-      throw new ApiError(429, 'rate_limited', `token ${token.name} is over its rate limit`, {
-        retryAfterSeconds: limit.retryAfterSeconds,
-      });
-    }
+    this.spend(context, `token:${token.name}`);
     request.actor = { name: token.name, role: token.role };
     return true;
+  }
+
+  private spend(context: ExecutionContext, key: string): void {
+    const limit = this.limiter.take(key, Date.now());
+    if (limit.allowed) return;
+    context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(limit.retryAfterSeconds));
+    throw new ApiError(429, 'rate_limited', `${key} is over its rate limit`, {
+      retryAfterSeconds: limit.retryAfterSeconds,
+    });
   }
 }

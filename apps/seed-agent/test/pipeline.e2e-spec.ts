@@ -52,6 +52,14 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
     });
     const versions = await t.request('GET', '/modules/greet/versions');
     expect(versions.body.items.map((v: { status: string }) => v.status)).toEqual(['retired', 'active']);
+    const history = await t.request('GET', '/modules/greet/activations', undefined, { role: 'viewer' });
+    expect(
+      history.body.items.map((a: { reason: string; toVersionId: string }) => [a.reason, a.toVersionId]),
+    ).toEqual([
+      ['rollback', v1],
+      ['gates', v2.id],
+      ['gates', v1],
+    ]);
   });
 
   it('rejects a compile error with line and column while the active version keeps serving', async () => {

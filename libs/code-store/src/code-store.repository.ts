@@ -248,10 +248,16 @@ export class CodeStoreRepository {
     return last?.fromVersionId ?? null;
   }
 
-  async listActivations(moduleId: string, page: Page): Promise<ActivationEntity[]> {
-    return this.dataSource
+  async listActivations(moduleId: string, page: Page): Promise<{ items: ActivationEntity[]; total: number }> {
+    const [items, total] = await this.dataSource
       .getRepository(ActivationEntity)
-      .find({ where: { moduleId }, order: { createdAt: 'DESC' }, take: page.limit, skip: page.offset });
+      .findAndCount({
+        where: { moduleId },
+        order: { createdAt: 'DESC' },
+        take: page.limit,
+        skip: page.offset,
+      });
+    return { items, total };
   }
 
   /**

@@ -1,6 +1,6 @@
 export class HotReloadError extends Error {
   constructor(
-    readonly code: 'no_active_version' | 'not_activatable' | 'job_not_found' | 'conflict',
+    readonly code: 'no_active_version' | 'job_not_found',
     message: string,
     readonly details?: unknown,
   ) {

@@ -16,7 +16,7 @@ import {
   submitVersionSchema,
   versionQuerySchema,
 } from './dto.js';
-import { page, versionSummary, versionView } from './views.js';
+import { activationView, page, versionSummary, versionView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
 @Controller('modules/:name')
@@ -78,6 +78,15 @@ export class VersionsController {
       version.source,
     );
     return { ...versionView(version), diff };
+  }
+
+  /** Every switch of the active version, newest first: from, to, reason (gates, manual, rollback, canary), actor. */
+  @Get('activations')
+  @AnyRole()
+  async activations(@Param('name') name: string, @ValidQuery(pageSchema) query: PageQuery) {
+    const module = await this.store.getModule(name);
+    const { items, total } = await this.store.listActivations(module.id, query);
+    return page(items.map(activationView), total, query);
   }
 
   @Post('activate')

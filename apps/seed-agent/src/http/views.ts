@@ -1,4 +1,4 @@
-import type { ModuleEntity, ModuleVersionEntity, TestCaseEntity } from '@seed/code-store';
+import type { ActivationEntity, ModuleEntity, ModuleVersionEntity, TestCaseEntity } from '@seed/code-store';
 
 /** How entities look on the wire: stable names, no compiled code, no internal flags. */
 
@@ -40,6 +40,16 @@ export function versionView(v: ModuleVersionEntity) {
     activateRequested: v.activateRequested,
     diagnostics: v.diagnostics,
     testReport: v.testReport,
+  };
+}
+
+export function activationView(a: ActivationEntity) {
+  return {
+    fromVersionId: a.fromVersionId,
+    toVersionId: a.toVersionId,
+    reason: a.reason,
+    actor: a.actor,
+    createdAt: a.createdAt,
   };
 }
 

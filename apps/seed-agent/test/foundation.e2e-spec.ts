@@ -102,6 +102,24 @@ describe('foundation: a Redis outage', () => {
     const recovered = await t.request('GET', '/health/ready', undefined, { role: null });
     expect(recovered.body).toMatchObject({ status: 'ok', degraded: [] });
   });
+
+  it('loses no submission made while Redis is down: it is enqueued once Redis is back', async () => {
+    await redis.stop();
+    const created = await t.request('POST', '/modules', {
+      name: 'during-outage',
+      source: 'export default (n: number) => n - 1;',
+      tests: [{ name: 'one', input: 1, expect: 0 }],
+    });
+    expect(created.status).toBe(201);
+    await redis.start();
+    await eventually(
+      async () =>
+        (await t.request('GET', '/modules/during-outage')).body.activeVersionId ? true : undefined,
+      30_000,
+      'the submission to go live after the outage',
+    );
+    expect((await t.request('POST', '/modules/during-outage/invoke', { input: 10 })).body.output).toBe(9);
+  }, 60_000);
 });
 
 describe('foundation: a PostgreSQL outage', () => {

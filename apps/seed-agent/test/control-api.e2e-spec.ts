@@ -268,7 +268,7 @@ describe('control API: rate limits', () => {
 describe('control API: request timeouts', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ REQUEST_TIMEOUT: '300' });
+    t = await startTestApp({ REQUEST_TIMEOUT: '300', EVENTS_HEARTBEAT: '200' });
   });
   afterAll(() => t?.close());
 
@@ -283,5 +283,31 @@ describe('control API: request timeouts', () => {
     const res = await t.request('POST', '/modules/slowpoke/invoke', { input: null });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('request_timeout');
+    // the module's late answer is dropped; the node keeps answering
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await t.request('GET', '/modules/slowpoke')).status).toBe(200);
+  });
+
+  it('keeps server-sent event streams open past REQUEST_TIMEOUT', async () => {
+    const abort = new AbortController();
+    const response = await fetch(`${t.url}/events`, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+      signal: abort.signal,
+    });
+    const reader = response.body!.getReader();
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        text += new TextDecoder().decode(value);
+      }
+    })().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(response.status).toBe(200);
+    expect(text).toContain('event: heartbeat');
+    expect(text).not.toContain('request_timeout');
+    abort.abort();
+    await reading;
   });
 });

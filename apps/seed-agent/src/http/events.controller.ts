@@ -1,10 +1,11 @@
 import { Controller, Get, Inject, OnModuleDestroy, Res } from '@nestjs/common';
 import { EventStream, PlatformEvent } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AnyRole } from './auth/roles.decorator.js';
-import { NoTimeout } from './request-timeout.interceptor.js';
+import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
 import { ValidQuery } from './validated.js';
 
 const eventsQuerySchema = z.object({ module: z.string().max(63).optional() });
@@ -22,7 +23,7 @@ export class EventsController implements OnModuleDestroy {
 
   @Get()
   @AnyRole()
-  @NoTimeout()
+  @RouteConfig(NO_REQUEST_TIMEOUT)
   stream(
     @ValidQuery(eventsQuerySchema) query: z.infer<typeof eventsQuerySchema>,
     @Res() reply: FastifyReply,

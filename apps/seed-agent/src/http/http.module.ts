@@ -1,12 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
 import { AuditController } from './audit/audit.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { RateLimiter } from './auth/rate-limiter.js';
-import { RequestTimeoutInterceptor } from './request-timeout.interceptor.js';
 import { generatedAdminToken } from './auth/generated-admin-token.js';
 import { TokenRegistry } from './auth/token-registry.js';
 import { ClusterController } from './cluster.controller.js';
@@ -52,7 +51,6 @@ import { VersionsController } from './versions.controller.js';
         new RateLimiter(config.http.rateLimit.perMinute, config.http.rateLimit.burst),
     },
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_INTERCEPTOR, useClass: RequestTimeoutInterceptor },
     RouteCatalog,
   ],
 })

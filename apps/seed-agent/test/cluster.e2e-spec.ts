@@ -1,4 +1,5 @@
-import { eventually, settledVersion, startTestApp, TestApp } from './harness';
+import { eventually, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
+import { openEventStream } from './support/event-stream';
 import { uniquePrefix } from './support/redis';
 
 const V1 = 'export default (input: { n: number }) => input.n + 1;';
@@ -56,31 +57,19 @@ describe('cluster: activations reach every node', () => {
   });
 
   it('streams events from every node: a submission on node-a is seen on node-b', async () => {
-    const abort = new AbortController();
-    const response = await fetch(`${b.url}/events?module=shared`, {
-      headers: { authorization: 'Bearer viewer-secret-0123456789' },
-      signal: abort.signal,
-    });
-    const reader = response.body!.getReader();
-    let text = '';
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += new TextDecoder().decode(value);
-      }
-    })().catch(() => undefined);
-    await eventually(async () => (text.includes('event: ready') ? true : undefined));
+    const stream = await openEventStream(`${b.url}/events?module=shared`, TOKENS.viewer);
+    const types = () => stream.events.map((e) => e.type);
+    await eventually(async () => (types().includes('ready') ? true : undefined));
     const submitted = await a.request('POST', '/modules/shared/versions', { source: V2, activate: true });
     await settledVersion(a, 'shared', submitted.body.versionId);
     await eventually(
-      async () => (text.includes('event: module.activated') ? true : undefined),
+      async () => (types().includes('module.activated') ? true : undefined),
       10_000,
       'the activation event on node-b',
     );
-    expect(text).toContain(`"versionId":"${submitted.body.versionId}"`);
-    abort.abort();
-    await reading;
+    const activated = stream.events.find((e) => e.type === 'module.activated');
+    expect(activated?.data).toMatchObject({ module: 'shared', versionId: submitted.body.versionId });
+    await stream.close();
   });
 
   it('forgets a deleted module on every node', async () => {

@@ -1,5 +1,6 @@
 import { RouteCatalog } from '../src/http/route-catalog';
 import { eventually, settledVersion, startTestApp, TestApp, TestRole, TOKENS } from './harness';
+import { openEventStream } from './support/event-stream';
 
 const V1 = 'export default (input: { n: number }) => input.n * 2;';
 
@@ -120,27 +121,10 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
 
   it('streams live events filtered by module, with heartbeats', async () => {
     await createModule('watched');
-    const abort = new AbortController();
-    const response = await fetch(`${t.url}/events?module=watched`, {
-      headers: { authorization: `Bearer ${TOKENS.viewer}` },
-      signal: abort.signal,
-    });
-    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const reader = response.body!.getReader();
-    const seen: string[] = [];
-    let text = '';
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += decoder.decode(value);
-        for (const match of text.matchAll(/event: (\S+)\ndata: (.*)\n\n/g))
-          seen.push(`${match[1]}:${JSON.parse(match[2]).module ?? ''}`);
-        text = text.slice(text.lastIndexOf('\n\n') + 2);
-      }
-    })().catch(() => undefined);
-    await eventually(async () => (seen.includes('ready:watched') ? true : undefined));
+    const stream = await openEventStream(`${t.url}/events?module=watched`, TOKENS.viewer);
+    expect(stream.contentType).toMatch(/text\/event-stream/);
+    const seen = () => stream.events.map((e) => `${e.type}:${e.data.module ?? ''}`);
+    await eventually(async () => (seen().includes('ready:watched') ? true : undefined));
     await t.request('POST', '/modules/other-module-x/versions', { source: V1 }); // another module: filtered out (404 anyway)
     const submitted = await t.request('POST', '/modules/watched/versions', {
       source: V1.replace('* 2', '+ input.n'),
@@ -148,18 +132,17 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
     });
     await settledVersion(t, 'watched', submitted.body.versionId);
     await eventually(async () =>
-      seen.includes('module.activated:watched') && seen.includes('heartbeat:') ? true : undefined,
+      seen().includes('module.activated:watched') && seen().includes('heartbeat:') ? true : undefined,
     );
-    expect(seen).toEqual(
+    expect(seen()).toEqual(
       expect.arrayContaining([
         'version.submitted:watched',
         'version.stage:watched',
         'module.activated:watched',
       ]),
     );
-    expect(seen.every((s) => s.endsWith(':watched') || s === 'heartbeat:')).toBe(true);
-    abort.abort();
-    await reading;
+    expect(seen().every((s) => s.endsWith(':watched') || s === 'heartbeat:')).toBe(true);
+    await stream.close();
   });
 
   it('writes audit rows for state-changing actions, none for reads or invocations', async () => {
@@ -289,25 +272,10 @@ describe('control API: request timeouts', () => {
   });
 
   it('keeps server-sent event streams open past REQUEST_TIMEOUT', async () => {
-    const abort = new AbortController();
-    const response = await fetch(`${t.url}/events`, {
-      headers: { authorization: `Bearer ${TOKENS.viewer}` },
-      signal: abort.signal,
-    });
-    const reader = response.body!.getReader();
-    let text = '';
-    const reading = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        text += new TextDecoder().decode(value);
-      }
-    })().catch(() => undefined);
+    const stream = await openEventStream(`${t.url}/events`, TOKENS.viewer);
     await new Promise((r) => setTimeout(r, 800));
-    expect(response.status).toBe(200);
-    expect(text).toContain('event: heartbeat');
-    expect(text).not.toContain('request_timeout');
-    abort.abort();
-    await reading;
+    expect(stream.status).toBe(200);
+    expect(stream.events.map((e) => e.type)).toContain('heartbeat');
+    await stream.close();
   });
 });

@@ -40,6 +40,23 @@ describe('the app as a process', () => {
       expect(output).toContain(`${name}:`);
   });
 
+  it('without REDIS_URL and without redis-server, says how to install it or set REDIS_URL, and exits 1', async () => {
+    const db = await createTestDatabase();
+    try {
+      const app = spawn({
+        DATABASE_URL: db.url,
+        PATH: '/nonexistent',
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'seed-noredis-')),
+      });
+      expect((await app.exited).code).toBe(1);
+      const output = app.lines.map((l) => l.text).join('\n');
+      expect(output).toMatch(/apt-get install redis-server/);
+      expect(output).toMatch(/REDIS_URL/);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('three nodes starting together on one empty database migrate exactly once', async () => {
     const db = await createTestDatabase();
     try {

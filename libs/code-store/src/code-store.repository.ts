@@ -249,14 +249,12 @@ export class CodeStoreRepository {
   }
 
   async listActivations(moduleId: string, page: Page): Promise<{ items: ActivationEntity[]; total: number }> {
-    const [items, total] = await this.dataSource
-      .getRepository(ActivationEntity)
-      .findAndCount({
-        where: { moduleId },
-        order: { createdAt: 'DESC' },
-        take: page.limit,
-        skip: page.offset,
-      });
+    const [items, total] = await this.dataSource.getRepository(ActivationEntity).findAndCount({
+      where: { moduleId },
+      order: { createdAt: 'DESC' },
+      take: page.limit,
+      skip: page.offset,
+    });
     return { items, total };
   }
 

@@ -77,6 +77,39 @@ export const envSchema = z.object({
   CANARY_WINDOW: int(60000, 100),
   CANARY_MIN_CALLS: int(20, 1),
   CANARY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
+  // node identity (cluster)
+  FLY_MACHINE_ID: optionalText,
+  FLY_REGION: optionalText,
+  FLY_PRIVATE_IP: optionalText,
+  NODE_REGION: optionalText,
+  NODE_ADDRESS: optionalText,
+  // integrations: models, the improving agent, self-healing
+  AGENT_MODEL: z.string().trim().min(1).default('claude-cli:sonnet'),
+  AGENT_ENABLED: bool(true),
+  AGENT_MAX_ATTEMPTS: int(3, 1).pipe(z.number().max(20)),
+  AGENT_DAILY_LIMIT: int(50, 0),
+  AGENT_TIME_BUDGET: int(300000, 1000),
+  AGENT_COST_BUDGET_USD: z.coerce.number().min(0).default(1),
+  AGENT_RECENT_ERRORS: int(10, 0),
+  SELF_HEAL_ENABLED: bool(false),
+  SELF_HEAL_WINDOW: int(300000, 1000),
+  SELF_HEAL_MIN_CALLS: int(20, 1),
+  SELF_HEAL_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+  SELF_HEAL_COOLDOWN: int(3600000, 1000),
+  CLI_TIMEOUT: int(120000, 100),
+  CLAUDE_CLI_PATH: z.string().min(1).default('claude'),
+  CLAUDE_DEFAULT_MODEL: z.string().min(1).default('sonnet'),
+  CLAUDE_MAX_TOKENS: z.coerce.number().int().min(1).optional(),
+  CLAUDE_API_URL: url(['http', 'https']),
+  CLAUDE_HOME: optionalText,
+  CLAUDE_CODE_OAUTH_TOKEN: optionalText,
+  CODEX_CLI_PATH: z.string().min(1).default('codex'),
+  CODEX_DEFAULT_MODEL: optionalText,
+  CODEX_SANDBOX: z.enum(['read-only', 'workspace-write', 'danger-full-access']).default('read-only'),
+  CODEX_HOME: optionalText,
+  ANTHROPIC_API_KEY: optionalText,
+  OPENAI_COMPATIBLE_BASE_URL: url(['http', 'https']),
+  OPENAI_COMPATIBLE_API_KEY: optionalText,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -126,6 +159,9 @@ export interface AppConfig {
   };
   readonly sandbox: SandboxLimits & { readonly poolSize: number };
   readonly canary: CanaryPolicy;
+  /** Where this node runs, when the platform says (Fly sets FLY_*; Kubernetes can set NODE_REGION/NODE_ADDRESS). */
+  readonly node: { readonly region?: string; readonly address?: string; readonly machineId?: string };
+  readonly integrations: IntegrationsConfig;
   readonly pipeline: {
     readonly concurrency: number;
     readonly attempts: number;
@@ -148,6 +184,46 @@ export interface CanaryPolicy {
   readonly windowMs: number;
   readonly minCalls: number;
   readonly threshold: number;
+}
+
+export interface IntegrationsConfig {
+  /** `<provider>` or `<provider>:<model>`: claude-cli, codex-cli, anthropic, openai-compatible. */
+  readonly agentModel: string;
+  readonly agent: {
+    readonly enabled: boolean;
+    readonly maxAttempts: number;
+    /** Improvements per module per day. */
+    readonly dailyLimit: number;
+    readonly timeBudgetMs: number;
+    readonly costBudgetUsd: number;
+    /** Recent runtime errors of the module shown to the model. */
+    readonly recentErrors: number;
+  };
+  readonly selfHeal: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly minCalls: number;
+    readonly threshold: number;
+    readonly cooldownMs: number;
+  };
+  readonly cliTimeoutMs: number;
+  readonly claude: {
+    readonly cliPath: string;
+    readonly defaultModel: string;
+    readonly maxTokens?: number;
+    readonly apiUrl?: string;
+    readonly home?: string;
+    /** A secret: never logged. */
+    readonly oauthToken?: string;
+  };
+  readonly codex: {
+    readonly cliPath: string;
+    readonly defaultModel?: string;
+    readonly sandbox: 'read-only' | 'workspace-write' | 'danger-full-access';
+    readonly home?: string;
+  };
+  readonly anthropic: { readonly apiKey?: string };
+  readonly openaiCompatible: { readonly baseUrl?: string; readonly apiKey?: string };
 }
 
 /** Limits of one sandboxed module; config holds the defaults, module settings may override them. */
@@ -182,7 +258,12 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
     redisPrefix: env.REDIS_PREFIX,
     dataDir,
     codeDir: resolve(env.CODE_DIR ?? join(dataDir, 'code')),
-    nodeName: env.NODE_NAME ?? hostname(),
+    nodeName: env.NODE_NAME ?? env.FLY_MACHINE_ID ?? hostname(),
+    node: {
+      region: env.NODE_REGION ?? env.FLY_REGION,
+      address: env.NODE_ADDRESS ?? env.FLY_PRIVATE_IP,
+      machineId: env.FLY_MACHINE_ID,
+    },
     logLevel: env.LOG_LEVEL,
     metricsToken: env.METRICS_TOKEN,
     apiTokens,
@@ -214,6 +295,41 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
       maxLogBytes: env.SANDBOX_MAX_LOG_BYTES,
       poolSize: env.SANDBOX_POOL_SIZE,
+    },
+    integrations: {
+      agentModel: env.AGENT_MODEL,
+      agent: {
+        enabled: env.AGENT_ENABLED,
+        maxAttempts: env.AGENT_MAX_ATTEMPTS,
+        dailyLimit: env.AGENT_DAILY_LIMIT,
+        timeBudgetMs: env.AGENT_TIME_BUDGET,
+        costBudgetUsd: env.AGENT_COST_BUDGET_USD,
+        recentErrors: env.AGENT_RECENT_ERRORS,
+      },
+      selfHeal: {
+        enabled: env.SELF_HEAL_ENABLED,
+        windowMs: env.SELF_HEAL_WINDOW,
+        minCalls: env.SELF_HEAL_MIN_CALLS,
+        threshold: env.SELF_HEAL_THRESHOLD,
+        cooldownMs: env.SELF_HEAL_COOLDOWN,
+      },
+      cliTimeoutMs: env.CLI_TIMEOUT,
+      claude: {
+        cliPath: env.CLAUDE_CLI_PATH,
+        defaultModel: env.CLAUDE_DEFAULT_MODEL,
+        maxTokens: env.CLAUDE_MAX_TOKENS,
+        apiUrl: env.CLAUDE_API_URL,
+        home: env.CLAUDE_HOME,
+        oauthToken: env.CLAUDE_CODE_OAUTH_TOKEN,
+      },
+      codex: {
+        cliPath: env.CODEX_CLI_PATH,
+        defaultModel: env.CODEX_DEFAULT_MODEL,
+        sandbox: env.CODEX_SANDBOX,
+        home: env.CODEX_HOME,
+      },
+      anthropic: { apiKey: env.ANTHROPIC_API_KEY },
+      openaiCompatible: { baseUrl: env.OPENAI_COMPATIBLE_BASE_URL, apiKey: env.OPENAI_COMPATIBLE_API_KEY },
     },
     canary: {
       enabled: true,

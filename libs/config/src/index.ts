@@ -1,4 +1,10 @@
-export { envSchema, type AppConfig, type CanaryPolicy, type SandboxLimits } from './config.schema.js';
+export {
+  envSchema,
+  type AppConfig,
+  type CanaryPolicy,
+  type IntegrationsConfig,
+  type SandboxLimits,
+} from './config.schema.js';
 export { ConfigError, loadConfig, loadConfigFromProcess } from './load-config.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
 export { hashSecret, type ApiToken, type Role } from './api-tokens.js';

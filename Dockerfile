@@ -11,12 +11,13 @@ ARG NODE_VERSION=24
 # ---------------------------------------------------------------------------------------------------------
 FROM node:${NODE_VERSION}-slim AS base
 WORKDIR /app
-ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
-    NPM_CONFIG_FUND=false \
-    NPM_CONFIG_AUDIT=false
 
 # ---------------------------------------------------------------------------------------------------------
 FROM base AS deps
+# npm's settings stay in the build stages; the runtime image never runs npm.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
 # isolated-vm 7 ships prebuilt binaries for linux-x64/arm64 (glibc) on Node 24, so normally nothing compiles.
 # The toolchain stays here as the fallback node-gyp needs (another architecture, a Node ABI without a prebuild);
 # it never reaches the runtime stage.
@@ -48,8 +49,10 @@ RUN apt-get update \
  && if [ "$INSTALL_REDIS_SERVER" = "true" ]; then apt-get install -y --no-install-recommends redis-server; fi \
  && rm -rf /var/lib/apt/lists/*
 
+# CODE_DIR would default to $DATA_DIR/code anyway; spelled out because probes, volumes and docs name it.
 ENV NODE_ENV=production \
     DATA_DIR=/data \
+    CODE_DIR=/data/code \
     PORT=4000
 
 # The app's files belong to root (read-only for the app); only /data is writable by the `node` user

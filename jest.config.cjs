@@ -26,4 +26,11 @@ module.exports = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 60000,
+  // `--coverage` (the release:baseline gate) measures every source file, tested or not.
+  collectCoverageFrom: [
+    '<rootDir>/libs/**/src/**/*.ts',
+    '<rootDir>/apps/seed-agent/src/**/*.ts',
+    '!**/*.spec.ts',
+    '!**/*.e2e-spec.ts',
+  ],
 };

@@ -9,7 +9,10 @@
 //   BENCH_DURATION             seconds of each autocannon run (default 10)
 //   BENCH_CONNECTIONS          autocannon connections (default 16)
 //   BENCH_POOL_SIZES           SANDBOX_POOL_SIZE values for submit→active (default "0,2")
-//   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory
+//   BENCH_CONVERGENCE          activations in the cluster convergence benchmark (default 200)
+//   BENCH_QUEUE_SUBMISSIONS    candidates per node count in the queue scaling benchmark (default 300)
+//   BENCH_QUEUE_NODES          node counts for queue scaling (default "1,3")
+//   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -23,6 +26,8 @@ const BENCHMARKS = [
   { name: 'invoke', script: 'invoke-throughput.mjs', title: '2. invoke throughput' },
   { name: 'reload', script: 'reload-under-load.mjs', title: '3. reload under load' },
   { name: 'memory', script: 'memory.mjs', title: '4. memory over activations' },
+  { name: 'convergence', script: 'convergence.mjs', title: '5. cluster convergence (3 nodes)' },
+  { name: 'queue', script: 'queue-scaling.mjs', title: '6. improvement queue, 1 vs 3 nodes' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')

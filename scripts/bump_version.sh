@@ -2,20 +2,29 @@
 # Release flow: bump VERSION (and package.json), verify, commit, tag. See docs/deployment.md.
 #
 #   scripts/bump_version.sh [--dry-run] [--no-verify] micro|baseline|major
+#   (npm run release:micro / npm run release:baseline)
 #
-#   micro     X.Y.Z -> X.Y.(Z+1)  npm run verify                         tag vX.Y.Z
-#   baseline  X.Y.Z -> X.(Y+1).0  npm run verify + npm test -- --coverage tag baseline-vX.Y.0
+#   micro     X.Y.Z -> X.Y.(Z+1)  npm run verify                    tag vX.Y.Z
+#   baseline  X.Y.Z -> X.(Y+1).0  npm run verify, the tests run     tag baseline-vX.Y.0
+#                                 once with coverage: lines >= 85 %
 #                                 and RELEASE_SUMMARY.md (commits since the previous baseline)
-#   major     X.Y.Z -> (X+1).0.0  as baseline                             tag baseline-vX.0.0
+#   major     X.Y.Z -> (X+1).0.0  as baseline                       tag baseline-vX.0.0
 #
-#   --no-verify  skip the verification steps
+#   --no-verify  skip verification and the coverage gate
 #   --dry-run    print what would happen; change nothing
+#
+# Environment (tests replace the commands with harmless ones):
+#   RELEASE_VERIFY_CMD        micro: npm run verify; baseline: its checks without the tests
+#   RELEASE_COVERAGE_CMD      baseline: the test suite with coverage (writes the summary below)
+#   RELEASE_COVERAGE_SUMMARY  coverage/coverage-summary.json (istanbul json-summary)
+#   RELEASE_COVERAGE_MIN      85 (percent of lines)
 #
 # Needs a clean git worktree. Leaves one commit and one annotated tag, ready to push.
 set -euo pipefail
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  # The header comment above, without its '# '.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
 }
 die() {
   echo "bump_version: $*" >&2
@@ -90,9 +99,8 @@ fi
 date_utc="$(date -u +%Y-%m-%d)"
 since=""
 if $baseline_like; then
-  # The previous baseline, else the last tag of any kind, else the whole history.
-  since="$(git describe --tags --abbrev=0 --match 'baseline-v*' HEAD 2>/dev/null ||
-    git describe --tags --abbrev=0 HEAD 2>/dev/null || true)"
+  # The previous baseline, else the whole history (micro tags in between are part of the summary).
+  since="$(git describe --tags --abbrev=0 --match 'baseline-v*' HEAD 2>/dev/null || true)"
 fi
 
 summary_section() {
@@ -164,11 +172,39 @@ ensure_node() {
   fi
 }
 
+# A baseline runs the test suite once, under coverage, instead of once in `npm run verify` and again.
+if $baseline_like; then
+  verify_cmd="${RELEASE_VERIFY_CMD:-npm run format:check && npm run lint && npm run typecheck}"
+else
+  verify_cmd="${RELEASE_VERIFY_CMD:-npm run verify}"
+fi
+coverage_cmd="${RELEASE_COVERAGE_CMD:-npm test -- --coverage --coverageReporters=json-summary --coverageReporters=text-summary}"
+coverage_summary="${RELEASE_COVERAGE_SUMMARY:-coverage/coverage-summary.json}"
+coverage_min="${RELEASE_COVERAGE_MIN:-85}"
+[[ "$coverage_min" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "RELEASE_COVERAGE_MIN must be a number, not '$coverage_min'"
+
 verify_steps=()
 if $verify; then
-  verify_steps+=("npm run verify")
-  $baseline_like && verify_steps+=("npm test -- --coverage")
+  verify_steps+=("$verify_cmd")
+  $baseline_like && verify_steps+=("$coverage_cmd")
 fi
+
+coverage_gate() {
+  # The line coverage of the whole run (istanbul's json-summary), against the minimum.
+  [ -f "$coverage_summary" ] || die "the coverage run wrote no $coverage_summary; nothing was changed"
+  local pct
+  pct="$(node -e '
+    const total = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")).total;
+    const pct = total && total.lines && total.lines.pct;
+    if (typeof pct !== "number") process.exit(1);
+    console.log(pct);
+  ' "$coverage_summary")" || die "$coverage_summary has no total.lines.pct; nothing was changed"
+  if node -e 'process.exit(Number(process.argv[1]) >= Number(process.argv[2]) ? 0 : 1)' "$pct" "$coverage_min"; then
+    say "coverage gate passed: lines $pct % >= $coverage_min %"
+  else
+    die "coverage gate failed: lines $pct % < $coverage_min %; nothing was changed"
+  fi
+}
 files=(VERSION package.json)
 [ -f package-lock.json ] && files+=(package-lock.json)
 $baseline_like && files+=(RELEASE_SUMMARY.md)
@@ -181,6 +217,7 @@ if $dry_run; then
   say "release:  $kind, $current -> $next"
   if [ "${#verify_steps[@]}" -gt 0 ]; then
     for step in "${verify_steps[@]}"; do say "would run: $step"; done
+    $baseline_like && say "would require: lines >= $coverage_min % in $coverage_summary"
   else
     say "would skip verification (--no-verify)"
   fi
@@ -199,10 +236,13 @@ say "$kind release: $current -> $next ($tag)"
 # Verify before touching anything: a failure leaves the worktree as it was.
 if [ "${#verify_steps[@]}" -gt 0 ]; then
   ensure_node
+  # A stale summary from an earlier run must never pass the gate.
+  $baseline_like && rm -f "$coverage_summary"
   for step in "${verify_steps[@]}"; do
     say "running: $step"
-    $step || die "'$step' failed; nothing was changed"
+    bash -c "$step" || die "'$step' failed; nothing was changed"
   done
+  $baseline_like && coverage_gate
 else
   say "verification skipped (--no-verify)"
 fi

@@ -28,6 +28,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
+  metrics.setBuildInfo(config.version, config.nodeName);
   addRequestTimeout(fastify, config.http.requestTimeoutMs);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

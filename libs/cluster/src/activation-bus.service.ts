@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RedisService } from '@seed/persistence';
 
+/** A broadcast is a hint: with Redis unreachable the activation answers anyway after this long. */
+const PUBLISH_TIMEOUT_MS = 1000;
+
 export interface ActivationNotice {
   module: string;
   /** null when the module was deleted or its settings changed: reload what PostgreSQL says. */
@@ -19,7 +22,7 @@ export class ActivationBus implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners: Array<(notice: ActivationNotice) => void> = [];
   private readonly reconnectListeners: Array<() => void> = [];
   private readonly channel: string;
-  private connectedOnce = false;
+  private connectionLost = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -40,9 +43,12 @@ export class ActivationBus implements OnModuleInit, OnApplicationShutdown {
       }
     });
     // ioredis re-subscribes by itself after a reconnect; what was published meanwhile is lost, hence the hook.
+    // Keyed on a lost connection, not on "a second ready": the first ready may come before this listener.
+    subscriber.on('close', () => (this.connectionLost = true));
     subscriber.on('ready', () => {
-      if (this.connectedOnce) for (const listener of this.reconnectListeners) listener();
-      this.connectedOnce = true;
+      if (!this.connectionLost) return;
+      this.connectionLost = false;
+      for (const listener of this.reconnectListeners) listener();
     });
     subscriber
       .subscribe(this.channel)
@@ -63,11 +69,19 @@ export class ActivationBus implements OnModuleInit, OnApplicationShutdown {
 
   async publish(module: string, versionId: string | null): Promise<void> {
     const notice: ActivationNotice = { module, versionId, origin: this.config.nodeName };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.redis.client.publish(this.channel, JSON.stringify(notice));
+      await Promise.race([
+        this.redis.client.publish(this.channel, JSON.stringify(notice)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis did not answer')), PUBLISH_TIMEOUT_MS);
+        }),
+      ]);
     } catch (error) {
-      // Not fatal: other nodes converge through periodic reconciliation.
-      this.logger.warn(`activation broadcast failed: ${(error as Error).message}`);
+      // Not fatal: other nodes converge on Redis reconnect and through periodic reconciliation.
+      this.logger.warn(`activation broadcast of ${module} failed: ${(error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

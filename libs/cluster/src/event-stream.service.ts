@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RedisService } from '@seed/persistence';
 
 export type PlatformEventType =
@@ -8,12 +9,16 @@ export type PlatformEventType =
   | 'version.ready'
   | 'version.superseded'
   | 'module.activated'
-  | 'module.rolled_back';
+  | 'module.rolled_back'
+  | 'agent.attempt'
+  | 'agent.done';
 
 export interface PlatformEvent {
   type: PlatformEventType;
   module: string;
   versionId?: string;
+  /** The node it happened on. */
+  node: string;
   at: string;
   [key: string]: unknown;
 }
@@ -28,7 +33,10 @@ export class EventStream implements OnModuleInit {
   private readonly listeners = new Set<(event: PlatformEvent) => void>();
   private readonly channel: string;
 
-  constructor(private readonly redis: RedisService) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
     this.channel = redis.key('events');
   }
 
@@ -48,8 +56,8 @@ export class EventStream implements OnModuleInit {
       .catch((e: Error) => this.logger.warn(`subscribe failed: ${e.message}`));
   }
 
-  publish(event: Omit<PlatformEvent, 'at'>): void {
-    const full = { ...event, at: new Date().toISOString() };
+  publish(event: Omit<PlatformEvent, 'at' | 'node'>): void {
+    const full = { ...event, node: this.config.nodeName, at: new Date().toISOString() };
     this.redis.client.publish(this.channel, JSON.stringify(full)).catch(() => undefined);
   }
 

@@ -1,4 +1,19 @@
 export { ActivationBus, type ActivationNotice } from './activation-bus.service.js';
 export { ClusterModule } from './cluster.module.js';
-export { PresenceService, type NodeInfo } from './presence.service.js';
+export { ClusterStatus } from './cluster-status.service.js';
+export {
+  buildClusterView,
+  compareDiscovery,
+  normalizeAddress,
+  type ClusterView,
+  type DiscoveryComparison,
+  type DnsAnswer,
+  type LoadFailure,
+  type ModuleView,
+  type NodeHeartbeat,
+  type NodeView,
+} from './cluster-view.js';
+export { DnsDiscovery, type DiscoveryStatus } from './dns-discovery.service.js';
+export { DnsResolver } from './dns-resolver.js';
+export { PresenceService } from './presence.service.js';
 export { EventStream, type PlatformEvent, type PlatformEventType } from './event-stream.service.js';

@@ -37,6 +37,8 @@ export const moduleSettingsSchema = z
       })
       .partial()
       .strict(),
+    /** The improving agent (POST /modules/:name/improve, self-healing); `enabled: false` refuses all its work. */
+    agent: z.object({ enabled: z.boolean() }).partial().strict(),
   })
   .partial()
   .strict();

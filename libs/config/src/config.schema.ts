@@ -110,6 +110,12 @@ export const envSchema = z.object({
   ANTHROPIC_API_KEY: optionalText,
   OPENAI_COMPATIBLE_BASE_URL: url(['http', 'https']),
   OPENAI_COMPATIBLE_API_KEY: optionalText,
+  // not used by the service: the only variables the CLI children inherit (they get a minimal environment)
+  PATH: optionalText,
+  HOME: optionalText,
+  HTTPS_PROXY: optionalText,
+  HTTP_PROXY: optionalText,
+  NO_PROXY: optionalText,
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -224,6 +230,8 @@ export interface IntegrationsConfig {
   };
   readonly anthropic: { readonly apiKey?: string };
   readonly openaiCompatible: { readonly baseUrl?: string; readonly apiKey?: string };
+  /** What the CLI children inherit from our environment: PATH, HOME and proxy settings, when set. */
+  readonly cliEnv: Readonly<Record<string, string>>;
 }
 
 /** Limits of one sandboxed module; config holds the defaults, module settings may override them. */
@@ -330,6 +338,11 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       },
       anthropic: { apiKey: env.ANTHROPIC_API_KEY },
       openaiCompatible: { baseUrl: env.OPENAI_COMPATIBLE_BASE_URL, apiKey: env.OPENAI_COMPATIBLE_API_KEY },
+      cliEnv: Object.fromEntries(
+        (['PATH', 'HOME', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const).flatMap((name) =>
+          env[name] === undefined ? [] : [[name, env[name]]],
+        ),
+      ),
     },
     canary: {
       enabled: true,

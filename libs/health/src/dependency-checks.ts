@@ -2,6 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { DnsDiscovery } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { IMPROVEMENTS_QUEUE, queueDepth } from '@seed/hot-reload';
 import { RedisService } from '@seed/persistence';
@@ -21,6 +22,7 @@ export class DependencyChecks {
     private readonly dataSource: DataSource,
     private readonly redis: RedisService,
     @InjectQueue(IMPROVEMENTS_QUEUE) private readonly queue: Queue,
+    private readonly discovery: DnsDiscovery,
   ) {}
 
   postgres(): Promise<HealthIndicatorResult> {
@@ -65,6 +67,29 @@ export class DependencyChecks {
     return this.probe('queue', async () => {
       const depth = await queueDepth(this.queue);
       return { level: levelAbove(depth, queueWarn, queueMax), depth };
+    });
+  }
+
+  /**
+   * DNS peers against heartbeating nodes (only with DNS_CLUSTER_QUERY): a partition hint, so a warning at
+   * most, never a failure. Reads the last poll's result: no I/O, nothing to time out.
+   */
+  clusterDiscovery(): Promise<HealthIndicatorResult> {
+    return this.probe('cluster', async () => {
+      const { warning, ...status } = this.discovery.status()!;
+      if (!warning) return { level: 'ok', ...status };
+      const problems = [
+        status.error,
+        status.missing?.length ? `in DNS but not heartbeating: ${status.missing.join(', ')}` : undefined,
+        status.unexpected?.length
+          ? `heartbeating but not in DNS: ${status.unexpected.map((u) => `${u.name} (${u.address ?? 'no address'})`).join(', ')}`
+          : undefined,
+      ].filter(Boolean);
+      return {
+        level: 'warning',
+        ...status,
+        message: `possible partition: ${problems.join('; ') || 'not compared yet'}`,
+      };
     });
   }
 

@@ -60,6 +60,8 @@ export class HealthService {
       () => this.checks.disk(),
       () => this.checks.memory(),
       () => this.checks.queueDepth(),
+      // only with DNS_CLUSTER_QUERY; a warning at most
+      ...(this.config.cluster.dnsQuery ? [() => this.checks.clusterDiscovery()] : []),
     ];
     return this.terminus.check(all);
   }

@@ -168,6 +168,13 @@ export class ImprovementProcessor
     this.logger.warn(`job ${job?.id} attempt ${job?.attemptsMade} failed: ${error.message}`);
   }
 
+  /** This node's worker found a job whose lock expired (its worker died or hung): BullMQ retries it. */
+  @OnWorkerEvent('stalled')
+  onStalled(jobId: string): void {
+    this.metrics.stalledJobs.inc();
+    this.logger.warn(`job ${jobId} stalled (its worker lost the lock): moved back to the queue`);
+  }
+
   /** Pause taking jobs, then give the running ones SHUTDOWN_TIMEOUT/2 before closing hard. */
   async beforeApplicationShutdown(): Promise<void> {
     const worker = this.worker;

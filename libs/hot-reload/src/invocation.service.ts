@@ -13,9 +13,19 @@ export interface Invocation {
   logs?: readonly string[];
 }
 
+/** One call the canary counts: a success, or a failure by the module's own fault (`error`). */
+export interface InvocationOutcome {
+  module: string;
+  versionId: string;
+  input: unknown;
+  error?: InvokeError;
+}
+
 /** Runs the active version of a module in its sandbox on this node. */
 @Injectable()
 export class InvocationService {
+  private readonly observers: Array<(outcome: InvocationOutcome) => void> = [];
+
   constructor(
     private readonly registry: ModuleRegistry,
     private readonly reconciler: Reconciler,
@@ -34,13 +44,31 @@ export class InvocationService {
       emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
       this.canary.record(module, version.versionId, false);
       this.replay.record(module, input);
+      if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
       return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
     } catch (error) {
       const code = error instanceof InvokeError ? error.code : 'error';
-      if (error instanceof InvokeError && error.moduleFault)
+      if (error instanceof InvokeError && error.moduleFault) {
         this.canary.record(module, version.versionId, true);
+        if (this.observers.length) this.notify({ module, versionId: version.versionId, input, error });
+      }
       emit(EVENTS.invocation, { module, result: code, seconds: (performance.now() - started) / 1000 });
       throw error;
+    }
+  }
+
+  /** Observers (the agent's recent errors, self-healing) see the calls the canary counts; they must be cheap. */
+  observe(observer: (outcome: InvocationOutcome) => void): void {
+    this.observers.push(observer);
+  }
+
+  private notify(outcome: InvocationOutcome): void {
+    for (const observer of this.observers) {
+      try {
+        observer(outcome);
+      } catch {
+        // an observer's failure never fails the call
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ActivationBus } from '@seed/cluster';
+import { ActivationBus, EventStream, PresenceService } from '@seed/cluster';
 import { ActiveVersion, ArtifactCache, CodeStoreRepository, ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { IsolatePool, LoadedVersion, ModuleRegistry } from '@seed/runtime';
@@ -33,7 +33,9 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly registry: ModuleRegistry,
     private readonly bus: ActivationBus,
     private readonly pool: IsolatePool,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
+    private readonly presence: PresenceService,
+    private readonly events: EventStream,
   ) {
     metrics.provide('seed_agent_loaded_versions', () => this.registry.stats().loadedVersions);
   }
@@ -75,18 +77,28 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   async syncAll(): Promise<void> {
     const active = await this.store.activeVersions();
     const wanted = new Set(active.map((a) => a.module));
-    await Promise.all(active.map((a) => this.serialised(a.module, () => this.ensureLoaded(a))));
+    // Per module: a version this node cannot load (reported by ensureLoaded) never stops the others.
+    await Promise.all(
+      active.map((a) => this.serialised(a.module, () => this.ensureLoaded(a)).catch(() => undefined)),
+    );
     for (const module of this.registry.loadedModules()) {
       if (!wanted.has(module)) await this.serialised(module, () => this.unload(module));
     }
   }
 
-  /** Loads what PostgreSQL says is active for one module (or unloads it when nothing is). */
+  /**
+   * Loads what PostgreSQL says is active for one module (or unloads it when nothing is). A version that
+   * cannot be loaded is reported, and the current one keeps serving; it throws only when there is none.
+   */
   async syncModule(module: string): Promise<void> {
     await this.serialised(module, async () => {
       const [active] = await this.store.activeVersions(module);
-      if (active) await this.ensureLoaded(active);
-      else await this.unload(module);
+      if (!active) return this.unload(module);
+      try {
+        await this.ensureLoaded(active);
+      } catch (error) {
+        if (!this.registry.current(module)) throw error;
+      }
     });
   }
 
@@ -104,26 +116,66 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     const limits = effectiveLimits(this.config.sandbox, active.settings);
     const key = limitsKey(limits);
     const current = this.registry.current(active.module);
-    if (current?.versionId === active.versionId && this.loadedLimits.get(active.module) === key) return;
-    const { code, rebuilt } = await this.artifacts.resolve(active.sha256, () =>
-      this.store.compiledCode(active.versionId),
+    if (current?.versionId === active.versionId && this.loadedLimits.get(active.module) === key) {
+      // serving what it should again (e.g. after a rollback past a version it could not load)
+      this.presence.clearLoadFailure(active.module);
+      return;
+    }
+    let loaded: LoadedVersion;
+    try {
+      const { code, rebuilt } = await this.artifacts.resolve(active.sha256, () =>
+        this.store.compiledCode(active.versionId),
+      );
+      if (rebuilt)
+        this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
+      loaded = await LoadedVersion.load({
+        module: active.module,
+        versionId: active.versionId,
+        code,
+        limits,
+        pool: this.pool,
+      });
+    } catch (error) {
+      this.reportLoadFailure(active, error as Error);
+      throw error;
+    }
+    this.swap(active, loaded, key);
+  }
+
+  /** Metric, presence (GET /cluster) and event; the event only when the failure is new. */
+  private reportLoadFailure(active: ActiveVersion, error: Error): void {
+    const serving = this.registry.current(active.module)?.versionId ?? null;
+    const code = (error as { code?: unknown }).code;
+    this.logger.warn(
+      `${active.module}: cannot load version ${active.seq} (${active.versionId}), still serving ${serving ?? 'nothing'}: ${error.message}`,
     );
-    if (rebuilt)
-      this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
-    const loaded = await LoadedVersion.load({
+    this.metrics.versionLoadFailures.inc({ module: active.module });
+    const news = this.presence.reportLoadFailure({
       module: active.module,
       versionId: active.versionId,
-      code,
-      limits,
-      pool: this.pool,
+      seq: active.seq,
+      ...(typeof code === 'string' ? { code } : {}),
+      message: error.message,
+      at: new Date().toISOString(),
     });
-    this.swap(active, loaded, key);
+    if (news) {
+      this.events.publish({
+        type: 'version.load_failed',
+        module: active.module,
+        versionId: active.versionId,
+        seq: active.seq,
+        servingVersionId: serving,
+        message: error.message,
+      });
+    }
   }
 
   private swap(active: ActiveVersion, loaded: LoadedVersion, key: string): void {
     const previous = this.registry.current(active.module)?.versionId ?? null;
     this.registry.activate(active.module, loaded);
     this.loadedLimits.set(active.module, key);
+    this.presence.clearLoadFailure(active.module);
+    this.presence.changed();
     emit(EVENTS.activation, {
       module: active.module,
       fromVersionId: previous,
@@ -144,6 +196,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   private async unload(module: string): Promise<void> {
     await this.registry.unload(module);
     this.loadedLimits.delete(module);
+    this.presence.clearLoadFailure(module);
+    this.presence.changed();
   }
 
   private serialised<T>(module: string, work: () => Promise<T>): Promise<T> {

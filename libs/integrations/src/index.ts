@@ -1,1 +1,18 @@
 export { IntegrationsModule } from './integrations.module.js';
+export { IntegrationError, type IntegrationErrorCode } from './models/integration-error.js';
+export { parseModelSpec, formatModelSpec, type ModelSpec } from './models/model-spec.js';
+export { ModelRegistry, type ModelFactory, type ListedModel } from './models/model-registry.js';
+export { ClaudeCliLanguageModel } from './models/claude-cli.model.js';
+export { CodexCliLanguageModel } from './models/codex-cli.model.js';
+export {
+  ChatCompletionsService,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ModelList,
+} from './models/chat-completions.service.js';
+export { AGENT_JOB_PREFIX, AGENT_QUEUE, AgentQueueModule } from './agent/agent-queue.module.js';
+export { AgentError } from './agent/agent.errors.js';
+export type { AgentJobData, AgentProgress, AgentResult } from './agent/agent.processor.js';
+export { AgentService, type AgentJobView, type ImproveRequest } from './agent/agent.service.js';
+export type { AgentOutcome, AttemptRecord, AttemptStatus } from './agent/decision.js';

@@ -56,6 +56,12 @@ export class ModuleRegistry implements OnApplicationShutdown {
     return slot ? { versionId: slot.current.versionId } : undefined;
   }
 
+  /** The previous version while it finishes its in-flight calls after a swap (shown in GET /cluster). */
+  old(module: string): { readonly versionId: string } | undefined {
+    const old = this.slots.get(module)?.old;
+    return old ? { versionId: old.versionId } : undefined;
+  }
+
   /** The loaded version itself, for callers that need its limits or counters. */
   currentVersion(module: string): LoadedVersion | undefined {
     return this.slots.get(module)?.current;

@@ -53,10 +53,27 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     labelNames: ['module'],
     registers: [this.registry],
   });
+  readonly versionLoadFailures = new Counter({
+    name: 'seed_agent_version_load_failures_total',
+    help: 'Versions this node was told to serve and could not load (it kept serving its current one)',
+    labelNames: ['module'],
+    registers: [this.registry],
+  });
+  readonly stalledJobs = new Counter({
+    name: 'seed_agent_hot_reload_stalled_jobs_total',
+    help: 'Improvement jobs whose worker lost its lock (died or stalled), found and retried by this node',
+    registers: [this.registry],
+  });
   readonly rollbacks = new Counter({
     name: 'seed_agent_rollbacks_total',
     help: 'Rollbacks by reason',
     labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: 'seed_agent_build_info',
+    help: 'Always 1; the labels name the running release (VERSION) and this node',
+    labelNames: ['version', 'node'],
     registers: [this.registry],
   });
 
@@ -73,6 +90,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     source: Source,
   ): void {
     this.sources.set(name, source);
+  }
+
+  /** One series per process: a new call replaces the old one, so the label set stays bounded. */
+  setBuildInfo(version: string, node: string): void {
+    this.buildInfo.reset();
+    this.buildInfo.set({ version, node }, 1);
   }
 
   onModuleInit(): void {
@@ -96,6 +119,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   /** Drops the series of a deleted module so label sets stay bounded by the modules that exist. */
   forgetModule(module: string): void {
     this.activeVersion.remove({ module });
+    this.versionLoadFailures.remove({ module });
     for (const metric of [this.invocations, this.invocationDuration]) {
       for (const result of [
         'ok',

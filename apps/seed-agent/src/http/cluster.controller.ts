@@ -1,18 +1,15 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { PresenceService } from '@seed/cluster';
-import { APP_CONFIG, AppConfig } from '@seed/config';
+import { Controller, Get } from '@nestjs/common';
+import { ClusterStatus, ClusterView } from '@seed/cluster';
 import { AnyRole } from './auth/roles.decorator.js';
 
 @Controller('cluster')
 export class ClusterController {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly presence: PresenceService,
-  ) {}
+  constructor(private readonly status: ClusterStatus) {}
 
+  /** Live nodes with the versions they serve (`behind` against PostgreSQL), and the DNS comparison. */
   @Get()
   @AnyRole()
-  async nodes() {
-    return { self: this.config.nodeName, nodes: await this.presence.liveNodes() };
+  nodes(): Promise<ClusterView> {
+    return this.status.view();
   }
 }

@@ -3,8 +3,10 @@ import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
+import { IntegrationsModule } from '@seed/integrations';
 import { AuditController } from './audit/audit.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { ChatController } from './chat.controller.js';
 import { RateLimiter } from './auth/rate-limiter.js';
 import { generatedAdminToken } from './auth/generated-admin-token.js';
 import { TokenRegistry } from './auth/token-registry.js';
@@ -13,6 +15,7 @@ import { DocsController } from './docs.controller.js';
 import { EventsController } from './events.controller.js';
 import { RouteCatalog } from './route-catalog.js';
 import { HealthController } from './health.controller.js';
+import { ImproveController } from './improve.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
@@ -20,17 +23,19 @@ import { VersionsController } from './versions.controller.js';
 
 @Module({
   exports: [RouteCatalog],
-  imports: [HotReloadModule, ClusterModule, DiscoveryModule],
+  imports: [HotReloadModule, ClusterModule, DiscoveryModule, IntegrationsModule],
   controllers: [
     HealthController,
     MetricsController,
     ModulesController,
     VersionsController,
+    ImproveController,
     JobsController,
     ClusterController,
     DocsController,
     AuditController,
     EventsController,
+    ChatController,
   ],
   providers: [
     {

@@ -1,14 +1,19 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { SubmissionsService } from '@seed/hot-reload';
+import { AGENT_JOB_PREFIX, AgentService } from '@seed/integrations';
 import { AnyRole } from './auth/roles.decorator.js';
 
 @Controller('jobs')
 export class JobsController {
-  constructor(private readonly submissions: SubmissionsService) {}
+  constructor(
+    private readonly submissions: SubmissionsService,
+    private readonly agent: AgentService,
+  ) {}
 
+  /** A pipeline job (its id is the version id) or an improvement by the agent (`agent-…`). */
   @Get(':id')
   @AnyRole()
   job(@Param('id') id: string) {
-    return this.submissions.job(id);
+    return id.startsWith(AGENT_JOB_PREFIX) ? this.agent.job(id) : this.submissions.job(id);
   }
 }

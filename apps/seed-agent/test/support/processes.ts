@@ -12,6 +12,8 @@ export interface SpawnAppOptions {
   cwd?: string;
   /** Script to run instead of the app (tests of this helper). */
   script?: string;
+  /** Node's whole argument list instead of the app's start command (e.g. the Dockerfile's CMD). */
+  args?: readonly string[];
 }
 
 export interface OutputLine {
@@ -49,7 +51,7 @@ export function spawnApp(options: SpawnAppOptions): AppProcess {
   const cwd = options.cwd ?? join(__dirname, '..', '..', '..', '..');
   const child = spawn(
     process.execPath,
-    ['--no-node-snapshot', '--max-semi-space-size=16', options.script ?? APP_MAIN],
+    options.args ?? ['--no-node-snapshot', '--max-semi-space-size=16', options.script ?? APP_MAIN],
     {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...options.env },

@@ -1,0 +1,116 @@
+import {
+  ArgumentsHost,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  Get,
+  HttpCode,
+  Logger,
+  Post,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
+import { ChatCompletionsService } from '@seed/integrations';
+import type { FastifyReply } from 'fastify';
+import { AnyRole, Roles } from './auth/roles.decorator.js';
+import { ChatCompletionBody, chatCompletionRequestSchema } from './chat.dto.js';
+import { toErrorResponse } from './error.filter.js';
+import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
+import { ValidBody } from './validated.js';
+
+/** OpenAI's error shape, `{ error: { message, type, code } }`, with our codes and statuses. */
+export function openAiError(error: unknown, logger: Logger): { status: number; body: unknown } {
+  const { status, body } = toErrorResponse(error, logger);
+  return {
+    status,
+    body: { error: { message: body.error.message, type: errorType(status), code: body.error.code } },
+  };
+}
+
+function errorType(status: number): string {
+  const types: Record<number, string> = {
+    400: 'invalid_request_error',
+    401: 'authentication_error',
+    403: 'permission_error',
+    404: 'not_found_error',
+    413: 'invalid_request_error',
+    429: 'rate_limit_error',
+  };
+  return types[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+}
+
+/** Every failure of the /v1 routes (auth, validation, the model) in OpenAI's shape, for OpenAI clients. */
+@Catch()
+export class OpenAiErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Chat');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = openAiError(error, this.logger);
+    if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
+    void reply.status(status).send(body);
+  }
+}
+
+/**
+ * OpenAI-compatible chat completions, routed by `model` to any configured model (AGENT_MODEL when
+ * absent). No request timeout of its own: CLI_TIMEOUT bounds a CLI model, and a client that goes away
+ * stops the call.
+ */
+@Controller('v1')
+@UseFilters(OpenAiErrorFilter)
+export class ChatController {
+  private readonly logger = new Logger('Chat');
+
+  constructor(private readonly chat: ChatCompletionsService) {}
+
+  @Post('chat/completions')
+  @Roles('admin', 'agent')
+  @RouteConfig(NO_REQUEST_TIMEOUT)
+  async completions(
+    @ValidBody(chatCompletionRequestSchema) body: ChatCompletionBody,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const gone = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
+    if (!body.stream) {
+      const completion = await this.chat.complete(body, gone.signal);
+      void reply.status(200).send(completion);
+      return;
+    }
+    // Until the first text arrives a failure is still an HTTP error; after it, an error event in the stream.
+    const chunks = await this.chat.stream(body, gone.signal);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': String(reply.request.id),
+    });
+    const send = (data: unknown) =>
+      raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    try {
+      for await (const chunk of chunks) {
+        if (raw.destroyed) return;
+        send(chunk);
+      }
+    } catch (error) {
+      if (gone.signal.aborted) return;
+      send(openAiError(error, this.logger).body);
+    }
+    send('[DONE]');
+    raw.end();
+  }
+
+  @Get('models')
+  @AnyRole()
+  @HttpCode(200)
+  models() {
+    return this.chat.listModels();
+  }
+}

@@ -1,0 +1,61 @@
+import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { AgentError, AgentService } from '@seed/integrations';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { Actor, actorLabel, CurrentActor } from './actor.js';
+import { Audit } from './audit/audit.decorator.js';
+import { Roles } from './auth/roles.decorator.js';
+import { testCaseSchema, toNewTestCase } from './dto.js';
+import { ValidBody } from './validated.js';
+
+export const improveSchema = z
+  .object({
+    /** What the improvement should achieve, in plain words. */
+    goal: z.string().trim().min(1).max(10_000),
+    /** Cases added to the module before the first attempt (added, never edited or removed). */
+    tests: z.array(testCaseSchema).max(100).default([]),
+    /** At most AGENT_MAX_ATTEMPTS (the default). */
+    maxAttempts: z.number().int().min(1).optional(),
+    /** A model spec (`provider` or `provider:model`); AGENT_MODEL when absent. */
+    model: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export type ImproveBody = z.infer<typeof improveSchema>;
+
+@Controller('modules/:name')
+export class ImproveController {
+  constructor(private readonly agent: AgentService) {}
+
+  /** Queues an improvement by the agent; follow it at GET /jobs/:jobId and on /events (agent.attempt, agent.done). */
+  @Post('improve')
+  @Roles('admin', 'agent')
+  @Audit('improve')
+  @HttpCode(202)
+  async improve(
+    @Param('name') name: string,
+    @ValidBody(improveSchema) body: ImproveBody,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    try {
+      return await this.agent.improve(
+        name,
+        {
+          goal: body.goal,
+          tests: body.tests.map(toNewTestCase),
+          maxAttempts: body.maxAttempts,
+          model: body.model,
+        },
+        actorLabel(actor),
+      );
+    } catch (error) {
+      // A daily limit starts over at midnight UTC, not in the second the error filter would suggest.
+      if (error instanceof AgentError && error.code === 'agent_daily_limit') {
+        const { retryAfterSeconds } = error.details as { retryAfterSeconds: number };
+        void reply.header('retry-after', String(retryAfterSeconds));
+      }
+      throw error;
+    }
+  }
+}

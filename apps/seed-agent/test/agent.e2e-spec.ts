@@ -1,0 +1,346 @@
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import { ModelRegistry } from '@seed/integrations';
+import { MockLanguageModelV4 } from 'ai/test';
+import { eventually, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
+import { openEventStream } from './support/event-stream';
+
+const ADDER_V1 = 'export default (input: { a: number; b: number }) => ({ sum: input.a - input.b });';
+const ADDER_BROKEN = 'export default (input: { a: number; b: number }) => {\n  return { sum: input.a + ;\n};';
+const ADDER_WRONG = 'export default (input: { a: number; b: number }) => ({ sum: input.a * input.b });';
+const ADDER_RIGHT = 'export default (input: { a: number; b: number }) => ({ sum: input.a + input.b });';
+
+type Answer =
+  | LanguageModelV4GenerateResult
+  | ((options: LanguageModelV4CallOptions) => Promise<LanguageModelV4GenerateResult>);
+
+/** A mock model that answers per module (read from the prompt) from a script, and keeps every prompt. */
+class ScriptedModel {
+  readonly scripts = new Map<string, Answer[]>();
+  readonly prompts = new Map<string, string[]>();
+  readonly model = new MockLanguageModelV4({
+    provider: 'mock',
+    modelId: 'mock',
+    doGenerate: async (options: LanguageModelV4CallOptions) => {
+      const text = promptText(options);
+      const module = /^Module: (\S+)/m.exec(text)?.[1] ?? '?';
+      this.prompts.set(module, [...(this.prompts.get(module) ?? []), text]);
+      const next = this.scripts.get(module)?.shift();
+      if (!next) throw new Error(`no scripted answer left for ${module}`);
+      return typeof next === 'function' ? next(options) : next;
+    },
+  });
+
+  script(module: string, answers: Answer[]): void {
+    this.scripts.set(module, answers);
+  }
+}
+
+function answer(source: string, costUsd?: number): LanguageModelV4GenerateResult {
+  return {
+    content: [{ type: 'text', text: JSON.stringify({ source, rationale: `proposal ${source.length}` }) }],
+    finishReason: { unified: 'stop', raw: 'stop' },
+    usage: {
+      inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: 10, text: 10, reasoning: 0 },
+    },
+    warnings: [],
+    ...(costUsd !== undefined ? { providerMetadata: { mock: { costUsd } } } : {}),
+  };
+}
+
+function promptText(options: LanguageModelV4CallOptions): string {
+  return options.prompt
+    .map((message) =>
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((part) => ('text' in part ? part.text : '')).join(''),
+    )
+    .join('\n');
+}
+
+async function finishedJob(t: TestApp, jobId: string, timeoutMs = 60_000) {
+  return eventually(
+    async () => {
+      const job = await t.request('GET', `/jobs/${jobId}`, undefined, { role: 'viewer' });
+      return ['completed', 'failed'].includes(job.body?.state) ? job.body : undefined;
+    },
+    timeoutMs,
+    `agent job ${jobId}`,
+  );
+}
+
+async function createModule(t: TestApp, name: string, source: string, tests: unknown[] = []) {
+  const created = await t.request('POST', '/modules', { name, source, tests });
+  expect(created.status).toBe(201);
+  const version = await settledVersion(t, name, created.body.versionId);
+  expect(version.status).toBe('active');
+  return version.id as string;
+}
+
+describe('the improving agent (real app, mock model)', () => {
+  let t: TestApp;
+  const mock = new ScriptedModel();
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      AGENT_MODEL: 'mock',
+      AGENT_DAILY_LIMIT: '1',
+      AGENT_MAX_ATTEMPTS: '3',
+      AGENT_COST_BUDGET_USD: '0.1',
+    });
+    t.app.get(ModelRegistry).register('mock', () => mock.model);
+  });
+  afterAll(() => t?.close());
+
+  it('learns from the gates: compile error, failing case, then a version that goes live', async () => {
+    const v1 = await createModule(t, 'adder', ADDER_V1);
+    mock.script('adder', [answer(ADDER_BROKEN, 0.01), answer(ADDER_WRONG, 0.02), answer(ADDER_RIGHT, 0.03)]);
+    const stream = await openEventStream(`${t.url}/events?module=adder`, TOKENS.viewer);
+    try {
+      const res = await t.request(
+        'POST',
+        '/modules/adder/improve',
+        {
+          goal: 'return the sum of a and b',
+          tests: [{ name: 'adds', input: { a: 2, b: 3 }, expect: { sum: 5 } }],
+          model: 'mock',
+        },
+        { role: 'agent' },
+      );
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ jobId: expect.stringMatching(/^agent-/), module: 'adder' });
+
+      const job = await finishedJob(t, res.body.jobId);
+      expect(job).toMatchObject({ kind: 'agent', module: 'adder', state: 'completed', progress: 100 });
+      expect(job.result).toMatchObject({ outcome: 'improved', module: 'adder' });
+      expect(job.result.costUsd).toBeCloseTo(0.06);
+      expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual([
+        'rejected',
+        'rejected',
+        'active',
+      ]);
+
+      const versions = (await t.request('GET', '/modules/adder/versions')).body.items;
+      expect(
+        versions.map((v: { seq: number; status: string; author: string }) => [v.seq, v.status, v.author]),
+      ).toEqual([
+        [4, 'active', 'agent:mock'],
+        [3, 'rejected', 'agent:mock'],
+        [2, 'rejected', 'agent:mock'],
+        [1, 'retired', 'admin:admin'],
+      ]);
+      expect(versions.slice(0, 3).every((v: { parentId: string }) => v.parentId === v1)).toBe(true);
+      expect(job.result.versionId).toBe(versions[0].id);
+      expect(
+        (await t.request('POST', '/modules/adder/invoke', { input: { a: 2, b: 3 } })).body.output,
+      ).toEqual({
+        sum: 5,
+      });
+      // The added case is the module's now, for every later candidate.
+      expect((await t.request('GET', '/modules/adder/tests')).body.items).toEqual([
+        expect.objectContaining({
+          name: 'adds',
+          input: { a: 2, b: 3 },
+          expect: { sum: 5 },
+          createdBy: 'agent:agent',
+        }),
+      ]);
+
+      const prompts = mock.prompts.get('adder')!;
+      expect(prompts).toHaveLength(3);
+      expect(prompts[0]).toContain('return the sum of a and b');
+      expect(prompts[0]).toContain('sum: input.a - input.b');
+      expect(prompts[0]).toContain('"adds": input {"a":2,"b":3} → expects {"sum":5}');
+      expect(prompts[0]).not.toContain('earlier attempts');
+      expect(prompts[1]).toMatch(/Attempt 1 \(version 2, rejected\):\n {2}- compile at line 2/);
+      expect(prompts[1]).toContain('input.a + ;');
+      expect(prompts[2]).toContain('Attempt 1 (version 2, rejected)');
+      expect(prompts[2]).toMatch(/Attempt 2 \(version 3, rejected\):\n {2}- test: case "adds"/);
+      expect(prompts[2]).toContain('expected {"sum":5}; got {"sum":6}');
+
+      await eventually(async () => (stream.events.some((e) => e.type === 'agent.done') ? true : undefined));
+      const agentEvents = stream.events.filter((e) => e.type.startsWith('agent.'));
+      expect(agentEvents.map((e) => [e.type, e.data.status ?? e.data.outcome])).toEqual([
+        ['agent.attempt', 'rejected'],
+        ['agent.attempt', 'rejected'],
+        ['agent.attempt', 'active'],
+        ['agent.done', 'improved'],
+      ]);
+      expect(agentEvents[3].data).toMatchObject({ module: 'adder', versionId: versions[0].id });
+
+      const audit = (await t.request('GET', '/audit')).body.items;
+      expect(audit).toContainEqual(
+        expect.objectContaining({ actor: 'agent:agent', action: 'improve', target: 'adder', outcome: 'ok' }),
+      );
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('lets agents and admins improve, not viewers; refuses a module that opted out and too many attempts', async () => {
+    const viewer = await t.request('POST', '/modules/adder/improve', { goal: 'x' }, { role: 'viewer' });
+    expect(viewer.status).toBe(403);
+    expect(
+      (await t.request('POST', '/modules/adder/improve', { goal: 'x', maxAttempts: 4 })).body.error.code,
+    ).toBe('invalid_request');
+    expect((await t.request('POST', '/modules/nothing/improve', { goal: 'x' })).status).toBe(404);
+    const unknownModel = await t.request('POST', '/modules/adder/improve', { goal: 'x', model: 'nobody:x' });
+    expect([unknownModel.status, unknownModel.body.error.code]).toEqual([400, 'unknown_provider']);
+
+    await createModule(t, 'opted-out', ADDER_V1);
+    expect((await t.request('PATCH', '/modules/opted-out', { agent: { enabled: false } })).status).toBe(200);
+    const refused = await t.request('POST', '/modules/opted-out/improve', { goal: 'x' }, { role: 'agent' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('agent_disabled_for_module');
+  });
+
+  it('runs one improvement per module at a time, skips duplicates and keeps to the daily limit', async () => {
+    await createModule(t, 'limited', ADDER_V1);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The model proposes the active source again: a duplicate, counted as a failed attempt.
+    mock.script('limited', [
+      async () => {
+        await gate;
+        return answer(ADDER_V1);
+      },
+    ]);
+    const first = await t.request('POST', '/modules/limited/improve', { goal: 'anything', maxAttempts: 1 });
+    expect(first.status).toBe(202);
+
+    const busy = await t.request('POST', '/modules/limited/improve', { goal: 'again' });
+    expect(busy.status).toBe(409);
+    expect(busy.body.error).toMatchObject({ code: 'agent_busy', details: { jobId: first.body.jobId } });
+
+    release();
+    const job = await finishedJob(t, first.body.jobId);
+    expect(job.result).toMatchObject({ outcome: 'exhausted', versionId: null });
+    expect(job.result.attempts).toEqual([
+      expect.objectContaining({
+        status: 'duplicate',
+        versionId: null,
+        feedback: [expect.stringMatching(/^identical to version 1/)],
+      }),
+    ]);
+    expect((await t.request('GET', '/modules/limited/versions')).body.total).toBe(1);
+
+    const limited = await t.request('POST', '/modules/limited/improve', { goal: 'again' }, { role: 'agent' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('agent_daily_limit');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(1);
+  });
+
+  it('makes no new attempt once the reported cost reaches the budget', async () => {
+    await createModule(t, 'costly', ADDER_V1);
+    mock.script('costly', [answer(ADDER_WRONG, 0.2), answer(ADDER_RIGHT)]);
+    const res = await t.request('POST', '/modules/costly/improve', {
+      goal: 'return the sum',
+      tests: [{ name: 'adds', input: { a: 2, b: 3 }, expect: { sum: 5 } }],
+    });
+    const job = await finishedJob(t, res.body.jobId);
+    expect(job.result).toMatchObject({ outcome: 'cost_budget', costUsd: 0.2 });
+    expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual(['rejected']);
+    expect(mock.prompts.get('costly')).toHaveLength(1);
+  });
+});
+
+describe('the improving agent, turned off', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ AGENT_ENABLED: 'false' });
+  });
+  afterAll(() => t?.close());
+
+  it('refuses every improvement with 503 agent_disabled', async () => {
+    await createModule(t, 'adder', ADDER_V1);
+    const res = await t.request('POST', '/modules/adder/improve', { goal: 'x' }, { role: 'agent' });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('agent_disabled');
+  });
+});
+
+describe('self-healing', () => {
+  let t: TestApp;
+  const mock = new ScriptedModel();
+  const PARSE = 'export default (input: { text: string }) => ({ value: JSON.parse(input.text) });';
+  // Still throws on bad JSON: the self-heal cases (must not throw) reject it, so the module keeps failing.
+  const STILL_FAILING =
+    'export default (input: { text: string }) => ({ value: JSON.parse(String(input.text)) });';
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      AGENT_MODEL: 'mock',
+      AGENT_MAX_ATTEMPTS: '1',
+      SELF_HEAL_ENABLED: 'true',
+      SELF_HEAL_MIN_CALLS: '4',
+      SELF_HEAL_THRESHOLD: '0.5',
+      SELF_HEAL_WINDOW: '60000',
+      SELF_HEAL_COOLDOWN: '3600000',
+    });
+    t.app.get(ModelRegistry).register('mock', () => mock.model);
+  });
+  afterAll(() => t?.close());
+
+  const agentVersions = async () =>
+    (await t.request('GET', '/modules/parse/versions')).body.items.filter(
+      (v: { author: string }) => v.author === 'agent:mock',
+    );
+
+  it('schedules one improvement when a module fails on real inputs, then respects the cooldown', async () => {
+    await createModule(t, 'parse', PARSE);
+    mock.script('parse', [answer(STILL_FAILING)]);
+    expect((await t.request('POST', '/modules/parse/invoke', { input: { text: '1' } })).status).toBe(200);
+    for (const text of ['{', 'nope', '[1,']) {
+      expect((await t.request('POST', '/modules/parse/invoke', { input: { text } })).status).toBe(422);
+    }
+    // 3 of 4 calls failed (> 0.5): the agent is asked once, with the failing inputs as must-not-throw cases.
+    const [candidate] = await eventually(async () => {
+      const versions = await agentVersions();
+      return versions.length && versions[0].status === 'rejected' ? versions : undefined;
+    }, 30_000);
+    const cases = (await t.request('GET', '/modules/parse/tests')).body.items;
+    expect(cases).toHaveLength(3);
+    for (const c of cases) {
+      expect(c.name).toMatch(/^self-heal-/);
+      expect(c).not.toHaveProperty('expect');
+    }
+    expect(cases.map((c: { input: { text: string } }) => c.input.text).sort()).toEqual(['[1,', 'nope', '{']);
+    const prompt = mock.prompts.get('parse')![0];
+    expect(prompt).toContain('Self-healing: module parse failed on 3 of its last 4 calls');
+    expect(prompt).toContain('input {"text":"nope"} → runtime_error');
+    expect(candidate.status).toBe('rejected');
+
+    // Still failing, but within the cooldown: nothing more is scheduled.
+    for (const text of ['{{', '}}', '((', '))', '[[']) {
+      await t.request('POST', '/modules/parse/invoke', { input: { text } });
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await agentVersions()).toHaveLength(1);
+    expect(mock.prompts.get('parse')).toHaveLength(1);
+  });
+});
+
+describe('the improving agent, out of time', () => {
+  let t: TestApp;
+  const mock = new ScriptedModel();
+  beforeAll(async () => {
+    t = await startTestApp({ AGENT_MODEL: 'mock', AGENT_TIME_BUDGET: '1000' });
+    t.app.get(ModelRegistry).register('mock', () => mock.model);
+  });
+  afterAll(() => t?.close());
+
+  it('aborts a model call that outlives the time budget and frees the module for the next request', async () => {
+    await createModule(t, 'slow', ADDER_V1);
+    const hang = (options: LanguageModelV4CallOptions) =>
+      new Promise<LanguageModelV4GenerateResult>((_, reject) =>
+        options.abortSignal?.addEventListener('abort', () => reject(options.abortSignal!.reason)),
+      );
+    mock.script('slow', [hang, hang]);
+    const first = await t.request('POST', '/modules/slow/improve', { goal: 'faster' });
+    const job = await finishedJob(t, first.body.jobId);
+    expect(job).toMatchObject({ state: 'completed', result: { outcome: 'time_budget', attempts: [] } });
+    const second = await t.request('POST', '/modules/slow/improve', { goal: 'faster' });
+    expect(second.status).toBe(202);
+    expect((await finishedJob(t, second.body.jobId)).result.outcome).toBe('time_budget');
+  });
+});

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFreePort } from '../src/embedded/free-port';
+import { ensureBuilt } from './ensure-built';
+import { eventually, request, SHARED_REDIS_URL, TOKENS } from './harness';
+import { createTestDatabase, TestDatabase } from './support/databases';
+import { openEventStream } from './support/event-stream';
+import { Client } from './support/pg';
+import { AppProcess, spawnApp } from './support/processes';
+import { uniquePrefix } from './support/redis';
+
+const API_TOKENS = Object.entries(TOKENS)
+  .map(([role, secret]) => `${role}:${role}:${secret}`)
+  .join(',');
+
+/** Two app processes share the queue; the one running a job is killed with SIGKILL. */
+describe('cluster: a node dies in the middle of a job', () => {
+  const started: AppProcess[] = [];
+  const dataDirs: string[] = [];
+  let db: TestDatabase | undefined;
+
+  beforeAll(() => ensureBuilt(), 180_000);
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
+    await db?.drop();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('another running node finishes it exactly once, and counts the stalled job', async () => {
+    db = await createTestDatabase();
+    const prefix = uniquePrefix('crash-cluster');
+    const nodes = await Promise.all(
+      ['node-1', 'node-2'].map(async (name) => {
+        const port = await getFreePort();
+        const dataDir = mkdtempSync(join(tmpdir(), 'seed-crash-cluster-'));
+        dataDirs.push(dataDir);
+        const app = spawnApp({
+          env: {
+            NODE_NAME: name,
+            DATABASE_URL: db!.url,
+            REDIS_URL: SHARED_REDIS_URL,
+            REDIS_PREFIX: prefix,
+            PORT: String(port),
+            API_TOKENS,
+            DATA_DIR: dataDir,
+            LOG_LEVEL: 'warn',
+            PIPELINE_LOCK_DURATION: '2000',
+            PIPELINE_STALLED_INTERVAL: '1000',
+            // a dead node leaves the presence set after ~1 s
+            CLUSTER_POLL_INTERVAL: '300',
+            CLUSTER_PRESENCE_TTL: '1000',
+          },
+        });
+        started.push(app);
+        return { name, app, base: `http://127.0.0.1:${port}` };
+      }),
+    );
+    await Promise.all(nodes.map((n) => n.app.waitForHttp(`${n.base}/health/ready`, 60_000)));
+
+    const stream = await openEventStream(`${nodes[0].base}/events?module=slow`, TOKENS.viewer);
+    // Each case burns ~300 ms of CPU, so the test stage lasts seconds: time to kill the node mid-job.
+    const slow =
+      'export default (n: number) => { const end = Date.now() + 300; while (Date.now() < end) {} return n; };';
+    const tests = Array.from({ length: 12 }, (_, i) => ({ name: `case-${i}`, input: i, expect: i }));
+    const created = await request(nodes[0].base, 'POST', '/modules', { name: 'slow', source: slow, tests });
+    expect(created.status).toBe(201);
+    const jobId = created.body.jobId;
+    const testing = await eventually(
+      async () => stream.events.find((e) => e.type === 'version.stage' && e.data.stage === 'test'),
+      20_000,
+      'the job to reach its test stage',
+    );
+    await stream.close();
+    const victim = nodes.find((n) => n.name === testing.data.node)!;
+    const survivor = nodes.find((n) => n !== victim)!;
+    await victim.app.stop('SIGKILL');
+
+    const done = await eventually(
+      async () => {
+        const job = await request(survivor.base, 'GET', `/jobs/${jobId}`);
+        return job.body.state === 'completed' ? job.body : undefined;
+      },
+      30_000,
+      `${survivor.name} to finish the job`,
+    );
+    expect(done.result).toMatchObject({ status: 'active', activated: true });
+    const client = new Client(db.url);
+    await client.connect();
+    const versions = await client.query('SELECT id, status FROM module_versions');
+    const activations = await client.query('SELECT from_version_id, to_version_id FROM activations');
+    await client.end();
+    expect(versions.rows).toEqual([{ id: jobId, status: 'active' }]);
+    expect(activations.rows).toEqual([{ from_version_id: null, to_version_id: jobId }]);
+    expect((await request(survivor.base, 'POST', '/modules/slow/invoke', { input: 7 })).body).toEqual({
+      output: 7,
+      versionId: jobId,
+    });
+
+    const metrics = await (await fetch(`${survivor.base}/metrics`)).text();
+    expect(metrics).toMatch(/^seed_agent_hot_reload_stalled_jobs_total [1-9]/m);
+    // the dead node's heartbeat expired; the survivor is alone in the cluster
+    const cluster = await eventually(async () => {
+      const res = await request(survivor.base, 'GET', '/cluster', undefined, { role: 'viewer' });
+      return res.body.nodes.length === 1 ? res.body : undefined;
+    });
+    expect(cluster.nodes[0]).toMatchObject({
+      name: survivor.name,
+      modules: [{ name: 'slow', current: jobId, behind: false }],
+    });
+  }, 120_000);
+});

@@ -1,0 +1,182 @@
+import type { ClusterView } from '@seed/cluster';
+import { ModuleRegistry } from '@seed/runtime';
+import { eventually, settledVersion, startTestApp, TestApp } from './harness';
+import type { TestDatabase } from './support/databases';
+import { PrivatePostgres, startPrivatePostgres } from './support/postgres';
+import { PrivateRedis, startPrivateRedis, uniquePrefix } from './support/redis';
+
+const source = (k: number) => `export default (input: { n: number }) => input.n * ${k};`;
+const serving = (node: TestApp, module: string) => node.app.get(ModuleRegistry).current(module)?.versionId;
+const invoke = (node: TestApp, module: string, n = 1) =>
+  node.request('POST', `/modules/${module}/invoke`, { input: { n } });
+
+async function startNodes(
+  count: number,
+  env: Record<string, string>,
+  database?: TestDatabase,
+): Promise<TestApp[]> {
+  const nodes: TestApp[] = [];
+  for (let i = 0; i < count; i++) {
+    const db = database ?? nodes[0]?.database;
+    nodes.push(await startTestApp({ ...env, NODE_NAME: `node-${i + 1}` }, db ? { database: db } : undefined));
+  }
+  return nodes;
+}
+
+async function closeAll(nodes: TestApp[]): Promise<void> {
+  for (const node of [...nodes].reverse()) await node.close();
+}
+
+/** Three in-process nodes on a private Redis that goes away and comes back. */
+describe('cluster: a Redis restart', () => {
+  let redis: PrivateRedis;
+  let nodes: TestApp[] = [];
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    nodes = await startNodes(3, {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: uniquePrefix('redis-restart'),
+      // recovery must come from the reconnect, not from a periodic reconcile
+      RECONCILE_INTERVAL: '600000',
+      HEALTH_CHECK_TIMEOUT: '500',
+    });
+  });
+  afterAll(async () => {
+    await redis?.start();
+    await closeAll(nodes);
+    await redis?.dispose();
+  });
+
+  it('activates through PostgreSQL during the outage, and every node serves it once Redis is back; no submission is lost', async () => {
+    const [a, b, c] = nodes;
+    const created = await a.request('POST', '/modules', { name: 'steady', source: source(2), tests: [] });
+    const v1 = await settledVersion(a, 'steady', created.body.versionId);
+    const submitted = await b.request('POST', '/modules/steady/versions', {
+      source: source(3),
+      activate: false,
+    });
+    const v2 = await settledVersion(a, 'steady', submitted.body.versionId);
+    expect(v2.status).toBe('ready');
+    for (const node of nodes) expect((await invoke(node, 'steady')).body.versionId).toBe(v1.id);
+
+    await redis.stop();
+    // the activation is PostgreSQL's; only its broadcast fails (softly, bounded)
+    const activated = await a.request('POST', '/modules/steady/activate', { versionId: v2.id });
+    expect(activated.status).toBe(200);
+    expect(serving(a, 'steady')).toBe(v2.id);
+    // the others missed the broadcast and keep serving what they have
+    expect((await invoke(b, 'steady', 5)).body).toEqual({ output: 10, versionId: v1.id });
+    expect((await invoke(c, 'steady', 5)).body).toEqual({ output: 10, versionId: v1.id });
+    // a submission during the outage is stored in PostgreSQL; its job waits for Redis
+    const during = await c.request('POST', '/modules/steady/versions', {
+      source: source(4),
+      activate: false,
+    });
+    expect(during.status).toBe(202);
+    const ready = await b.request('GET', '/health/ready', undefined, { role: null });
+    expect(ready.body).toMatchObject({ status: 'degraded', degraded: ['redis'] });
+    const cluster = await b.request('GET', '/cluster');
+    expect(cluster.status).toBe(200);
+    expect(cluster.body).toMatchObject({ degraded: ['redis'], nodes: [{ name: 'node-2' }] });
+
+    await redis.start();
+    for (const node of nodes) {
+      await eventually(
+        async () => (serving(node, 'steady') === v2.id ? true : undefined),
+        20_000,
+        `${node.config.nodeName} to reconcile after the reconnect`,
+      );
+    }
+    const v3 = await settledVersion(b, 'steady', during.body.versionId, 30_000);
+    expect(v3.status).toBe('ready');
+    for (const node of nodes)
+      expect((await invoke(node, 'steady', 5)).body).toEqual({ output: 15, versionId: v2.id });
+    // every node's heartbeat is back, with what it serves now
+    const view = await eventually(
+      async () => {
+        const view: ClusterView = (await c.request('GET', '/cluster')).body;
+        const nodes = view.nodes ?? [];
+        return nodes.length === 3 && nodes.every((n) => n.modules[0]?.current === v2.id) ? view : undefined;
+      },
+      10_000,
+      'GET /cluster to show every node on v2',
+    );
+    expect(view.degraded).toEqual([]);
+    for (const node of view.nodes) {
+      expect(node.modules).toEqual([{ name: 'steady', current: v2.id, behind: false }]);
+    }
+  }, 60_000);
+});
+
+/** Three in-process nodes on a private PostgreSQL that stops and starts again. */
+describe('cluster: a PostgreSQL outage', () => {
+  let postgres: PrivatePostgres;
+  let nodes: TestApp[] = [];
+
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    const database = { name: 'postgres', url: postgres.url, drop: async () => undefined };
+    nodes = await startNodes(
+      3,
+      { REDIS_PREFIX: uniquePrefix('pg-outage'), RECONCILE_INTERVAL: '600000', HEALTH_CHECK_TIMEOUT: '500' },
+      database,
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await postgres?.start().catch(() => undefined);
+    await closeAll(nodes);
+    await postgres?.dispose();
+  });
+
+  it('keeps serving loaded versions on every node, refuses submissions with a clear 503, and resumes', async () => {
+    const [a, b, c] = nodes;
+    const created = await a.request('POST', '/modules', { name: 'steady', source: source(2), tests: [] });
+    const v1 = await settledVersion(a, 'steady', created.body.versionId);
+    for (const node of nodes) expect((await invoke(node, 'steady')).body.versionId).toBe(v1.id);
+
+    await postgres.stop();
+    for (const node of nodes) {
+      expect((await invoke(node, 'steady', 7)).body).toEqual({ output: 14, versionId: v1.id });
+      const submitted = await node.request('POST', '/modules/steady/versions', { source: source(5) });
+      expect(submitted.status).toBe(503);
+      expect(submitted.body.error.code).toBe('unavailable');
+      const ready = await node.request('GET', '/health/ready', undefined, { role: null });
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({ status: 'degraded', degraded: ['postgres'] });
+      const deep = await node.request('GET', '/health/deep', undefined, { role: null });
+      expect(deep.status).toBe(503);
+      expect(deep.body.error.postgres.status).toBe('down');
+      expect(deep.body.details.redis.status).toBe('up');
+    }
+    // presence lives in Redis: the cluster is still visible, only `behind` is unknown
+    const cluster = await b.request('GET', '/cluster');
+    expect(cluster.status).toBe(200);
+    expect(cluster.body.degraded).toEqual(['postgres']);
+    expect(cluster.body.nodes).toHaveLength(3);
+    expect(cluster.body.nodes[0].modules).toEqual([{ name: 'steady', current: v1.id, behind: null }]);
+
+    await postgres.start();
+    for (const node of nodes) {
+      await eventually(
+        async () =>
+          (await node.request('GET', '/health/deep', undefined, { role: null })).status === 200
+            ? true
+            : undefined,
+        20_000,
+        `${node.config.nodeName} to see PostgreSQL again`,
+      );
+    }
+    const submitted = await c.request('POST', '/modules/steady/versions', {
+      source: source(6),
+      activate: true,
+    });
+    expect(submitted.status).toBe(202);
+    const v2 = await settledVersion(c, 'steady', submitted.body.versionId, 30_000);
+    expect(v2.status).toBe('active');
+    for (const node of nodes) {
+      await eventually(async () => (serving(node, 'steady') === v2.id ? true : undefined), 10_000);
+      expect((await invoke(node, 'steady')).body).toEqual({ output: 6, versionId: v2.id });
+    }
+  }, 90_000);
+});

@@ -1,0 +1,135 @@
+import type { Diagnostic, VersionStatus } from '@seed/code-store';
+import type { AttemptRecord } from './decision.js';
+
+/** Pure: what the model is told on each attempt, and how the gates' verdicts become feedback. */
+
+/** A failing call of the active version, captured on the invoke path. */
+export interface RecentError {
+  versionId: string;
+  /** The input, or for an input too large to keep, undefined (and `inputPreview` holds its beginning). */
+  input?: unknown;
+  inputPreview?: string;
+  code: string;
+  message: string;
+  line?: number;
+  at: string;
+}
+
+export interface PromptCase {
+  name: string;
+  input: unknown;
+  hasExpected: boolean;
+  expected?: unknown;
+}
+
+export interface PromptInput {
+  module: string;
+  goal: string;
+  active: { seq: number; source: string };
+  tests: readonly PromptCase[];
+  recentErrors: readonly RecentError[];
+  /** Settled earlier attempts of this improvement, oldest first. */
+  previous: readonly AttemptRecord[];
+  /** The source the last attempt proposed, when there was one. */
+  lastCandidate?: { attempt: number; source: string };
+  attempt: number;
+  maxAttempts: number;
+  /** The module SDK's type declarations. */
+  sdk: string;
+}
+
+const MAX_CASES = 50;
+const MAX_JSON = 500;
+const MAX_FEEDBACK_LINES = 10;
+
+export const SYSTEM_PROMPT = `You improve one code module of Seed Agent. A module is a single TypeScript file whose
+default export is a function (input, ctx) => output: input and output are JSON values. The module cannot import or
+require anything and runs in a sandboxed V8 isolate with only the JavaScript built-ins (no Node APIs, timers,
+network or file system). Every candidate you propose is compiled, validated and run against the module's test cases
+and recent real inputs; it goes live only if every gate passes. Keep the behaviour that the test cases pin down, and
+answer with the module's complete new source and a short rationale: a JSON object {"source": string, "rationale": string}.`;
+
+export function buildPrompt(input: PromptInput): { system: string; prompt: string } {
+  const sections: string[] = [];
+  sections.push(`Module: ${input.module}`);
+  sections.push(`Goal:\n${input.goal}`);
+  sections.push(`Attempt ${input.attempt} of ${input.maxAttempts}.`);
+  sections.push(`Current active source (version ${input.active.seq}):\n${fence(input.active.source)}`);
+  sections.push(testsSection(input.tests));
+  if (input.recentErrors.length) sections.push(errorsSection(input.recentErrors));
+  if (input.previous.length) sections.push(previousSection(input.previous));
+  if (input.lastCandidate) {
+    sections.push(
+      `The source you proposed in attempt ${input.lastCandidate.attempt}:\n${fence(input.lastCandidate.source)}`,
+    );
+  }
+  sections.push(`Module SDK (type declarations, for reference):\n${fence(input.sdk)}`);
+  sections.push(
+    'Answer with the complete new source of the module (not a diff) and a one-paragraph rationale.',
+  );
+  return { system: SYSTEM_PROMPT, prompt: sections.join('\n\n') };
+}
+
+/** What the gates said about a candidate, as lines for the next prompt. */
+export function feedbackFor(version: {
+  status: VersionStatus;
+  diagnostics: readonly Diagnostic[] | null;
+  activeSeq?: number | null;
+}): string[] {
+  if (version.status === 'superseded') {
+    return [
+      `It passed every gate, but the module changed meanwhile (version ${version.activeSeq ?? '?'} is active now): ` +
+        'build on the current active source.',
+    ];
+  }
+  const lines = (version.diagnostics ?? []).slice(0, MAX_FEEDBACK_LINES).map(diagnosticLine);
+  return lines.length ? lines : [`It ended with status ${version.status} without diagnostics.`];
+}
+
+function diagnosticLine(d: Diagnostic): string {
+  const where = d.line ? ` at line ${d.line}${d.column ? `, column ${d.column}` : ''}` : '';
+  const parts = [`${d.stage}${where}: ${d.message}`];
+  if (d.stage === 'test') {
+    if (d.input !== undefined) parts.push(`input ${json(d.input)}`);
+    if (d.expected !== undefined) parts.push(`expected ${json(d.expected)}`);
+    if (d.actual !== undefined) parts.push(`got ${json(d.actual)}`);
+  }
+  return parts.join('; ');
+}
+
+function testsSection(tests: readonly PromptCase[]): string {
+  if (!tests.length) return 'Test cases: none yet.';
+  const lines = tests
+    .slice(0, MAX_CASES)
+    .map(
+      (t) =>
+        `- "${t.name}": input ${json(t.input)} → ${t.hasExpected ? `expects ${json(t.expected)}` : 'must not throw'}`,
+    );
+  if (tests.length > MAX_CASES) lines.push(`- … and ${tests.length - MAX_CASES} more`);
+  return `Test cases (every one must pass):\n${lines.join('\n')}`;
+}
+
+function errorsSection(errors: readonly RecentError[]): string {
+  const lines = errors.map((e) => {
+    const input = e.input !== undefined ? json(e.input) : `${e.inputPreview ?? '?'}… (truncated)`;
+    return `- input ${input} → ${e.code}: ${e.message}${e.line ? ` (line ${e.line})` : ''}`;
+  });
+  return `Recent runtime errors of the active version (most recent first):\n${lines.join('\n')}`;
+}
+
+function previousSection(previous: readonly AttemptRecord[]): string {
+  const blocks = previous.map((a) => {
+    const what = a.seq ? `version ${a.seq}` : 'no version';
+    return `Attempt ${a.attempt} (${what}, ${a.status}):\n${a.feedback.map((f) => `  - ${f}`).join('\n')}`;
+  });
+  return `Your earlier attempts failed; fix what the gates reported:\n${blocks.join('\n')}`;
+}
+
+function json(value: unknown): string {
+  const text = JSON.stringify(value ?? null);
+  return text.length > MAX_JSON ? `${text.slice(0, MAX_JSON)}…` : text;
+}
+
+function fence(source: string): string {
+  return '```ts\n' + source + (source.endsWith('\n') ? '' : '\n') + '```';
+}

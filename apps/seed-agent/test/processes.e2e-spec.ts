@@ -81,7 +81,10 @@ describe('the app as a process', () => {
       await client.connect();
       const { rows } = await client.query('SELECT name FROM migrations');
       await client.end();
-      expect(rows.map((r) => r.name)).toEqual(['InitialSchema1764000000000']);
+      expect(rows.map((r) => r.name)).toEqual([
+        'InitialSchema1764000000000',
+        'ActivationCommitOrder1764100000000',
+      ]);
       const codes = await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
       expect(codes).toEqual([0, 0, 0]);
     } finally {

@@ -40,6 +40,6 @@ export class ActivationEntity {
   @Column({ type: 'text' })
   actor!: string;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
   createdAt!: Date;
 }

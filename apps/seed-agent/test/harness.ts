@@ -141,7 +141,8 @@ export async function settledVersion(app: TestApp, module: string, versionId: st
   );
 }
 
-async function clearPrefix(url: string, prefix: string): Promise<void> {
+/** Deletes every Redis key under `prefix` (best effort: prefixes are unique per test anyway). */
+export async function clearPrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   try {

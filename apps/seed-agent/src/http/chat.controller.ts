@@ -18,6 +18,7 @@ import { ChatCompletionBody, chatCompletionRequestSchema } from './chat.dto.js';
 import { toErrorResponse } from './error.filter.js';
 import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
 import { ValidBody } from './validated.js';
+import { startEventStream } from './sse.js';
 
 /** OpenAI's error shape, `{ error: { message, type, code } }`, with our codes and statuses. */
 export function openAiError(error: unknown, logger: Logger): { status: number; body: unknown } {
@@ -83,15 +84,7 @@ export class ChatController {
     }
     // Until the first text arrives a failure is still an HTTP error; after it, an error event in the stream.
     const chunks = await this.chat.stream(body, gone.signal);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(reply.request.id),
-    });
+    const raw = startEventStream(reply);
     const send = (data: unknown) =>
       raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
     try {

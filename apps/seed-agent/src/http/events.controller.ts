@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { AnyRole } from './auth/roles.decorator.js';
 import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
+import { startEventStream } from './sse.js';
 import { ValidQuery } from './validated.js';
 
 const eventsQuerySchema = z.object({ module: z.string().max(63).optional() });
@@ -28,14 +29,7 @@ export class EventsController implements OnModuleDestroy {
     @ValidQuery(eventsQuerySchema) query: z.infer<typeof eventsQuerySchema>,
     @Res() reply: FastifyReply,
   ): void {
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    const raw = startEventStream(reply);
     const send = (type: string, data: unknown) =>
       raw.write(`id: ${++this.sequence}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     send('ready', { node: this.config.nodeName, module: query.module ?? null });

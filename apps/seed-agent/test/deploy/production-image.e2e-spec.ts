@@ -3,10 +3,9 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import { getFreePort } from '../../src/embedded/free-port';
 import { ensureBuilt } from '../ensure-built';
-import { SHARED_REDIS_URL } from '../harness';
+import { clearPrefix, SHARED_REDIS_URL } from '../harness';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { spawnApp, type AppProcess } from '../support/processes';
 import { uniquePrefix } from '../support/redis';
@@ -63,21 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.stop('SIGKILL');
   await database?.drop();
-  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // best effort: the prefix is unique to this run
-  } finally {
-    redis.disconnect();
-  }
+  await clearPrefix(SHARED_REDIS_URL, redisPrefix);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

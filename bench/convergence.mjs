@@ -6,7 +6,7 @@
 // serves the version (ModuleRegistry.activate on each node). The activating node swaps before it broadcasts; the
 // other two hear the Redis broadcast, read PostgreSQL and load the version.
 import { context, runBenchmark } from './lib/child.mjs';
-import { createModule, expectStatus, startBenchApp, submitReady } from './lib/app.mjs';
+import { expectStatus, startBenchApp, twoVersions } from './lib/app.mjs';
 import { dist } from './lib/paths.mjs';
 import { fmtMs, heading, r, sleep, summary } from './lib/stats.mjs';
 
@@ -17,8 +17,6 @@ const ACTIVATIONS = Number(process.env.BENCH_CONVERGENCE ?? 200);
 const WARMUP = Number(process.env.BENCH_CONVERGENCE_WARMUP ?? 10);
 const TIMEOUT_MS = 10_000;
 const MODULE = 'converge';
-const SOURCE_A = 'export default (x: number) => x + 1;\n';
-const SOURCE_B = 'const one = 1;\nexport default (x: number) => x + one;\n';
 
 runBenchmark(async () => {
   const { databaseUrl, redisPrefix } = context();
@@ -34,8 +32,7 @@ runBenchmark(async () => {
         }),
       );
     }
-    const a = await createModule(nodes[0], MODULE, SOURCE_A, [{ name: 'adds one', input: 1, expect: 2 }]);
-    const b = await submitReady(nodes[0], MODULE, SOURCE_B);
+    const { a, b } = await twoVersions(nodes[0], MODULE);
 
     // ---- instrumentation: the commit on the activating node, the swap on every node ----
     let round;

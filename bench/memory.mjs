@@ -3,7 +3,7 @@
 // isolate, registry swap, broadcast), alternating between two ready versions, one invoke after each so every
 // loaded version also runs. Measured after global.gc() (this child runs with --expose-gc).
 import { getHeapSpaceStatistics } from 'node:v8';
-import { createModule, startBenchApp, submitReady } from './lib/app.mjs';
+import { startBenchApp, twoVersions } from './lib/app.mjs';
 import { context, runBenchmark } from './lib/child.mjs';
 import { dist } from './lib/paths.mjs';
 import { heading, mb, r, sleep } from './lib/stats.mjs';
@@ -14,8 +14,6 @@ const hotReload = await import(dist('libs/hot-reload/src/index.js'));
 const ACTIVATIONS = Number(process.env.BENCH_ACTIVATIONS ?? 10_000);
 const BASELINE = Math.min(100, ACTIVATIONS);
 const MODULE = 'mem';
-const SOURCE_A = 'export default (x: number) => x + 1;\n';
-const SOURCE_B = 'const one = 1;\nexport default (x: number) => x + one;\n';
 
 if (typeof global.gc !== 'function') throw new Error('run with --expose-gc (bench/run.mjs does)');
 
@@ -36,9 +34,7 @@ runBenchmark(async () => {
   const { databaseUrl, redisPrefix } = context();
   const bench = await startBenchApp({ databaseUrl, redisPrefix });
   try {
-    const tests = [{ name: 'adds one', input: 1, expect: 2 }];
-    const a = await createModule(bench, MODULE, SOURCE_A, tests);
-    const b = await submitReady(bench, MODULE, SOURCE_B);
+    const { a, b } = await twoVersions(bench, MODULE);
     const activation = bench.app.get(hotReload.ActivationService);
     const invocations = bench.app.get(hotReload.InvocationService);
     const registry = bench.app.get(runtime.ModuleRegistry);

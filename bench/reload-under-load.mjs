@@ -1,7 +1,7 @@
 // 3. reload under load: autocannon drives POST /modules/:name/invoke while an admin alternates
 // POST /modules/:name/activate between two ready versions (paced evenly over the run). Every invoke must answer
 // 2xx; p99 latency during the reloads is compared with a run of the same length before them.
-import { AUTH, createModule, startBenchApp, submitReady } from './lib/app.mjs';
+import { AUTH, startBenchApp, twoVersions } from './lib/app.mjs';
 import { startCannon } from './lib/cannon.mjs';
 import { context, runBenchmark } from './lib/child.mjs';
 import { dist } from './lib/paths.mjs';
@@ -14,8 +14,6 @@ const RELOADS = Number(process.env.BENCH_RELOADS ?? 200);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const MODULE = 'flip';
-const SOURCE_A = 'export default (x: number) => x + 1;\n';
-const SOURCE_B = 'const one = 1;\nexport default (x: number) => x + one;\n';
 
 // invocation outcomes as the app sees them (module failures are 422, platform failures 5xx)
 let outcomes = {};
@@ -40,9 +38,7 @@ runBenchmark(async () => {
   const { databaseUrl, redisPrefix } = context();
   const bench = await startBenchApp({ databaseUrl, redisPrefix });
   try {
-    const tests = [{ name: 'adds one', input: 1, expect: 2 }];
-    const a = await createModule(bench, MODULE, SOURCE_A, tests);
-    const b = await submitReady(bench, MODULE, SOURCE_B);
+    const { a, b } = await twoVersions(bench, MODULE);
     const registry = bench.app.get(runtime.ModuleRegistry);
 
     // warm-up, then the baseline of the same length

@@ -123,3 +123,15 @@ export async function submitReady(bench, name, source) {
   }
   return version;
 }
+
+/**
+ * A module with two equivalent versions, the first active and the second ready, for benchmarks that
+ * alternate activations between them. Returns both version ids.
+ */
+export async function twoVersions(bench, name) {
+  const a = await createModule(bench, name, 'export default (x: number) => x + 1;\n', [
+    { name: 'adds one', input: 1, expect: 2 },
+  ]);
+  const b = await submitReady(bench, name, 'const one = 1;\nexport default (x: number) => x + one;\n');
+  return { a, b };
+}

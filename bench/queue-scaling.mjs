@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
-import { ADMIN_SECRET, expectStatus, request } from './lib/app.mjs';
+import { benchEnv, expectStatus, request } from './lib/app.mjs';
 import { context, runBenchmark } from './lib/child.mjs';
 import { dist } from './lib/paths.mjs';
 import { heading, r, sleep } from './lib/stats.mjs';
@@ -51,18 +51,9 @@ async function startNode({ name, databaseUrl, redisPrefix }) {
   const child = spawn(process.execPath, ['--no-node-snapshot', '--max-semi-space-size=16', MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
+      ...benchEnv({ databaseUrl, redisPrefix, dataDir, logLevel: 'warn' }),
       PORT: String(port),
       NODE_NAME: name,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: redisPrefix,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      API_TOKENS: `admin:admin:${ADMIN_SECRET}`,
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-      RATE_LIMIT_BURST: '1000000000',
       PIPELINE_CONCURRENCY: CONCURRENCY,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

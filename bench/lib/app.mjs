@@ -13,12 +13,9 @@ const { createApp, startApp } = await import(dist('apps/seed-agent/src/bootstrap
 export const ADMIN_SECRET = process.env.BENCH_ADMIN_SECRET ?? 'bench-admin-secret-0123456789';
 export const AUTH = `Bearer ${ADMIN_SECRET}`;
 
-/**
- * @param {{ databaseUrl: string, redisPrefix: string, env?: Record<string,string> }} options
- */
-export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'seed-bench-'));
-  const config = loadConfig({
+/** The environment every benchmarked app runs with, in process or as a process of its own. */
+export function benchEnv({ databaseUrl, redisPrefix, dataDir, logLevel = 'silent' }) {
+  return {
     // production: JSON logging without the pino-pretty transport thread, as deployed
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -27,14 +24,21 @@ export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
     REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: redisPrefix,
     DATA_DIR: dataDir,
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? logLevel,
     API_TOKENS: `admin:admin:${ADMIN_SECRET}`,
     // the per-token rate limit (default 1200/min, burst 200) would answer a load test with 429s: these
     // benchmarks measure the invoke path, not the limiter (which still runs, with a bucket that never empties)
     RATE_LIMIT_PER_MINUTE: '1000000000',
     RATE_LIMIT_BURST: '1000000000',
-    ...env,
-  });
+  };
+}
+
+/**
+ * @param {{ databaseUrl: string, redisPrefix: string, env?: Record<string,string> }} options
+ */
+export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'seed-bench-'));
+  const config = loadConfig({ ...benchEnv({ databaseUrl, redisPrefix, dataDir }), ...env });
   const app = await createApp(config);
   await startApp(app, config);
   const { port } = app.getHttpServer().address();

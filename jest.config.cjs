@@ -10,6 +10,8 @@ const aliases = [
   'telemetry',
   'health',
   'integrations',
+  'errors',
+  'jobs',
 ];
 module.exports = {
   rootDir: '.',

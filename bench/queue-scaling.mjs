@@ -140,8 +140,8 @@ async function waitValidated(
 async function run(count, databaseUrl, redisPrefix, client) {
   const nodes = [];
   const prefix = `${redisPrefix}-n${count}`;
-  // the nodes' own queue (ImprovementQueueModule: name "improvements", prefix REDIS_PREFIX:bull)
-  const queue = new Queue('improvements', {
+  // the nodes' own queue (libs/jobs: name "pipeline", prefix REDIS_PREFIX:bull)
+  const queue = new Queue('pipeline', {
     connection: { url: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' },
     prefix: `${prefix}:bull`,
   });

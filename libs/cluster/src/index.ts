@@ -1,4 +1,3 @@
-export { ActivationBus, type ActivationNotice } from './activation-bus.service.js';
 export { ClusterModule } from './cluster.module.js';
 export { ClusterStatus } from './cluster-status.service.js';
 export {
@@ -16,4 +15,12 @@ export {
 export { DnsDiscovery, type DiscoveryStatus } from './dns-discovery.service.js';
 export { DnsResolver } from './dns-resolver.js';
 export { PresenceService } from './presence.service.js';
-export { EventStream, type PlatformEvent, type PlatformEventType } from './event-stream.service.js';
+export {
+  MODULE_CHANGES,
+  type BusEvent,
+  type BusEventType,
+  type BusMessage,
+  type BusMessageOf,
+  type ModuleChange,
+} from './bus-events.js';
+export { ClusterBus } from './cluster-bus.service.js';

@@ -162,7 +162,7 @@ export class CodeStoreRepository {
   /** Submissions written to PostgreSQL whose job may have been lost with Redis. */
   async queuedBefore(cutoff: Date): Promise<ModuleVersionEntity[]> {
     return this.dataSource.getRepository(ModuleVersionEntity).find({
-      where: { status: In(['queued', 'compiling', 'testing']), updatedAt: LessThan(cutoff) },
+      where: { status: In(['queued', 'compiling', 'testing', 'activating']), updatedAt: LessThan(cutoff) },
       order: { createdAt: 'ASC' },
       take: 500,
     });

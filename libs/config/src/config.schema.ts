@@ -73,6 +73,7 @@ export const envSchema = z.object({
   PIPELINE_REPLAY_SAMPLE: int(20, 0),
   PIPELINE_LOCK_DURATION: int(30000, 1000),
   PIPELINE_STALLED_INTERVAL: int(30000, 1000),
+  PIPELINE_ENQUEUE_TIMEOUT: int(3000, 100),
   RECONCILE_INTERVAL: int(30000, 100),
   CANARY_WINDOW: int(60000, 100),
   CANARY_MIN_CALLS: int(20, 1),
@@ -87,6 +88,8 @@ export const envSchema = z.object({
   AGENT_MODEL: z.string().trim().min(1).default('claude-cli:sonnet'),
   AGENT_ENABLED: bool(true),
   AGENT_MAX_ATTEMPTS: int(3, 1).pipe(z.number().max(20)),
+  AGENT_CONCURRENCY: int(4, 1),
+  AGENT_JOB_ATTEMPTS: int(3, 1),
   AGENT_DAILY_LIMIT: int(50, 0),
   AGENT_TIME_BUDGET: int(300000, 1000),
   AGENT_COST_BUDGET_USD: z.coerce.number().min(0).default(1),
@@ -178,6 +181,7 @@ export interface AppConfig {
     /** A job whose worker died is retried once its lock (this long) expires, checked every stalledIntervalMs. */
     readonly lockDurationMs: number;
     readonly stalledIntervalMs: number;
+    readonly enqueueTimeoutMs: number;
   };
 }
 
@@ -198,6 +202,8 @@ export interface IntegrationsConfig {
   readonly agent: {
     readonly enabled: boolean;
     readonly maxAttempts: number;
+    readonly concurrency: number;
+    readonly jobAttempts: number;
     /** Improvements per module per day. */
     readonly dailyLimit: number;
     readonly timeBudgetMs: number;
@@ -309,6 +315,8 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       agent: {
         enabled: env.AGENT_ENABLED,
         maxAttempts: env.AGENT_MAX_ATTEMPTS,
+        concurrency: env.AGENT_CONCURRENCY,
+        jobAttempts: env.AGENT_JOB_ATTEMPTS,
         dailyLimit: env.AGENT_DAILY_LIMIT,
         timeBudgetMs: env.AGENT_TIME_BUDGET,
         costBudgetUsd: env.AGENT_COST_BUDGET_USD,
@@ -359,6 +367,7 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       replaySample: env.PIPELINE_REPLAY_SAMPLE,
       lockDurationMs: env.PIPELINE_LOCK_DURATION,
       stalledIntervalMs: env.PIPELINE_STALLED_INTERVAL,
+      enqueueTimeoutMs: env.PIPELINE_ENQUEUE_TIMEOUT,
     },
   };
 }

@@ -1,15 +1,13 @@
 import { statfs } from 'node:fs/promises';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { DnsDiscovery } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { IMPROVEMENTS_QUEUE, queueDepth } from '@seed/hot-reload';
+import { JobsRepository } from '@seed/jobs';
 import { RedisService } from '@seed/persistence';
-import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { Level, levelAbove, levelBelow } from './thresholds.js';
-import { withTimeout } from './with-timeout.js';
+import { withTimeout } from '@seed/errors';
 
 const MB = 1024 * 1024;
 
@@ -21,7 +19,7 @@ export class DependencyChecks {
     private readonly indicators: HealthIndicatorService,
     private readonly dataSource: DataSource,
     private readonly redis: RedisService,
-    @InjectQueue(IMPROVEMENTS_QUEUE) private readonly queue: Queue,
+    private readonly jobs: JobsRepository,
     private readonly discovery: DnsDiscovery,
   ) {}
 
@@ -65,7 +63,7 @@ export class DependencyChecks {
   queueDepth(): Promise<HealthIndicatorResult> {
     const { queueWarn, queueMax } = this.config.health;
     return this.probe('queue', async () => {
-      const depth = await queueDepth(this.queue);
+      const depth = await this.jobs.depth('pipeline');
       return { level: levelAbove(depth, queueWarn, queueMax), depth };
     });
   }

@@ -1,13 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ImprovementQueueModule } from '@seed/hot-reload';
+import { JobsModule } from '@seed/jobs';
 import { DependencyChecks } from './dependency-checks.js';
 import { HealthService } from './health.service.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 @Global()
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), ImprovementQueueModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false }), JobsModule],
   providers: [LifecycleService, DependencyChecks, HealthService],
   exports: [LifecycleService, HealthService],
 })

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ActivationBus, EventStream } from '@seed/cluster';
+import { ClusterBus } from '@seed/cluster';
 import {
   ActivationReason,
   ActivationResult,
@@ -22,8 +22,7 @@ export class ActivationService {
   constructor(
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
-    private readonly bus: ActivationBus,
-    private readonly events: EventStream,
+    private readonly bus: ClusterBus,
   ) {}
 
   /** The pipeline's activation: a compare-and-swap on the candidate's parent. */
@@ -92,14 +91,6 @@ export class ActivationService {
   ): Promise<void> {
     if (!result.activated) return;
     this.logger.log(`${module}: version ${result.seq} activated (${reason})`);
-    this.events.publish({
-      type: reason === 'gates' || reason === 'manual' ? 'module.activated' : 'module.rolled_back',
-      module,
-      versionId: result.toVersionId,
-      fromVersionId: result.fromVersionId,
-      seq: result.seq,
-      reason,
-    });
     const [active] = await this.store.activeVersions(module);
     if (active?.versionId === result.toVersionId && warm) {
       if (!(await this.reconciler.adopt(active, warm))) warm.dispose();
@@ -107,6 +98,14 @@ export class ActivationService {
       warm?.dispose();
       await this.reconciler.syncModule(module);
     }
-    await this.bus.publish(module, result.toVersionId);
+    // After this node serves it: a client that saw the event finds the version here. Also the other nodes' hint.
+    await this.bus.publish({
+      type: reason === 'gates' || reason === 'manual' ? 'module.activated' : 'module.rolled_back',
+      module,
+      versionId: result.toVersionId,
+      fromVersionId: result.fromVersionId,
+      seq: result.seq,
+      reason,
+    });
   }
 }

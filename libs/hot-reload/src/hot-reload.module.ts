@@ -1,19 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ClusterModule } from '@seed/cluster';
 import { CodeStoreModule } from '@seed/code-store';
+import { JobsModule } from '@seed/jobs';
 import { RuntimeModule } from '@seed/runtime';
 import { ActivationService } from './activation.service.js';
 import { CanaryWatch } from './canary-watch.service.js';
-import { ImprovementQueueModule } from './improvement-queue.module.js';
-import { ImprovementProcessor } from './improvement.processor.js';
 import { InvocationService } from './invocation.service.js';
 import { ModulesService } from './modules.service.js';
+import { PipelineService } from './pipeline.service.js';
+import { PipelineWorker } from './pipeline.worker.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
-  imports: [ImprovementQueueModule, ClusterModule, CodeStoreModule, RuntimeModule],
+  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule],
   providers: [
     ReplaySamples,
     Reconciler,
@@ -22,13 +23,15 @@ import { SubmissionsService } from './submissions.service.js';
     InvocationService,
     CanaryWatch,
     ModulesService,
-    ImprovementProcessor,
+    PipelineService,
+    PipelineWorker,
   ],
   exports: [
     ActivationService,
     SubmissionsService,
     InvocationService,
     ModulesService,
+    PipelineService,
     Reconciler,
     RuntimeModule,
   ],

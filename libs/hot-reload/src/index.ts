@@ -1,9 +1,14 @@
 export { ActivationService } from './activation.service.js';
 export { HotReloadError } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
-export { IMPROVEMENTS_QUEUE, ImprovementQueueModule } from './improvement-queue.module.js';
 export { errorRate, type CallStats } from './canary.js';
 export { InvocationService, type Invocation, type InvocationOutcome } from './invocation.service.js';
 export { ModulesService } from './modules.service.js';
-export { queueDepth } from './queue-depth.js';
+export {
+  FINAL_STATUSES,
+  IN_PIPELINE,
+  PipelineService,
+  type PipelineResult,
+  type PipelineRun,
+} from './pipeline.service.js';
 export { SubmissionsService, type Candidate, type JobView, type Submission } from './submissions.service.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ActivationBus } from '@seed/cluster';
+import { ClusterBus } from '@seed/cluster';
 import { CodeStoreRepository, ModuleEntity, ModuleSettings, NewTestCase } from '@seed/code-store';
 import { MetricsService } from '@seed/telemetry';
 import { Reconciler } from './reconciler.service.js';
@@ -11,7 +11,7 @@ export class ModulesService {
   constructor(
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
-    private readonly bus: ActivationBus,
+    private readonly bus: ClusterBus,
     private readonly replay: ReplaySamples,
     private readonly metrics: MetricsService,
   ) {}
@@ -25,14 +25,14 @@ export class ModulesService {
     };
     const updated = await this.store.updateSettings(name, settings);
     await this.reconciler.syncModule(name);
-    await this.bus.publish(name, null);
+    await this.bus.publish({ type: 'module.settings_changed', module: name });
     return updated;
   }
 
   async delete(name: string): Promise<void> {
     await this.store.deleteModule(name);
     await this.reconciler.syncModule(name);
-    await this.bus.publish(name, null);
+    await this.bus.publish({ type: 'module.deleted', module: name });
     await this.replay.forget(name);
     this.metrics.forgetModule(name);
   }

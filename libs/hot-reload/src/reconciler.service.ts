@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ActivationBus, EventStream, PresenceService } from '@seed/cluster';
+import { ClusterBus, MODULE_CHANGES, PresenceService } from '@seed/cluster';
 import { ActiveVersion, ArtifactCache, CodeStoreRepository, ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { IsolatePool, LoadedVersion, ModuleRegistry } from '@seed/runtime';
@@ -31,20 +31,19 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly store: CodeStoreRepository,
     private readonly artifacts: ArtifactCache,
     private readonly registry: ModuleRegistry,
-    private readonly bus: ActivationBus,
+    private readonly bus: ClusterBus,
     private readonly pool: IsolatePool,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceService,
-    private readonly events: EventStream,
   ) {
     metrics.provide('seed_agent_loaded_versions', () => this.registry.stats().loadedVersions);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.bus.onActivation((notice) => {
+    this.bus.on(MODULE_CHANGES, (notice) => {
       if (
-        notice.origin === this.config.nodeName &&
-        notice.versionId &&
+        notice.node === this.config.nodeName &&
+        'versionId' in notice &&
         this.registry.current(notice.module)?.versionId === notice.versionId
       )
         return;
@@ -159,7 +158,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       at: new Date().toISOString(),
     });
     if (news) {
-      this.events.publish({
+      void this.bus.publish({
         type: 'version.load_failed',
         module: active.module,
         versionId: active.versionId,

@@ -1,14 +1,18 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CodeStoreRepository, ModuleSettings, ModuleVersionEntity, NewTestCase } from '@seed/code-store';
-import { EventStream } from '@seed/cluster';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  CodeStoreError,
+  CodeStoreRepository,
+  ModuleSettings, ModuleVersionEntity, NewTestCase } from '@seed/code-store';
+import { ClusterBus } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import type { JobsOptions, Queue } from 'bullmq';
+import { JobsRepository } from '@seed/jobs';
 import { HotReloadError } from './hot-reload.errors.js';
-import { IMPROVEMENTS_QUEUE } from './improvement-queue.module.js';
-import type { ImprovementJobData, ImprovementResult, JobProgress } from './improvement.processor.js';
+import { IN_PIPELINE, type PipelineResult } from './pipeline.service.js';
+import type { PipelineJobData } from './pipeline.worker.js';
 
-const ENQUEUE_TIMEOUT_MS = 3000;
+/** While a version is in the pipeline but its job is gone or failed, its row is read again this often. */
+const OUTCOME_RECHECK_MS = 1000;
 
 export interface Candidate {
   source: string;
@@ -34,7 +38,7 @@ export interface JobView {
   stage: string | null;
   progress: number;
   attempts: number;
-  result: ImprovementResult | null;
+  result: PipelineResult | null;
   failedReason: string | null;
 }
 
@@ -50,8 +54,8 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
-    @InjectQueue(IMPROVEMENTS_QUEUE) private readonly queue: Queue<ImprovementJobData, ImprovementResult>,
-    private readonly events: EventStream,
+    private readonly jobs: JobsRepository,
+    private readonly bus: ClusterBus,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,9 +84,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       { parentId: null, source, author, activateRequested: true, dryRun: false },
       author,
     );
-    this.events.publish({ type: 'version.submitted', module: name, versionId: version.id, seq: version.seq });
-    await this.enqueue(name, version.id);
-    return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: false };
+    return this.submitted(name, version);
   }
 
   async submit(moduleName: string, candidate: Candidate): Promise<Submission> {
@@ -112,37 +114,19 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       if (earlier) return this.replayed(earlier);
       throw error;
     }
-    this.events.publish({
-      type: 'version.submitted',
-      module: moduleName,
-      versionId: version.id,
-      seq: version.seq,
-    });
-    await this.enqueue(moduleName, version.id);
-    return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: false };
+    return this.submitted(moduleName, version);
   }
 
   async job(id: string): Promise<JobView> {
-    let job = await this.queue.getJob(id);
-    const state = job ? await job.getState() : undefined;
-    // The job may have finished between the two reads: read it again so state and result agree.
-    if (job && (state === 'completed' || state === 'failed')) job = (await this.queue.getJob(id)) ?? job;
+    const job = await this.jobs.view<PipelineJobData, PipelineResult>('pipeline', id);
     if (job) {
-      const progress = (job.progress ?? {}) as Partial<JobProgress>;
-      return {
-        id,
-        state: state ?? 'unknown',
-        stage: progress.stage ?? null,
-        progress: progress.percent ?? 0,
-        attempts: job.attemptsMade,
-        result: job.returnvalue ?? null,
-        failedReason: job.failedReason ?? null,
-      };
+      const { state, stage, progress, attempts, result, failedReason } = job;
+      return { id, state, stage, progress, attempts, result, failedReason };
     }
     // Finished jobs are pruned from Redis; the version row still tells the outcome.
     const version = await this.store.findVersion(id);
     if (!version) throw new HotReloadError('job_not_found', `job ${id} does not exist`);
-    const finished = !['queued', 'compiling', 'testing'].includes(version.status);
+    const finished = !IN_PIPELINE.has(version.status);
     return {
       id,
       state: finished ? 'completed' : 'waiting',
@@ -156,20 +140,47 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     };
   }
 
+  /**
+   * Waits until the pipeline has decided the version (any status but the pipeline's own), woken by its
+   * job's completion; null when the deadline (epoch ms) passes or the signal aborts first.
+   */
+  async awaitOutcome(
+    versionId: string,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<ModuleVersionEntity | null> {
+    for (;;) {
+      const version = await this.store.findVersion(versionId);
+      if (!version) throw new CodeStoreError('version_not_found', `version ${versionId} does not exist`);
+      if (!IN_PIPELINE.has(version.status)) return version;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal?.aborted) return null;
+      const outcome = await this.jobs.waitForJob('pipeline', versionId, remaining, signal);
+      if (outcome === 'timeout') continue;
+      // Completed: read the row again. Failed or missing: the sweeper will run it again; re-read the row
+      // at a slow pace meanwhile (waiting on the job again would answer at once).
+      const row = await this.store.findVersion(versionId);
+      if (row && IN_PIPELINE.has(row.status)) {
+        await sleep(Math.min(OUTCOME_RECHECK_MS, Math.max(0, deadline - Date.now())), undefined, {
+          signal,
+        }).catch(() => undefined);
+      }
+    }
+  }
+
   /** Re-enqueues unfinished submissions whose job is gone or has given up. Safe on every node at once. */
   async sweep(): Promise<number> {
     const cutoff = new Date(Date.now() - this.config.pipeline.sweepIntervalMs);
     let requeued = 0;
     for (const version of await this.store.queuedBefore(cutoff)) {
-      const job = await this.queue.getJob(version.id);
-      const state = job ? await job.getState() : 'missing';
+      const state = await this.jobs.state('pipeline', version.id);
       if (state === 'missing' || state === 'unknown') {
         const module = await this.store.getModuleById(version.moduleId).catch(() => null);
         if (!module) continue;
         await this.enqueue(module.name, version.id);
         requeued++;
       } else if (state === 'failed') {
-        await job!.retry('failed');
+        await this.jobs.retry('pipeline', version.id);
         requeued++;
       }
     }
@@ -177,29 +188,18 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     return requeued;
   }
 
+  private async submitted(module: string, version: ModuleVersionEntity): Promise<Submission> {
+    void this.bus.publish({ type: 'version.submitted', module, versionId: version.id, seq: version.seq });
+    await this.enqueue(module, version.id);
+    return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: false };
+  }
+
   private async enqueue(module: string, versionId: string): Promise<void> {
-    const options: JobsOptions = {
-      jobId: versionId,
-      attempts: this.config.pipeline.attempts,
-      backoff: { type: 'exponential', delay: this.config.pipeline.backoffMs },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    };
-    let timer: NodeJS.Timeout | undefined;
     try {
-      // With Redis down BullMQ would wait for it forever; the submission must answer anyway.
-      await Promise.race([
-        this.queue.add('improve', { versionId, module }, options),
-        new Promise(
-          (_, reject) =>
-            (timer = setTimeout(() => reject(new Error('Redis did not answer')), ENQUEUE_TIMEOUT_MS)),
-        ),
-      ]);
+      await this.jobs.add<PipelineJobData>('pipeline', versionId, { versionId, module });
     } catch (error) {
       // The row is in PostgreSQL: the sweeper will enqueue it once Redis is back.
       this.logger.warn(`enqueue of ${versionId} deferred to the sweeper: ${(error as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -11,8 +11,13 @@ export {
   type ChatCompletionRequest,
   type ModelList,
 } from './models/chat-completions.service.js';
-export { AGENT_JOB_PREFIX, AGENT_QUEUE, AgentQueueModule } from './agent/agent-queue.module.js';
 export { AgentError } from './agent/agent.errors.js';
-export type { AgentJobData, AgentProgress, AgentResult } from './agent/agent.processor.js';
+export {
+  ImprovementLoop,
+  type AgentJobData,
+  type AgentProgress,
+  type AgentResult,
+  type ImprovementRun,
+} from './agent/improvement-loop.service.js';
 export { AgentService, type AgentJobView, type ImproveRequest } from './agent/agent.service.js';
 export type { AgentOutcome, AttemptRecord, AttemptStatus } from './agent/decision.js';

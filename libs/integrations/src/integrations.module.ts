@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ClusterModule } from '@seed/cluster';
 import { HotReloadModule } from '@seed/hot-reload';
-import { AgentQueueModule } from './agent/agent-queue.module.js';
-import { AgentProcessor } from './agent/agent.processor.js';
+import { JobsModule } from '@seed/jobs';
 import { AgentService } from './agent/agent.service.js';
 import { AgentStore } from './agent/agent.store.js';
+import { AgentWorker } from './agent/agent.worker.js';
+import { ImprovementLoop } from './agent/improvement-loop.service.js';
 import { RecentErrors } from './agent/recent-errors.service.js';
 import { SelfHealService } from './agent/self-heal.service.js';
 import { ChatCompletionsService } from './models/chat-completions.service.js';
@@ -12,16 +13,17 @@ import { ModelRegistry } from './models/model-registry.js';
 
 /** AI SDK models for the Claude Code and Codex CLIs, the improving agent, chat completions. */
 @Module({
-  imports: [HotReloadModule, ClusterModule, AgentQueueModule],
+  imports: [HotReloadModule, ClusterModule, JobsModule],
   providers: [
     ModelRegistry,
     ChatCompletionsService,
     AgentStore,
     RecentErrors,
     AgentService,
-    AgentProcessor,
+    ImprovementLoop,
+    AgentWorker,
     SelfHealService,
   ],
-  exports: [ModelRegistry, ChatCompletionsService, AgentService],
+  exports: [ModelRegistry, ChatCompletionsService, AgentService, ImprovementLoop],
 })
 export class IntegrationsModule {}

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { redisOptionsFromUrl } from './redis-options.js';
 
 /**
@@ -16,13 +16,21 @@ export class RedisService implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     if (!config.redisUrl) throw new Error('redisUrl must be resolved before the app module starts');
-    const options = {
-      ...redisOptionsFromUrl(config.redisUrl),
-      maxRetriesPerRequest: 2,
-      enableOfflineQueue: true,
-    };
-    this.client = this.watch(new Redis({ ...options, connectionName: `${config.nodeName}:cmd` }));
-    this.subscriber = this.watch(new Redis({ ...options, connectionName: `${config.nodeName}:sub` }));
+    this.client = this.connect('cmd');
+    this.subscriber = this.connect('sub');
+  }
+
+  /** A new connection to the app's Redis, logged like the others; the caller owns (and quits) it. */
+  connect(name: string, overrides: RedisOptions = {}): Redis {
+    return this.watch(
+      new Redis({
+        ...redisOptionsFromUrl(this.config.redisUrl!),
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: true,
+        ...overrides,
+        connectionName: `${this.config.nodeName}:${name}`,
+      }),
+    );
   }
 
   key(...parts: string[]): string {

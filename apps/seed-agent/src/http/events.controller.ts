@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, OnModuleDestroy, Res } from '@nestjs/common';
-import { EventStream, PlatformEvent } from '@seed/cluster';
+import { BusMessage, ClusterBus } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
@@ -19,7 +19,7 @@ export class EventsController implements OnModuleDestroy {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly events: EventStream,
+    private readonly bus: ClusterBus,
   ) {}
 
   @Get()
@@ -33,7 +33,7 @@ export class EventsController implements OnModuleDestroy {
     const send = (type: string, data: unknown) =>
       raw.write(`id: ${++this.sequence}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
     send('ready', { node: this.config.nodeName, module: query.module ?? null });
-    const unsubscribe = this.events.subscribe((event: PlatformEvent) => {
+    const unsubscribe = this.bus.subscribe((event: BusMessage) => {
       if (!query.module || event.module === query.module) send(event.type, event);
     });
     // Heartbeats keep proxies from closing an idle stream and let clients notice a dead one.

@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { SubmissionsService } from '@seed/hot-reload';
-import { AGENT_JOB_PREFIX, AgentService } from '@seed/integrations';
+import { AgentService } from '@seed/integrations';
+import { AGENT_JOB_PREFIX } from '@seed/jobs';
 import { AnyRole } from './auth/roles.decorator.js';
 
 @Controller('jobs')

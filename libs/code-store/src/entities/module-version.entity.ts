@@ -17,6 +17,8 @@ export const VERSION_STATUSES = [
   'queued',
   'compiling',
   'testing',
+  /** Passed and stored, asked to activate: the decision is being taken (never shown as `ready`). */
+  'activating',
   'ready',
   'active',
   'retired',

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CodeStoreRepository, type NewTestCase } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { ModulesService, type CallStats } from '@seed/hot-reload';
-import type { Queue } from 'bullmq';
+import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ModelRegistry } from '../models/model-registry.js';
-import { AGENT_JOB_PREFIX, AGENT_QUEUE } from './agent-queue.module.js';
 import { AgentError } from './agent.errors.js';
-import type { AgentJobData, AgentProgress, AgentResult } from './agent.processor.js';
+import type { AgentJobData, AgentProgress, AgentResult } from './improvement-loop.service.js';
 import { AgentStore } from './agent.store.js';
 import { admissionRefusal, type AttemptRecord, secondsUntilNextDay } from './decision.js';
 import { RecentErrors } from './recent-errors.service.js';
@@ -44,7 +42,6 @@ export interface AgentJobView {
   };
 }
 
-const JOB_ATTEMPTS = 3;
 const IN_FLIGHT_MARGIN_MS = 60_000;
 
 /** Admits improvement requests (limits, one in flight per module) and queues them as `agent` jobs. */
@@ -59,7 +56,7 @@ export class AgentService {
     private readonly agentStore: AgentStore,
     private readonly models: ModelRegistry,
     private readonly recentErrors: RecentErrors,
-    @InjectQueue(AGENT_QUEUE) private readonly queue: Queue<AgentJobData, AgentResult>,
+    private readonly jobs: JobsRepository,
   ) {}
 
   async improve(
@@ -113,13 +110,7 @@ export class AgentService {
         requestedBy: actor,
         origin,
       };
-      await this.queue.add('improve', data, {
-        jobId,
-        attempts: JOB_ATTEMPTS,
-        backoff: { type: 'exponential', delay: this.config.pipeline.backoffMs },
-        removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
+      await this.jobs.add('agent', jobId, data);
     } catch (error) {
       if (reserved) await this.agentStore.releaseDaily(moduleName, now);
       await this.agentStore.releaseInFlight(moduleName, jobId);
@@ -165,23 +156,22 @@ export class AgentService {
   }
 
   async job(id: string): Promise<AgentJobView> {
-    let job = id.startsWith(AGENT_JOB_PREFIX) ? await this.queue.getJob(id) : undefined;
+    const job = id.startsWith(AGENT_JOB_PREFIX)
+      ? await this.jobs.view<AgentJobData, AgentResult>('agent', id)
+      : null;
     if (!job) throw new AgentError('job_not_found', `job ${id} does not exist`);
-    const state = await job.getState();
-    // The job may have finished between the two reads: read it again so state and result agree.
-    if (state === 'completed' || state === 'failed') job = (await this.queue.getJob(id)) ?? job;
-    const progress = (typeof job.progress === 'object' ? job.progress : {}) as Partial<AgentProgress>;
+    const progress = (job.progressData ?? {}) as Partial<AgentProgress>;
     const data = job.data;
     return {
       id,
       kind: 'agent',
       module: data.module ?? null,
-      state,
-      stage: progress.stage ?? null,
-      progress: progress.percent ?? 0,
-      attempts: job.attemptsMade,
-      result: job.returnvalue ?? null,
-      failedReason: job.failedReason ?? null,
+      state: job.state,
+      stage: job.stage,
+      progress: job.progress,
+      attempts: job.attempts,
+      result: job.result,
+      failedReason: job.failedReason,
       improvement: {
         goal: data.goal,
         origin: data.origin,

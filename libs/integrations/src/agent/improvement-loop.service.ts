@@ -1,21 +1,13 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EventStream } from '@seed/cluster';
-import {
-  CodeStoreError,
-  CodeStoreRepository,
-  ModuleEntity,
-  ModuleVersionEntity,
-  sha256,
-} from '@seed/code-store';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClusterBus } from '@seed/cluster';
+import { CodeStoreError, CodeStoreRepository, ModuleEntity, sha256 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { SubmissionsService } from '@seed/hot-reload';
+import { PermanentJobFailure } from '@seed/jobs';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import { generateText, NoObjectGeneratedError, Output } from 'ai';
-import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { IntegrationError, ModelRegistry } from '../models/model-registry.js';
-import { AGENT_QUEUE } from './agent-queue.module.js';
 import { AgentStore } from './agent.store.js';
 import {
   type AgentOutcome,
@@ -40,6 +32,7 @@ export interface AgentJobData {
 
 /** Kept in the job's progress, so a retried job resumes after its last recorded attempt. */
 export interface AgentProgress {
+  [key: string]: unknown;
   stage: 'model' | 'pipeline' | 'done';
   percent: number;
   attempt: number;
@@ -57,6 +50,21 @@ export interface AgentResult {
   elapsedMs: number;
 }
 
+/** One improvement as the loop sees it: whoever carries it (the agent worker: a job) provides these. */
+export interface ImprovementRun {
+  readonly id: string;
+  readonly data: AgentJobData;
+  /** When it was first requested (epoch ms): the time budget counts from here, across retries. */
+  readonly createdAt: number;
+  /** Progress saved by an earlier attempt, to resume after its last recorded attempt. */
+  readonly saved: Partial<AgentProgress> | null;
+  /** True when an error thrown now will not be retried. */
+  readonly finalAttempt: boolean;
+  /** Aborted when this node shuts down: another node resumes the run. */
+  readonly signal: AbortSignal;
+  saveProgress(progress: AgentProgress): Promise<void>;
+}
+
 interface LoopState {
   attempts: AttemptRecord[];
   costUsd: number;
@@ -67,8 +75,6 @@ const candidateSchema = z.object({
   rationale: z.string().describe('why this change reaches the goal, in a few sentences'),
 });
 
-const POLL_MS = 200;
-const CONCURRENCY = 4;
 /** Errors that no retry can fix: the model cannot be reached as configured. */
 const CONFIGURATION_ERRORS = new Set([
   'missing_api_key',
@@ -76,19 +82,17 @@ const CONFIGURATION_ERRORS = new Set([
   'invalid_model',
   'cli_not_found',
 ]);
-const PIPELINE_BUSY = new Set(['queued', 'compiling', 'testing']);
 
 /**
  * One improvement: prompt → model → candidate → pipeline → verdict, fed back into the next prompt until a
  * candidate passes, maxAttempts are spent or a budget runs out. Every candidate goes through
  * SubmissionsService like any other, so it is a version in the lineage and activates only through the gates
- * and the module's policy. Only infrastructure errors throw (and BullMQ retries them, resuming after the last
+ * and the module's policy. Only infrastructure errors throw (the run is retried, resuming after the last
  * recorded attempt); everything the model gets wrong is an attempt with feedback.
  */
-@Processor(AGENT_QUEUE, { autorun: false })
-export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+@Injectable()
+export class ImprovementLoop {
   private readonly logger = new Logger('Agent');
-  private readonly shutdown = new AbortController();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -97,13 +101,11 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
     private readonly agentStore: AgentStore,
     private readonly models: ModelRegistry,
     private readonly recentErrors: RecentErrors,
-    private readonly events: EventStream,
-  ) {
-    super();
-  }
+    private readonly bus: ClusterBus,
+  ) {}
 
-  async process(job: Job<AgentJobData, AgentResult>): Promise<AgentResult> {
-    const saved = (typeof job.progress === 'object' ? job.progress : {}) as Partial<AgentProgress>;
+  async run(job: ImprovementRun): Promise<AgentResult> {
+    const saved = job.saved ?? {};
     const state: LoopState = { attempts: [...(saved.attempts ?? [])], costUsd: saved.costUsd ?? 0 };
     try {
       for (;;) {
@@ -118,7 +120,7 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
         const step = nextStep({
           attempts: state.attempts,
           maxAttempts: job.data.maxAttempts,
-          elapsedMs: Date.now() - job.timestamp,
+          elapsedMs: Date.now() - job.createdAt,
           timeBudgetMs: agent.timeBudgetMs,
           costUsd: state.costUsd,
           costBudgetUsd: agent.costBudgetUsd,
@@ -130,12 +132,11 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
     } catch (caught) {
       const error =
         caught instanceof CodeStoreError && caught.code === 'module_not_found'
-          ? new UnrecoverableError(caught.message)
+          ? new PermanentJobFailure(caught.message)
           : caught;
-      const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (final) {
-        await this.agentStore.releaseInFlight(job.data.module, job.id!);
-        this.events.publish({
+      if (error instanceof PermanentJobFailure || job.finalAttempt) {
+        await this.agentStore.releaseInFlight(job.data.module, job.id);
+        void this.bus.publish({
           type: 'agent.done',
           module: job.data.module,
           jobId: job.id,
@@ -147,36 +148,15 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
     }
   }
 
-  onApplicationBootstrap(): void {
-    this.worker.concurrency = CONCURRENCY;
-    this.worker.run().catch((error: Error) => this.logger.error(`worker stopped: ${error.message}`));
-  }
-
-  /**
-   * Running improvements are interrupted at once (their model call aborted): a job may run for minutes, and
-   * another node resumes it after its last recorded attempt.
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.shutdown.abort(new Error('shutting down'));
-    const bound = Math.floor(this.config.shutdownTimeoutMs / 2);
-    let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([
-      this.worker.close().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), bound))),
-    ]);
-    clearTimeout(timer);
-    if (!closed) await this.worker.close(true);
-  }
-
   private async attempt(
-    job: Job<AgentJobData, AgentResult>,
+    job: ImprovementRun,
     state: LoopState,
     module: ModuleEntity,
     n: number,
   ): Promise<void> {
     const data = job.data;
     const active = module.activeVersionId ? await this.store.findVersion(module.activeVersionId) : null;
-    if (!active) throw new UnrecoverableError(`module ${data.module} has no active version`);
+    if (!active) throw new PermanentJobFailure(`module ${data.module} has no active version`);
     const last = state.attempts.at(-1);
     const [tests, recentErrors, lastCandidate] = await Promise.all([
       this.store.listTests(module.id),
@@ -197,7 +177,7 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
     });
     await this.saveProgress(job, state, 'model', n);
 
-    const remaining = this.config.integrations.agent.timeBudgetMs - (Date.now() - job.timestamp);
+    const remaining = this.config.integrations.agent.timeBudgetMs - (Date.now() - job.createdAt);
     const budget = AbortSignal.timeout(Math.max(1, remaining));
     let answer: z.infer<typeof candidateSchema>;
     let costUsd: number;
@@ -207,12 +187,12 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
         system,
         prompt,
         output: Output.object({ schema: candidateSchema, name: 'candidate' }),
-        abortSignal: AbortSignal.any([budget, this.shutdown.signal]),
+        abortSignal: AbortSignal.any([budget, job.signal]),
       });
       answer = result.output;
       costUsd = reportedCostUsd(result.providerMetadata);
     } catch (error) {
-      if (this.shutdown.signal.aborted) throw error;
+      if (job.signal.aborted) throw error;
       if (budget.aborted) return; // no attempt recorded: the next step sees the time budget spent
       if (NoObjectGeneratedError.isInstance(error) || isIntegrationError(error, 'malformed_output')) {
         this.record(job, state, {
@@ -228,7 +208,7 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
         return this.saveProgress(job, state, 'model', n);
       }
       if (error instanceof IntegrationError && CONFIGURATION_ERRORS.has(error.code))
-        throw new UnrecoverableError(`model ${data.model}: ${error.message}`);
+        throw new PermanentJobFailure(`model ${data.model}: ${error.message}`);
       throw error;
     }
 
@@ -270,14 +250,14 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
 
   /** Waits for the pipeline's verdict on the attempt's candidate; false when the time budget ran out first. */
   private async settle(
-    job: Job<AgentJobData, AgentResult>,
+    job: ImprovementRun,
     state: LoopState,
     record: AttemptRecord,
   ): Promise<boolean> {
-    const version = await this.verdict(
-      record.versionId!,
-      job.timestamp + this.config.integrations.agent.timeBudgetMs,
-    );
+    const deadline = job.createdAt + this.config.integrations.agent.timeBudgetMs;
+    // A failed pipeline job is retried by the sweeper: keep waiting, within the budget.
+    const version = await this.submissions.awaitOutcome(record.versionId!, deadline, job.signal);
+    if (job.signal.aborted) throw new Error('shutting down');
     if (!version) return false;
     const status: AttemptStatus =
       version.status === 'active' || version.status === 'ready' || version.status === 'superseded'
@@ -300,30 +280,14 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
     return true;
   }
 
-  /** Polls the candidate's pipeline job until it completes; null when the deadline passes first. */
-  private async verdict(versionId: string, deadline: number): Promise<ModuleVersionEntity | null> {
-    for (;;) {
-      const view = await this.submissions.job(versionId).catch(() => null);
-      if (view?.state === 'completed') {
-        const version = await this.store.findVersion(versionId);
-        if (!version) throw new UnrecoverableError(`version ${versionId} disappeared`);
-        if (!PIPELINE_BUSY.has(version.status)) return version;
-      }
-      // A failed pipeline job is retried by the sweeper: keep waiting, within the budget.
-      if (Date.now() >= deadline) return null;
-      if (this.shutdown.signal.aborted) throw new Error('shutting down');
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  }
-
-  private record(job: Job<AgentJobData, AgentResult>, state: LoopState, record: AttemptRecord): void {
+  private record(job: ImprovementRun, state: LoopState, record: AttemptRecord): void {
     state.attempts.push(record);
     state.costUsd += record.costUsd;
     this.published(job, record);
   }
 
-  private published(job: Job<AgentJobData, AgentResult>, record: AttemptRecord): void {
-    this.events.publish({
+  private published(job: ImprovementRun, record: AttemptRecord): void {
+    void this.bus.publish({
       type: 'agent.attempt',
       module: job.data.module,
       ...(record.versionId ? { versionId: record.versionId } : {}),
@@ -336,7 +300,7 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   private async finish(
-    job: Job<AgentJobData, AgentResult>,
+    job: ImprovementRun,
     state: LoopState,
     outcome: AgentOutcome,
     versionId: string | null,
@@ -347,11 +311,11 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
       versionId,
       attempts: state.attempts,
       costUsd: state.costUsd,
-      elapsedMs: Date.now() - job.timestamp,
+      elapsedMs: Date.now() - job.createdAt,
     };
     await this.saveProgress(job, state, 'done', state.attempts.length);
-    await this.agentStore.releaseInFlight(job.data.module, job.id!);
-    this.events.publish({
+    await this.agentStore.releaseInFlight(job.data.module, job.id);
+    void this.bus.publish({
       type: 'agent.done',
       module: job.data.module,
       ...(versionId ? { versionId } : {}),
@@ -367,14 +331,14 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   private async saveProgress(
-    job: Job<AgentJobData, AgentResult>,
+    job: ImprovementRun,
     state: LoopState,
     stage: AgentProgress['stage'],
     attempt: number,
   ): Promise<void> {
     const max = job.data.maxAttempts;
     const done = stage === 'done' ? max : attempt - 1 + (stage === 'pipeline' ? 0.5 : 0.1);
-    await job.updateProgress({
+    await job.saveProgress({
       stage,
       percent: Math.min(100, Math.round((done / max) * 100)),
       attempt,

@@ -1,12 +1,17 @@
 export class TimeoutError extends Error {
   constructor(what: string, ms: number) {
     super(`${what} did not answer within ${ms} ms`);
+    this.name = 'TimeoutError';
   }
 }
 
-/** Bounds a check so a hung dependency turns into a clear failure instead of a hung probe. */
+/**
+ * Bounds a promise: a hung dependency (Redis or PostgreSQL down, a stuck worker) becomes a clear TimeoutError
+ * instead of a hung caller. The work itself is not cancelled; its late result or error is ignored.
+ */
 export async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined); // a late rejection must not become an unhandled one
   try {
     return await Promise.race([
       work,

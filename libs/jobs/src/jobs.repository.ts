@@ -30,6 +30,8 @@ export class PermanentJobFailure extends Error {}
 
 export type JobOutcome = 'completed' | 'failed' | 'missing' | 'timeout';
 
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE']);
+
 interface Waiter {
   id: string;
   resolve(outcome: JobOutcome): void;
@@ -59,8 +61,8 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
     this.connection = this.connect('jobs');
     for (const name of QUEUE_NAMES) {
       const queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
-      // Connection errors are logged once by RedisService; without a listener BullMQ prints each one.
-      queue.on('error', () => undefined);
+      // Without a listener BullMQ prints every connection error; RedisService logs those once.
+      queue.on('error', (error) => this.unlessConnectionError(`${name} queue`, error));
       this.queues.set(name, queue);
     }
   }
@@ -195,7 +197,7 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
       if (queue === 'pipeline') this.metrics.stalledJobs.inc();
       this.logger.warn(`${queue} job ${jobId} stalled (its worker lost the lock): moved back to the queue`);
     });
-    worker.on('error', () => undefined); // connection errors: logged once by RedisService
+    worker.on('error', (error) => this.unlessConnectionError(`${queue} worker`, error));
     this.workers.set(queue, { worker, abort });
     worker.run().catch((error: Error) => this.logger.error(`${queue} worker stopped: ${error.message}`));
   }
@@ -226,6 +228,12 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
     await Promise.allSettled(this.connections.map((c) => c.quit()));
   }
 
+  private unlessConnectionError(what: string, error: Error): void {
+    const code = (error as { code?: string }).code ?? '';
+    if (CONNECTION_ERRORS.has(code) || /connection is closed/i.test(error.message)) return;
+    this.logger.warn(`${what}: ${error.message}`);
+  }
+
   private queue(name: QueueName): Queue {
     return this.queues.get(name)!;
   }
@@ -254,7 +262,7 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
       };
       queueEvents.on('completed', settle('completed'));
       queueEvents.on('failed', settle('failed'));
-      queueEvents.on('error', () => undefined); // connection errors: logged once by RedisService
+      queueEvents.on('error', (error) => this.unlessConnectionError(`${queue} events`, error));
       events = queueEvents.waitUntilReady().then(() => queueEvents);
       this.events.set(queue, events);
     }

@@ -295,7 +295,7 @@ export class ImprovementProcessor
     const decision = activationDecision({
       activateRequested: version.activateRequested,
       dryRun: version.dryRun,
-      authorRole: version.author.split(':')[0],
+      authorRole: version.authorRole,
       settings: module.settings,
     });
     if (decision !== 'activate') {

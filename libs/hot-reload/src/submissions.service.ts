@@ -1,6 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CodeStoreRepository, ModuleSettings, ModuleVersionEntity, NewTestCase } from '@seed/code-store';
+import {
+  AuthorRole,
+  CodeStoreRepository,
+  ModuleSettings,
+  ModuleVersionEntity,
+  NewTestCase,
+} from '@seed/code-store';
 import { EventStream } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import type { JobsOptions, Queue } from 'bullmq';
@@ -12,7 +18,9 @@ const ENQUEUE_TIMEOUT_MS = 3000;
 
 export interface Candidate {
   source: string;
+  /** `role:name`, shown as is. */
   author: string;
+  authorRole: AuthorRole;
   rationale?: string;
   parentVersionId?: string;
   activate: boolean;
@@ -72,12 +80,13 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     tests: NewTestCase[],
     settings: ModuleSettings,
     author: string,
+    authorRole: AuthorRole,
   ): Promise<Submission> {
     const { version } = await this.store.createModule(
       name,
       settings,
       tests,
-      { parentId: null, source, author, activateRequested: true, dryRun: false },
+      { parentId: null, source, author, authorRole, activateRequested: true, dryRun: false },
       author,
     );
     this.events.publish({ type: 'version.submitted', module: name, versionId: version.id, seq: version.seq });
@@ -99,6 +108,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
         parentId,
         source: candidate.source,
         author: candidate.author,
+        authorRole: candidate.authorRole,
         rationale: candidate.rationale,
         activateRequested: candidate.activate,
         dryRun: candidate.dryRun,

@@ -2,8 +2,13 @@ import { ENTITIES } from '@seed/code-store';
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { ActivationCommitOrder1764100000000 } from './migrations/1764100000000-activation-commit-order.js';
+import { ModuleVersionAuthorRole1764200000000 } from './migrations/1764200000000-module-version-author-role.js';
 
-export const MIGRATIONS = [InitialSchema1764000000000, ActivationCommitOrder1764100000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  ActivationCommitOrder1764100000000,
+  ModuleVersionAuthorRole1764200000000,
+];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */
 export function dataSourceOptions(url: string, extra: { poolSize?: number } = {}): DataSourceOptions {

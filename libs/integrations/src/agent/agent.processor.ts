@@ -232,7 +232,7 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
       throw error;
     }
 
-    const duplicateOf = await this.agentStore.versionWithSource(module.id, sha256(answer.source));
+    const duplicateOf = await this.store.versionWithSource(module.id, sha256(answer.source));
     if (duplicateOf !== null) {
       this.record(job, state, {
         attempt: n,
@@ -250,6 +250,7 @@ export class AgentProcessor extends WorkerHost implements OnApplicationBootstrap
       source: answer.source,
       rationale: answer.rationale,
       author: `agent:${data.model}`,
+      authorRole: 'agent',
       activate: true,
       dryRun: false,
       parentVersionId: active.id,

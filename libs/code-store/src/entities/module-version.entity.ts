@@ -74,10 +74,7 @@ export interface VersionScore {
 @Unique('module_versions_module_id_idempotency_key_key', ['moduleId', 'idempotencyKey'])
 @Index('module_versions_status_idx', ['status'])
 @Check('module_versions_status_check', `status IN (${VERSION_STATUSES.map((s) => `'${s}'`).join(',')})`)
-@Check(
-  'module_versions_author_role_check',
-  `author_role IN (${AUTHOR_ROLES.map((r) => `'${r}'`).join(',')})`,
-)
+@Check('module_versions_author_role_check', `author_role IN (${AUTHOR_ROLES.map((r) => `'${r}'`).join(',')})`)
 export class ModuleVersionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

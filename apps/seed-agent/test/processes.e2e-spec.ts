@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dataSourceOptions } from '@seed/persistence';
 import { Client } from './support/pg';
 import { getFreePort } from '../src/embedded/free-port';
 import { ensureBuilt } from './ensure-built';
@@ -81,10 +82,8 @@ describe('the app as a process', () => {
       await client.connect();
       const { rows } = await client.query('SELECT name FROM migrations');
       await client.end();
-      expect(rows.map((r) => r.name)).toEqual([
-        'InitialSchema1764000000000',
-        'ActivationCommitOrder1764100000000',
-      ]);
+      const all = dataSourceOptions(db.url).migrations as Array<{ name: string }>;
+      expect(rows.map((r) => r.name)).toEqual(all.map((m) => m.name));
       const codes = await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
       expect(codes).toEqual([0, 0, 0]);
     } finally {

@@ -3,8 +3,7 @@ import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { CodeStoreError } from './code-store.errors.js';
 import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
-import { AuditEntryEntity } from './entities/audit-entry.entity.js';
-import { ModuleVersionEntity, VersionStatus } from './entities/module-version.entity.js';
+import { AuthorRole, ModuleVersionEntity, VersionStatus } from './entities/module-version.entity.js';
 import { ModuleEntity } from './entities/module.entity.js';
 import { TestCaseEntity } from './entities/test-case.entity.js';
 import type { ModuleSettings } from './module-settings.js';
@@ -12,7 +11,9 @@ import type { ModuleSettings } from './module-settings.js';
 export interface NewVersion {
   parentId: string | null;
   source: string;
+  /** `role:name`, shown as is. */
   author: string;
+  authorRole: AuthorRole;
   rationale?: string | null;
   activateRequested: boolean;
   dryRun: boolean;
@@ -49,7 +50,7 @@ export interface ActiveVersion {
 
 const PG_UNIQUE_VIOLATION = '23505';
 
-/** The PostgreSQL seam for modules, versions, test cases and activations. */
+/** The PostgreSQL seam for modules, versions, test cases and activations (audit_log: AuditRepository). */
 @Injectable()
 export class CodeStoreRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -157,6 +158,17 @@ export class CodeStoreRepository {
     await this.dataSource
       .getRepository(ModuleVersionEntity)
       .update({ id }, patch as QueryDeepPartialEntity<ModuleVersionEntity>);
+  }
+
+  /** The seq of the module's earliest version whose source has this sha256 (hex), if any. */
+  async versionWithSource(moduleId: string, sourceSha256: string): Promise<number | null> {
+    const rows: Array<{ seq: number }> = await this.dataSource.query(
+      `SELECT seq FROM module_versions
+        WHERE module_id = $1 AND encode(sha256(convert_to(source, 'UTF8')), 'hex') = $2
+        ORDER BY seq LIMIT 1`,
+      [moduleId, sourceSha256],
+    );
+    return rows[0]?.seq ?? null;
   }
 
   /** Submissions written to PostgreSQL whose job may have been lost with Redis. */
@@ -290,27 +302,6 @@ export class CodeStoreRepository {
     return row.compiled;
   }
 
-  // ---- audit ----
-
-  async audit(entry: {
-    actor: string;
-    action: string;
-    target: string;
-    outcome: string;
-    details?: Record<string, unknown>;
-  }): Promise<void> {
-    await this.dataSource
-      .getRepository(AuditEntryEntity)
-      .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
-  }
-
-  async listAudit(page: Page): Promise<{ items: AuditEntryEntity[]; total: number }> {
-    const [items, total] = await this.dataSource
-      .getRepository(AuditEntryEntity)
-      .findAndCount({ order: { createdAt: 'DESC', id: 'DESC' }, take: page.limit, skip: page.offset });
-    return { items, total };
-  }
-
   // ---- helpers ----
 
   private async insertVersion(
@@ -334,6 +325,7 @@ export class CodeStoreRepository {
         sha256: null,
         status: 'queued',
         author: version.author,
+        authorRole: version.authorRole,
         rationale: version.rationale ?? null,
         diagnostics: null,
         testReport: null,

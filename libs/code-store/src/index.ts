@@ -1,4 +1,5 @@
 export { ArtifactCache, sha256 } from './artifact-cache.js';
+export { AuditRepository, type NewAuditEntry } from './audit.repository.js';
 export { CodeStoreError } from './code-store.errors.js';
 export { CodeStoreModule } from './code-store.module.js';
 export {

@@ -240,7 +240,7 @@ export class PipelineService {
     return activationDecision({
       activateRequested: version.activateRequested,
       dryRun: version.dryRun,
-      authorRole: version.author.split(':')[0],
+      authorRole: version.authorRole,
       settings: module.settings,
     });
   }

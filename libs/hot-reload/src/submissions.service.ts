@@ -1,9 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AuthorRole,
   CodeStoreError,
   CodeStoreRepository,
-  ModuleSettings, ModuleVersionEntity, NewTestCase } from '@seed/code-store';
+  ModuleSettings,
+  ModuleVersionEntity,
+  NewTestCase,
+} from '@seed/code-store';
 import { ClusterBus } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { JobsRepository } from '@seed/jobs';
@@ -16,7 +20,9 @@ const OUTCOME_RECHECK_MS = 1000;
 
 export interface Candidate {
   source: string;
+  /** `role:name`, shown as is. */
   author: string;
+  authorRole: AuthorRole;
   rationale?: string;
   parentVersionId?: string;
   activate: boolean;
@@ -76,12 +82,13 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     tests: NewTestCase[],
     settings: ModuleSettings,
     author: string,
+    authorRole: AuthorRole,
   ): Promise<Submission> {
     const { version } = await this.store.createModule(
       name,
       settings,
       tests,
-      { parentId: null, source, author, activateRequested: true, dryRun: false },
+      { parentId: null, source, author, authorRole, activateRequested: true, dryRun: false },
       author,
     );
     return this.submitted(name, version);
@@ -101,6 +108,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
         parentId,
         source: candidate.source,
         author: candidate.author,
+        authorRole: candidate.authorRole,
         rationale: candidate.rationale,
         activateRequested: candidate.activate,
         dryRun: candidate.dryRun,

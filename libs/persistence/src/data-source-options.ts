@@ -2,11 +2,13 @@ import { ENTITIES } from '@seed/code-store';
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { ActivationCommitOrder1764100000000 } from './migrations/1764100000000-activation-commit-order.js';
+import { ModuleVersionAuthorRole1764200000000 } from './migrations/1764200000000-module-version-author-role.js';
 import { VersionStatusActivating1764300000000 } from './migrations/1764300000000-version-status-activating.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   ActivationCommitOrder1764100000000,
+  ModuleVersionAuthorRole1764200000000,
   VersionStatusActivating1764300000000,
 ];
 

@@ -39,6 +39,7 @@ export class ModulesController {
       body.tests.map(toNewTestCase),
       body.settings,
       actorLabel(actor),
+      actor.role,
     );
     return { name: body.name, versionId: submission.versionId, jobId: submission.jobId };
   }

@@ -47,6 +47,7 @@ export class VersionsController {
       activate: body.activate,
       dryRun: body.dryRun,
       author: actorLabel(actor),
+      authorRole: actor.role,
       idempotencyKey,
     });
     return { versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq };

@@ -11,6 +11,7 @@ import {
   Unique,
   UpdateDateColumn,
 } from 'typeorm';
+import type { Role } from '@seed/config';
 import type { ModuleEntity } from './module.entity.js';
 
 export const VERSION_STATUSES = [
@@ -26,6 +27,13 @@ export const VERSION_STATUSES = [
   'superseded',
 ] as const;
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
+/** Who wrote a version: a token's role, or the platform itself. */
+export type AuthorRole = Role | 'system';
+// Exhaustive, so a new token role does not compile until it is listed here, and then a migration widens
+// module_versions_author_role_check (the schema-diff test compares checks by name only).
+const AUTHOR_ROLE_SET: Record<AuthorRole, true> = { admin: true, agent: true, viewer: true, system: true };
+export const AUTHOR_ROLES = Object.keys(AUTHOR_ROLE_SET) as AuthorRole[];
 
 export interface Diagnostic {
   stage: 'compile' | 'validate' | 'test' | 'activate';
@@ -68,6 +76,7 @@ export interface VersionScore {
 @Unique('module_versions_module_id_idempotency_key_key', ['moduleId', 'idempotencyKey'])
 @Index('module_versions_status_idx', ['status'])
 @Check('module_versions_status_check', `status IN (${VERSION_STATUSES.map((s) => `'${s}'`).join(',')})`)
+@Check('module_versions_author_role_check', `author_role IN (${AUTHOR_ROLES.map((r) => `'${r}'`).join(',')})`)
 export class ModuleVersionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -102,8 +111,13 @@ export class ModuleVersionEntity {
   @Column({ type: 'text' })
   status!: VersionStatus;
 
+  /** `role:name` as shown to people; the role is `authorRole`, never parsed back out of this. */
   @Column({ type: 'text' })
   author!: string;
+
+  /** What the gates decide on (e.g. requireApproval holds agents' versions). */
+  @Column({ name: 'author_role', type: 'text' })
+  authorRole!: AuthorRole;
 
   @Column({ type: 'text', nullable: true })
   rationale!: string | null;

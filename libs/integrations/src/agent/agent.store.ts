@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { RedisService } from '@seed/persistence';
-import { DataSource } from 'typeorm';
 import { dayOf } from './decision.js';
 import type { RecentError } from './prompt.js';
 
@@ -17,15 +16,12 @@ redis.call('pexpire', KEYS[1], ARGV[2])
 return n`;
 
 /**
- * The agent's seam to Redis (cluster-wide counters and locks, recent runtime errors) and to PostgreSQL (the
- * duplicate-candidate lookup). Everything here is shared by every node.
+ * The agent's seam to Redis: cluster-wide counters and locks, recent runtime errors. Everything here is shared
+ * by every node. Its PostgreSQL reads live in the code store.
  */
 @Injectable()
 export class AgentStore {
-  constructor(
-    private readonly redis: RedisService,
-    private readonly dataSource: DataSource,
-  ) {}
+  constructor(private readonly redis: RedisService) {}
 
   /** Counts one improvement of `module` today (UTC); false when the daily limit is reached (0 = no limit). */
   async reserveDaily(module: string, limit: number, now: number): Promise<boolean> {
@@ -91,17 +87,6 @@ export class AgentStore {
 
   async forgetErrors(module: string): Promise<void> {
     await this.redis.client.del(this.errorsKey(module)).catch(() => undefined);
-  }
-
-  /** The seq of a version of the module whose source has this sha256, if any. */
-  async versionWithSource(moduleId: string, sourceSha256: string): Promise<number | null> {
-    const rows: Array<{ seq: number }> = await this.dataSource.query(
-      `SELECT seq FROM module_versions
-        WHERE module_id = $1 AND encode(sha256(convert_to(source, 'UTF8')), 'hex') = $2
-        ORDER BY seq LIMIT 1`,
-      [moduleId, sourceSha256],
-    );
-    return rows[0]?.seq ?? null;
   }
 
   private dailyKey(module: string, now: number): string {

@@ -212,7 +212,7 @@ export class ImprovementLoop {
       throw error;
     }
 
-    const duplicateOf = await this.agentStore.versionWithSource(module.id, sha256(answer.source));
+    const duplicateOf = await this.store.versionWithSource(module.id, sha256(answer.source));
     if (duplicateOf !== null) {
       this.record(job, state, {
         attempt: n,
@@ -230,6 +230,7 @@ export class ImprovementLoop {
       source: answer.source,
       rationale: answer.rationale,
       author: `agent:${data.model}`,
+      authorRole: 'agent',
       activate: true,
       dryRun: false,
       parentVersionId: active.id,

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { CodeStoreRepository } from '@seed/code-store';
+import { AuditRepository } from '@seed/code-store';
 import { Roles } from '../auth/roles.decorator.js';
 import { PageQuery, pageSchema } from '../dto.js';
 import { ValidQuery } from '../validated.js';
@@ -7,13 +7,13 @@ import { page } from '../views.js';
 
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly store: CodeStoreRepository) {}
+  constructor(private readonly audit: AuditRepository) {}
 
   /** Newest first. */
   @Get()
   @Roles('admin')
   async list(@ValidQuery(pageSchema) query: PageQuery) {
-    const { items, total } = await this.store.listAudit(query);
+    const { items, total } = await this.audit.list(query);
     return page(
       items.map((e) => ({
         id: Number(e.id),

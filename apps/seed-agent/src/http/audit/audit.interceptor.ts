@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { CodeStoreRepository } from '@seed/code-store';
+import { AuditRepository } from '@seed/code-store';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { Actor, actorLabel } from '../actor.js';
 export type AuditAction =
@@ -29,7 +29,7 @@ export class AuditInterceptor implements NestInterceptor {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly store: CodeStoreRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -60,7 +60,7 @@ export class AuditInterceptor implements NestInterceptor {
       (result as { activeVersionId?: string } | undefined)?.activeVersionId ??
       (typeof request.body?.versionId === 'string' ? request.body.versionId : undefined);
     try {
-      await this.store.audit({
+      await this.audit.write({
         actor: request.actor ? actorLabel(request.actor) : 'anonymous',
         action,
         target,

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Role } from '@seed/config';
 import type { FastifyReply } from 'fastify';
-import { CodeStoreRepository } from '@seed/code-store';
+import { AuditRepository } from '@seed/code-store';
 import { ApiError } from '../api-error.js';
 import { AUDIT_KEY } from '../audit/audit.decorator.js';
 import type { Actor } from '../actor.js';
@@ -20,7 +20,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenRegistry,
     private readonly limiter: RateLimiter,
-    private readonly store: CodeStoreRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   /** A refused state-changing action is an audit event too (reads and invocations are not). */
@@ -28,8 +28,8 @@ export class AuthGuard implements CanActivate {
     const action = this.reflector.get<string | undefined>(AUDIT_KEY, context.getHandler());
     if (!action) return;
     const request = context.switchToHttp().getRequest<{ params?: Record<string, string> }>();
-    await this.store
-      .audit({
+    await this.audit
+      .write({
         actor: `${role}:${name}`,
         action,
         target: request.params?.name ?? 'modules',

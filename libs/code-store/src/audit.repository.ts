@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { Page } from './code-store.repository.js';
+import { AuditEntryEntity } from './entities/audit-entry.entity.js';
+
+export interface NewAuditEntry {
+  /** `role:name`, or `anonymous`. */
+  actor: string;
+  action: string;
+  target: string;
+  /** `ok`, or the error code the action ended with. */
+  outcome: string;
+  details?: Record<string, unknown>;
+}
+
+/** The PostgreSQL seam for audit_log: state-changing actions, allowed or refused. */
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async write(entry: NewAuditEntry): Promise<void> {
+    await this.dataSource
+      .getRepository(AuditEntryEntity)
+      .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
+  }
+
+  /** Newest first; rows written in the same instant keep their insertion order. */
+  async list(page: Page): Promise<{ items: AuditEntryEntity[]; total: number }> {
+    const [items, total] = await this.dataSource
+      .getRepository(AuditEntryEntity)
+      .findAndCount({ order: { createdAt: 'DESC', id: 'DESC' }, take: page.limit, skip: page.offset });
+    return { items, total };
+  }
+}

@@ -1,5 +1,5 @@
 export { ArtifactCache, sha256 } from './artifact-cache.js';
-export { CodeStoreError } from './code-store.errors.js';
+export { CodeStoreError, type CodeStoreErrorCode } from './code-store.errors.js';
 export { CodeStoreModule } from './code-store.module.js';
 export {
   CodeStoreRepository,

@@ -1,6 +1,10 @@
-export class TimeoutError extends Error {
+import { DomainError } from '@seed/errors';
+
+export type HealthErrorCode = 'dependency_timeout';
+
+export class TimeoutError extends DomainError<HealthErrorCode> {
   constructor(what: string, ms: number) {
-    super(`${what} did not answer within ${ms} ms`);
+    super('dependency_timeout', `${what} did not answer within ${ms} ms`);
   }
 }
 

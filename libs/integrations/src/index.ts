@@ -12,7 +12,7 @@ export {
   type ModelList,
 } from './models/chat-completions.service.js';
 export { AGENT_JOB_PREFIX, AGENT_QUEUE, AgentQueueModule } from './agent/agent-queue.module.js';
-export { AgentError } from './agent/agent.errors.js';
+export { AgentError, type AgentErrorCode } from './agent/agent.errors.js';
 export type { AgentJobData, AgentProgress, AgentResult } from './agent/agent.processor.js';
 export { AgentService, type AgentJobView, type ImproveRequest } from './agent/agent.service.js';
 export type { AgentOutcome, AttemptRecord, AttemptStatus } from './agent/decision.js';

@@ -2,6 +2,7 @@
  *  packages (needs NODE_OPTIONS=--experimental-vm-modules, set by `npm test`). */
 const aliases = [
   'config',
+  'errors',
   'persistence',
   'code-store',
   'runtime',

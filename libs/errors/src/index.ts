@@ -1,1 +1,2 @@
-export { TimeoutError, withTimeout } from './with-timeout.js';
+export { DomainError } from './domain-error.js';
+export { TimeoutError, withTimeout, type TimeoutErrorCode } from './with-timeout.js';

@@ -1,7 +1,10 @@
-export class TimeoutError extends Error {
+import { DomainError } from './domain-error.js';
+
+export type TimeoutErrorCode = 'dependency_timeout';
+
+export class TimeoutError extends DomainError<TimeoutErrorCode> {
   constructor(what: string, ms: number) {
-    super(`${what} did not answer within ${ms} ms`);
-    this.name = 'TimeoutError';
+    super('dependency_timeout', `${what} did not answer within ${ms} ms`);
   }
 }
 

@@ -1,10 +1,6 @@
-export class HotReloadError extends Error {
-  constructor(
-    readonly code: 'no_active_version' | 'job_not_found',
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'HotReloadError';
-  }
-}
+import { DomainError } from '@seed/errors';
+
+export type HotReloadErrorCode = 'no_active_version' | 'job_not_found';
+
+/** Errors of the pipeline and the invocation path; the HTTP layer maps `code` to a status in one place. */
+export class HotReloadError extends DomainError<HotReloadErrorCode> {}

@@ -1,5 +1,5 @@
 export { ActivationService } from './activation.service.js';
-export { HotReloadError } from './hot-reload.errors.js';
+export { HotReloadError, type HotReloadErrorCode } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
 export { errorRate, type CallStats } from './canary.js';
 export { InvocationService, type Invocation, type InvocationOutcome } from './invocation.service.js';

@@ -34,7 +34,7 @@ export class ModulesService {
     await this.reconciler.syncModule(name);
     await this.bus.publish({ type: 'module.deleted', module: name });
     await this.replay.forget(name);
-    this.metrics.forgetModule(name);
+    await this.metrics.forgetModule(name);
   }
 
   async addTests(name: string, tests: NewTestCase[], actor: string): Promise<void> {

@@ -11,7 +11,7 @@ export {
   type ChatCompletionRequest,
   type ModelList,
 } from './models/chat-completions.service.js';
-export { AgentError } from './agent/agent.errors.js';
+export { AgentError, type AgentErrorCode } from './agent/agent.errors.js';
 export {
   ImprovementLoop,
   type AgentJobData,

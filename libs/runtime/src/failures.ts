@@ -1,3 +1,5 @@
+import { DomainError } from '@seed/errors';
+
 /** Why an invocation did not produce an output. */
 export type InvokeFailureCode =
   /** the module ran past its CPU or wall-clock timeout, or returned a promise that can never settle */
@@ -38,23 +40,19 @@ export interface InvokeErrorDetails {
   readonly logs?: readonly string[];
 }
 
-export class InvokeError extends Error {
-  override readonly name = 'InvokeError';
+/** `details` (what a caller is shown) is the failure's position in the module's TypeScript source, when known. */
+export class InvokeError extends DomainError<InvokeFailureCode> {
   readonly line?: number;
   readonly column?: number;
   readonly moduleStack?: string;
   readonly logs?: readonly string[];
 
-  constructor(
-    readonly code: InvokeFailureCode,
-    message: string,
-    details: InvokeErrorDetails = {},
-  ) {
-    super(message);
-    this.line = details.line;
-    this.column = details.column;
-    this.moduleStack = details.stack;
-    this.logs = details.logs;
+  constructor(code: InvokeFailureCode, message: string, failure: InvokeErrorDetails = {}) {
+    super(code, message, sourcePosition(failure));
+    this.line = failure.line;
+    this.column = failure.column;
+    this.moduleStack = failure.stack;
+    this.logs = failure.logs;
   }
 
   /** True when the module's code is to blame rather than the platform or the caller. */
@@ -76,18 +74,20 @@ export type LoadFailureCode =
   /** the module's top-level code exceeded the memory limit */
   | 'memory_limit';
 
-export class ModuleLoadError extends Error {
-  override readonly name = 'ModuleLoadError';
+export class ModuleLoadError extends DomainError<LoadFailureCode> {
   readonly line?: number;
   readonly column?: number;
 
-  constructor(
-    readonly code: LoadFailureCode,
-    message: string,
-    details: { line?: number; column?: number } = {},
-  ) {
-    super(message);
-    this.line = details.line;
-    this.column = details.column;
+  constructor(code: LoadFailureCode, message: string, position: { line?: number; column?: number } = {}) {
+    super(code, message, sourcePosition(position));
+    this.line = position.line;
+    this.column = position.column;
   }
+}
+
+function sourcePosition(where: {
+  line?: number;
+  column?: number;
+}): { line: number; column?: number } | undefined {
+  return where.line ? { line: where.line, column: where.column } : undefined;
 }

@@ -1,8 +1,18 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  type LabelValues,
+  type Metric,
+  Registry,
+  collectDefaultMetrics,
+} from 'prom-client';
 import { EVENTS, on } from './telemetry-events.js';
 
 type Source = () => Promise<number> | number;
+/** prom-client keeps a metric's configuration, `labelNames` included, on the metric itself. */
+type LabelledMetric = Metric & { readonly labelNames?: readonly string[] };
 
 /**
  * One dedicated registry (never prom-client's global one, so two apps in one process don't collide).
@@ -116,22 +126,26 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     for (const off of this.unsubscribe.splice(0)) off();
   }
 
-  /** Drops the series of a deleted module so label sets stay bounded by the modules that exist. */
-  forgetModule(module: string): void {
-    this.activeVersion.remove({ module });
-    this.versionLoadFailures.remove({ module });
-    for (const metric of [this.invocations, this.invocationDuration]) {
-      for (const result of [
-        'ok',
-        'timeout',
-        'memory_limit',
-        'runtime_error',
-        'output_not_json',
-        'output_too_large',
-        'overloaded',
-      ]) {
-        metric.remove({ module, result });
+  /**
+   * Drops every series of a deleted module, whatever its other labels (any invocation result, any future
+   * metric with a `module` label), so label sets stay bounded by the modules that exist.
+   */
+  async forgetModule(module: string): Promise<void> {
+    // The registry's typings return plain objects, but it only ever holds the metrics registered in it.
+    for (const metric of this.registry.getMetricsAsArray() as unknown as LabelledMetric[]) {
+      const labelNames = metric.labelNames ?? [];
+      if (!labelNames.includes('module')) continue;
+      const { values } = await metric.get();
+      // A histogram reports each series once per bucket (`le`) and for _sum and _count: remove it once.
+      const series = new Map<string, LabelValues<string>>();
+      for (const { labels } of values) {
+        if (labels.module !== module) continue;
+        const own = Object.fromEntries(
+          labelNames.filter((name) => labels[name] !== undefined).map((name) => [name, labels[name]]),
+        );
+        series.set(JSON.stringify(own), own);
       }
+      for (const labels of series.values()) metric.remove(labels);
     }
   }
 

@@ -1,12 +1,15 @@
+import { DomainError } from '@seed/errors';
+
+/** What the HTTP layer itself refuses with: authentication, roles, rate limits, malformed requests. */
+export type ApiErrorCode =
+  | 'invalid_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'unavailable';
+
 /** An error the control API answers with `{ error: { code, message, details? } }`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export class ApiError extends DomainError<ApiErrorCode> {}

@@ -1,27 +1,16 @@
-import {
-  ArgumentsHost,
-  Catch,
-  Controller,
-  ExceptionFilter,
-  Get,
-  HttpCode,
-  Logger,
-  Post,
-  Res,
-  UseFilters,
-} from '@nestjs/common';
+import { Catch, Controller, Get, HttpCode, Logger, Post, Res, UseFilters } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ChatCompletionsService } from '@seed/integrations';
 import type { FastifyReply } from 'fastify';
 import { AnyRole, Roles } from './auth/roles.decorator.js';
 import { ChatCompletionBody, chatCompletionRequestSchema } from './chat.dto.js';
-import { toErrorResponse } from './error.filter.js';
+import { ErrorFilter, type ErrorResponse, toErrorResponse } from './error.filter.js';
 import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
 import { ValidBody } from './validated.js';
 import { startEventStream } from './sse.js';
 
 /** OpenAI's error shape, `{ error: { message, type, code } }`, with our codes and statuses. */
-export function openAiError(error: unknown, logger: Logger): { status: number; body: unknown } {
+export function openAiError(error: unknown, logger: Logger): ErrorResponse<unknown> {
   const { status, body } = toErrorResponse(error, logger);
   return {
     status,
@@ -43,14 +32,11 @@ function errorType(status: number): string {
 
 /** Every failure of the /v1 routes (auth, validation, the model) in OpenAI's shape, for OpenAI clients. */
 @Catch()
-export class OpenAiErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Chat');
+export class OpenAiErrorFilter extends ErrorFilter {
+  protected override readonly logger = new Logger('Chat');
 
-  catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = openAiError(error, this.logger);
-    if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
-    void reply.status(status).send(body);
+  protected override respond(error: unknown): ErrorResponse<unknown> {
+    return openAiError(error, this.logger);
   }
 }
 

@@ -1,8 +1,26 @@
+import type { CodeStoreErrorCode } from '@seed/code-store';
+import type { TimeoutErrorCode } from '@seed/errors';
+import type { HotReloadErrorCode } from '@seed/hot-reload';
+import type { AgentErrorCode, IntegrationErrorCode } from '@seed/integrations';
+import type { InvokeFailureCode, LoadFailureCode } from '@seed/runtime';
+import type { ApiErrorCode } from './api-error.js';
+
+/** Every code a DomainError can carry: a lib that adds a code must give it a status below, or this does not compile. */
+export type DomainErrorCode =
+  | ApiErrorCode
+  | CodeStoreErrorCode
+  | HotReloadErrorCode
+  | InvokeFailureCode
+  | LoadFailureCode
+  | AgentErrorCode
+  | IntegrationErrorCode
+  | TimeoutErrorCode;
+
 /**
  * The one place where domain error codes become HTTP statuses. Module failures are 422 (the module's
- * fault, not ours), overload is 429, and anything unknown is a 500 platform failure.
+ * fault, not ours), overload is 429, and platform failures are 5xx.
  */
-const STATUS_BY_CODE: Record<string, number> = {
+const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   invalid_request: 400,
   input_not_json: 400,
   validation_failed: 400,
@@ -27,7 +45,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   runtime_error: 422,
   output_not_json: 422,
   output_too_large: 422,
-  invalid_module: 422,
+  syntax_error: 422,
+  not_a_function: 422,
   overloaded: 429,
   rate_limited: 429,
   agent_daily_limit: 429,
@@ -38,10 +57,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   unavailable: 503,
   missing_api_key: 503,
   cli_not_found: 503,
-  cli_timeout: 504,
   agent_disabled: 503,
+  dependency_timeout: 503,
+  cli_timeout: 504,
 };
 
+/** The status of a domain error's code; undefined for a code no lib declares (a bug, answered as a 500). */
 export function statusForCode(code: string): number | undefined {
-  return STATUS_BY_CODE[code];
+  return Object.hasOwn(STATUS_BY_CODE, code) ? STATUS_BY_CODE[code as DomainErrorCode] : undefined;
 }

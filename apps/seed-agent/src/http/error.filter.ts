@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { InvokeError } from '@seed/runtime';
+import { DomainError } from '@seed/errors';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from './api-error.js';
 import { statusForCode } from './error-status.js';
@@ -8,53 +8,45 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+export interface ErrorResponse<Body = ErrorBody> {
+  status: number;
+  body: Body;
+}
+
 /** Maps every error to `{ error: { code, message, details? } }`; unknown errors are 500 and logged. */
-export function toErrorResponse(error: unknown, logger: Logger): { status: number; body: ErrorBody } {
-  if (error instanceof ApiError) {
-    return {
-      status: error.status,
-      body: { error: { code: error.code, message: error.message, details: error.details } },
-    };
-  }
-  if (error instanceof InvokeError) {
-    const where = error.line ? { details: { line: error.line, column: error.column } } : {};
-    return {
-      status: statusForCode(error.code) ?? 500,
-      body: { error: { code: error.code, message: error.message, ...where } },
-    };
+export function toErrorResponse(error: unknown, logger: Logger): ErrorResponse {
+  if (error instanceof DomainError) {
+    const status = statusForCode(error.code);
+    if (status !== undefined) {
+      return {
+        status,
+        body: { error: { code: error.code, message: error.message, details: error.details } },
+      };
+    }
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return { status, body: { error: { code: httpCode(status), message: error.message } } };
   }
-  const coded = error as { code?: unknown; message?: unknown; details?: unknown; statusCode?: unknown };
-  if (typeof coded?.code === 'string') {
-    const status = statusForCode(coded.code);
-    if (status) {
-      return {
-        status,
-        body: { error: { code: coded.code, message: String(coded.message), details: coded.details } },
-      };
-    }
-    // Fastify's own errors (body too large, bad JSON) carry an HTTP status.
-    if (typeof coded.statusCode === 'number' && coded.statusCode >= 400 && coded.statusCode < 500) {
-      return {
-        status: coded.statusCode,
-        body: { error: { code: httpCode(coded.statusCode), message: String(coded.message) } },
-      };
-    }
+  // Fastify's own errors (body too large, bad JSON) carry an HTTP status.
+  const fastify = error as { code?: unknown; message?: unknown; statusCode?: unknown };
+  if (
+    typeof fastify?.code === 'string' &&
+    typeof fastify.statusCode === 'number' &&
+    fastify.statusCode >= 400 &&
+    fastify.statusCode < 500
+  ) {
+    return {
+      status: fastify.statusCode,
+      body: { error: { code: httpCode(fastify.statusCode), message: String(fastify.message) } },
+    };
   }
   if (isDependencyDown(error)) {
     logger.warn(`dependency unavailable: ${(error as Error).message}`);
-    return {
-      status: 503,
-      body: {
-        error: {
-          code: 'unavailable',
-          message: 'a dependency (PostgreSQL or Redis) is unavailable; retry later',
-        },
-      },
-    };
+    return toErrorResponse(
+      new ApiError('unavailable', 'a dependency (PostgreSQL or Redis) is unavailable; retry later'),
+      logger,
+    );
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
@@ -79,11 +71,16 @@ function httpCode(status: number): string {
 
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
+  protected readonly logger = new Logger('HTTP');
+
+  /** The body shape the routes' clients expect (the OpenAI-compatible routes answer in OpenAI's). */
+  protected respond(error: unknown): ErrorResponse<unknown> {
+    return toErrorResponse(error, this.logger);
+  }
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = toErrorResponse(error, this.logger);
+    const { status, body } = this.respond(error);
     // Overload clears quickly: tell clients when to retry (the rate limiter sets its own, exact value).
     if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
     void reply.status(status).send(body);

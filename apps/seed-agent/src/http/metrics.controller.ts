@@ -22,7 +22,7 @@ export class MetricsController {
   ): Promise<void> {
     const expected = this.config.metricsToken;
     if (expected && !tokensEqual(bearerSecret(authorization), expected)) {
-      throw new ApiError(401, 'unauthorized', 'a valid metrics bearer token is required');
+      throw new ApiError('unauthorized', 'a valid metrics bearer token is required');
     }
     const text = await this.metrics.registry.metrics();
     await reply.header('content-type', this.metrics.registry.contentType).send(text);

@@ -38,7 +38,7 @@ export class VersionsController {
     @CurrentActor() actor: Actor,
   ) {
     if (idempotencyKey !== undefined && !/^[\w.:-]{1,200}$/.test(idempotencyKey)) {
-      throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1-200 letters, digits or . _ : -');
+      throw new ApiError('invalid_request', 'Idempotency-Key must be 1-200 letters, digits or . _ : -');
     }
     const submission = await this.submissions.submit(name, {
       source: body.source,

@@ -10,7 +10,6 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
     const result = this.schema.safeParse(value ?? {});
     if (result.success) return result.data;
     throw new ApiError(
-      400,
       'validation_failed',
       result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
       result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),

@@ -1,3 +1,5 @@
+import { DomainError } from '@seed/errors';
+
 export type IntegrationErrorCode =
   /** No credentials for the provider (or the provider rejected them). */
   | 'missing_api_key'
@@ -20,13 +22,4 @@ export type IntegrationErrorCode =
  * Errors of the model integrations; the HTTP layer maps `code` to a status in one place. Messages never
  * contain a secret: stderr excerpts are redacted before they get here.
  */
-export class IntegrationError extends Error {
-  constructor(
-    readonly code: IntegrationErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'IntegrationError';
-  }
-}
+export class IntegrationError extends DomainError<IntegrationErrorCode> {}

@@ -48,13 +48,12 @@ export class AuthGuard implements CanActivate {
     if (!token) {
       // Failed attempts spend a bucket of the caller's address, so guessing tokens is throttled too.
       this.spend(context, `address:${request.ip}`);
-      throw new ApiError(401, 'unauthorized', 'a valid bearer token is required');
+      throw new ApiError('unauthorized', 'a valid bearer token is required');
     }
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? ['admin'];
     if (!allowed.includes(token.role)) {
       await this.auditDenied(context, token.name, token.role);
       throw new ApiError(
-        403,
         'forbidden',
         `role ${token.role} may not use this route (allowed: ${allowed.join(', ')})`,
       );
@@ -68,7 +67,7 @@ export class AuthGuard implements CanActivate {
     const limit = this.limiter.take(key, Date.now());
     if (limit.allowed) return;
     context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(limit.retryAfterSeconds));
-    throw new ApiError(429, 'rate_limited', `${key} is over its rate limit`, {
+    throw new ApiError('rate_limited', `${key} is over its rate limit`, {
       retryAfterSeconds: limit.retryAfterSeconds,
     });
   }

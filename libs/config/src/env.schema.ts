@@ -218,8 +218,8 @@ export interface EnvSection {
   readonly variables: Readonly<Record<string, z.ZodType>>;
 }
 
-/** The sections of docs/configuration.md, in order; envSchema holds exactly their variables. */
-export const ENV_SECTIONS: readonly EnvSection[] = [
+/** The sections of docs/configuration.md, in order; envSchema is their variables together. */
+export const ENV_SECTIONS = [
   { title: 'Server', about: 'The HTTP server and the process.', variables: server },
   { title: 'Access', about: 'Who may call the API, and how often.', variables: access },
   { title: 'Storage', about: 'PostgreSQL, Redis and node-local files.', variables: storage },
@@ -239,20 +239,21 @@ export const ENV_SECTIONS: readonly EnvSection[] = [
     about: 'Not used by the service: the only variables the CLI children inherit (a minimal environment).',
     variables: childEnvironment,
   },
-];
+] as const satisfies readonly EnvSection[];
 
-export const envSchema = z.object({
-  ...server,
-  ...access,
-  ...storage,
-  ...cluster,
-  ...health,
-  ...sandbox,
-  ...pipeline,
-  ...canary,
-  ...agent,
-  ...models,
-  ...childEnvironment,
-});
+/** The union of the sections' variable maps as one map type (what spreading them all would give). */
+type AllVariables = (
+  (typeof ENV_SECTIONS)[number]['variables'] extends infer S
+    ? S extends unknown
+      ? (s: S) => void
+      : never
+    : never
+) extends (s: infer Merged) => void
+  ? Merged
+  : never;
+
+export const envSchema = z.object(
+  Object.assign({}, ...ENV_SECTIONS.map((section) => section.variables)) as AllVariables,
+);
 
 export type Env = z.infer<typeof envSchema>;

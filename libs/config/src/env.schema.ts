@@ -1,0 +1,262 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the service reads: its parsing, its default and its meaning (`.describe()`),
+ * grouped in the sections docs/configuration.md shows. Two extra metadata keys feed that page: `unit` (shown
+ * after the default) and `unset` (what an unset variable means, where that is decided at start rather than
+ * by a default here).
+ */
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const ms = (fallback: number, min = 0) => int(fallback, min).meta({ unit: 'ms' });
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const url = (protocols: string[]) =>
+  optionalText.refine(
+    (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)),
+    `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  );
+const unset = (text: string) => ({ unset: text });
+
+const server = {
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'])
+    .default('development')
+    .describe(
+      '`production` turns on the production rules (listen on all interfaces, `API_TOKENS` required, JSON logs)',
+    ),
+  PORT: int(4000).pipe(z.number().max(65535)).describe('HTTP port'),
+  HOST: optionalText.meta(unset('`127.0.0.1`, `0.0.0.0` in production')).describe('listen address'),
+  HTTP_SERVER_ENABLED: bool(true).describe('`false` runs workers and reconciliation without HTTP'),
+  REQUEST_TIMEOUT: ms(30000, 100).describe('bound on receiving a request and on a handler'),
+  BODY_LIMIT_BYTES: int(2 * 1024 * 1024, 1024).describe('larger bodies get 413'),
+  EVENTS_HEARTBEAT: ms(15000, 100).describe('heartbeat interval of `/events`'),
+  SHUTDOWN_TIMEOUT: ms(10000, 100).describe('bound on graceful shutdown; workers get half of it'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('`fatal`…`trace`, `silent`'),
+};
+
+const access = {
+  API_TOKENS: optionalText
+    .meta(unset('generated admin token (not in production)'))
+    .describe('`name:role:secret` or `name:role:sha256:<hex>`, comma-separated'),
+  METRICS_TOKEN: optionalText.describe('bearer token for `/metrics` (open when unset)'),
+  RATE_LIMIT_PER_MINUTE: int(1200, 1).describe('control-plane requests per token per minute, per node'),
+  RATE_LIMIT_BURST: int(200, 1).describe('room for bursts above that rate, per token, per node'),
+};
+
+const storage = {
+  DATABASE_URL: url(['postgres', 'postgresql'])
+    .meta(unset('embedded PGlite in `DATA_DIR/pg`'))
+    .describe('PostgreSQL URL'),
+  REDIS_URL: url(['redis', 'rediss'])
+    .meta(unset('embedded `redis-server` in `DATA_DIR/redis`'))
+    .describe('Redis URL (`redis://` or `rediss://`)'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, : _ - only')
+    .default('seed')
+    .describe('namespace of every Redis key, queue and channel'),
+  DATA_DIR: z.string().min(1).default('./data').describe('node-local files (`/data` in the deployments)'),
+  CODE_DIR: optionalText.meta(unset('`DATA_DIR/code`')).describe('per-node cache of compiled artifacts'),
+  MIGRATIONS_RUN: bool(true).describe('run migrations at boot (under an advisory lock)'),
+};
+
+const cluster = {
+  NODE_NAME: optionalText
+    .meta(unset('`FLY_MACHINE_ID`, else the host name'))
+    .describe("this node's name in presence, logs and events"),
+  DNS_CLUSTER_QUERY: optionalText.describe(
+    'DNS name of the peers (Fly `<app>.internal`, Kubernetes headless service): polled to report missing or unexpected peers',
+  ),
+  CLUSTER_POLL_INTERVAL: ms(5000, 100).describe('presence heartbeat interval'),
+  CLUSTER_PRESENCE_TTL: ms(15000, 1000).describe(
+    'a node missing its heartbeats this long is gone (at least 3 intervals)',
+  ),
+  RECONCILE_INTERVAL: ms(30000, 100).describe('periodic reconciliation with PostgreSQL'),
+  FLY_MACHINE_ID: optionalText.meta(unset('set by Fly')).describe('node identity on Fly'),
+  FLY_REGION: optionalText.meta(unset('set by Fly')).describe('region on Fly'),
+  FLY_PRIVATE_IP: optionalText.meta(unset('set by Fly')).describe('private address on Fly'),
+  NODE_REGION: optionalText.describe('region elsewhere (Kubernetes: from the pod); wins over `FLY_REGION`'),
+  NODE_ADDRESS: optionalText.describe(
+    'address elsewhere (Kubernetes: from the pod); wins over `FLY_PRIVATE_IP`',
+  ),
+};
+
+const health = {
+  HEALTH_CHECK_TIMEOUT: ms(2000, 50).describe('bound on each health check'),
+  HEALTH_DISK_WARN_MB: int(1024).describe('free space on `CODE_DIR` below which health warns'),
+  HEALTH_DISK_MIN_MB: int(100).describe('free space on `CODE_DIR` below which health fails'),
+  HEALTH_HEAP_WARN_MB: int(768).describe('heap used above which health warns'),
+  HEALTH_HEAP_MAX_MB: int(1536).describe('heap used above which health fails'),
+  HEALTH_RSS_WARN_MB: int(1024).describe('RSS above which health warns'),
+  HEALTH_RSS_MAX_MB: int(2048).describe('RSS above which health fails'),
+  HEALTH_QUEUE_WARN: int(100).describe('unfinished improvement jobs above which health warns'),
+  HEALTH_QUEUE_MAX: int(1000).describe('unfinished improvement jobs above which health fails'),
+};
+
+const sandbox = {
+  SANDBOX_MEMORY_MB: int(64, 8).describe('isolate heap limit per loaded version'),
+  SANDBOX_CPU_TIMEOUT: ms(1000, 1).describe('CPU time per call'),
+  SANDBOX_WALL_TIMEOUT: ms(5000, 1).describe('wall-clock time per call'),
+  SANDBOX_CONCURRENCY: int(8, 1).describe('calls running at once per module version'),
+  SANDBOX_QUEUE_LIMIT: int(64, 0).describe('calls waiting beyond that; more get 429'),
+  SANDBOX_MAX_OUTPUT_BYTES: int(1_048_576, 1).describe('output JSON size limit'),
+  SANDBOX_MAX_LOG_BYTES: int(16_384, 0).describe('captured `ctx.log` bytes per call'),
+  SANDBOX_MAX_LOG_LINES: int(100, 0).describe('captured `ctx.log` lines per call'),
+  SANDBOX_POOL_SIZE: int(2, 0).describe('pre-created isolates (default memory limit), 0 for none'),
+};
+
+const pipeline = {
+  PIPELINE_CONCURRENCY: int(4, 1).describe('pipeline jobs per node at once'),
+  PIPELINE_ATTEMPTS: int(5, 1).describe('attempts of a job failing on infrastructure errors'),
+  PIPELINE_BACKOFF: ms(1000, 1).describe('first retry delay, doubled on each attempt'),
+  PIPELINE_ENQUEUE_TIMEOUT: ms(3000, 1).describe(
+    'bound on enqueueing a submission; past it the sweeper enqueues it later',
+  ),
+  PIPELINE_SWEEP_INTERVAL: ms(30000, 100).describe('re-enqueue of orphaned submissions'),
+  PIPELINE_MAX_SOURCE_BYTES: int(1_048_576, 1).describe('source size gate'),
+  PIPELINE_REPLAY_SAMPLE: int(20, 0).describe(
+    'recent real inputs kept per module and replayed against candidates',
+  ),
+  PIPELINE_LOCK_DURATION: ms(30000, 1000).describe(
+    'a job whose worker died is retried once its lock expires',
+  ),
+  PIPELINE_STALLED_INTERVAL: ms(30000, 1000).describe('how often expired job locks are checked'),
+};
+
+const canary = {
+  CANARY_ENABLED: bool(true).describe(
+    "watch a new version's error rate after activation and roll back on a rise (a module's settings may override it)",
+  ),
+  CANARY_WINDOW: ms(60000, 100).describe("how long a new version's error rate is watched"),
+  CANARY_MIN_CALLS: int(20, 1).describe('calls needed before the watch judges'),
+  CANARY_THRESHOLD: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.2)
+    .describe("error rate above the predecessor's plus this (0.2 = 20 points) rolls back"),
+};
+
+const agent = {
+  AGENT_MODEL: z
+    .string()
+    .trim()
+    .min(1)
+    .default('claude-cli:sonnet')
+    .describe('default model spec: `claude-cli`, `codex-cli`, `anthropic`, `openai-compatible` `[:model]`'),
+  AGENT_ENABLED: bool(true).describe('`false` stops all agent work'),
+  AGENT_CONCURRENCY: int(4, 1).describe('improvement runs per node at once'),
+  AGENT_JOB_ATTEMPTS: int(3, 1).describe(
+    'deliveries of one improvement job after infrastructure errors (a retry resumes after the last attempt)',
+  ),
+  AGENT_MAX_ATTEMPTS: int(3, 1)
+    .pipe(z.number().max(20))
+    .describe('default and maximum candidates per improvement'),
+  AGENT_DAILY_LIMIT: int(50, 0).describe('improvements per module per UTC day (0: no limit)'),
+  AGENT_TIME_BUDGET: ms(300000, 1000).describe('time budget per improvement'),
+  AGENT_COST_BUDGET_USD: z.coerce
+    .number()
+    .min(0)
+    .default(1)
+    .describe('cost budget per improvement (0: no limit)'),
+  AGENT_RECENT_ERRORS: int(10, 0).describe('failing calls per module shown to the model'),
+  SELF_HEAL_ENABLED: bool(false).describe('schedule improvements when a module keeps failing'),
+  SELF_HEAL_WINDOW: ms(300000, 1000).describe('window over which a module counts as failing'),
+  SELF_HEAL_MIN_CALLS: int(20, 1).describe('calls in the window needed to judge'),
+  SELF_HEAL_THRESHOLD: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('error rate that counts as failing'),
+  SELF_HEAL_COOLDOWN: ms(3600000, 1000).describe('least time between two self-heal improvements of a module'),
+};
+
+const models = {
+  CLI_TIMEOUT: ms(120000, 100).describe('a CLI model call is killed after this'),
+  CLAUDE_CLI_PATH: z.string().min(1).default('claude').describe('the Claude Code CLI'),
+  CLAUDE_DEFAULT_MODEL: z.string().min(1).default('sonnet').describe('default model of the Claude Code CLI'),
+  CLAUDE_MAX_TOKENS: z.coerce.number().int().min(1).optional().describe('output token cap'),
+  CLAUDE_API_URL: url(['http', 'https']).describe('API base URL (proxy, gateway)'),
+  CLAUDE_HOME: optionalText.describe('a logged-in `.claude` directory (or a home containing one)'),
+  CLAUDE_CODE_OAUTH_TOKEN: optionalText.describe(
+    'Claude Code login token (a secret, passed to the CLI only)',
+  ),
+  CODEX_CLI_PATH: z.string().min(1).default('codex').describe('the Codex CLI'),
+  CODEX_DEFAULT_MODEL: optionalText.meta(unset('the CLI default')).describe('default model of the Codex CLI'),
+  CODEX_SANDBOX: z
+    .enum(['read-only', 'workspace-write', 'danger-full-access'])
+    .default('read-only')
+    .describe('sandbox mode of the Codex CLI'),
+  CODEX_HOME: optionalText.meta(unset('`~/.codex`')).describe('a logged-in Codex home (its `auth.json`)'),
+  ANTHROPIC_API_KEY: optionalText.describe('for `anthropic:<model>`'),
+  OPENAI_COMPATIBLE_BASE_URL: url(['http', 'https']).describe('for `openai-compatible:<model>`'),
+  OPENAI_COMPATIBLE_API_KEY: optionalText.describe('for `openai-compatible:<model>`'),
+};
+
+const childEnvironment = {
+  PATH: optionalText.meta(unset("the process's")).describe('passed to CLI children'),
+  HOME: optionalText.meta(unset("the process's")).describe('passed to CLI children'),
+  HTTPS_PROXY: optionalText.describe('passed to CLI children'),
+  HTTP_PROXY: optionalText.describe('passed to CLI children'),
+  NO_PROXY: optionalText.describe('passed to CLI children'),
+};
+
+export interface EnvSection {
+  readonly title: string;
+  /** One sentence shown under the title. */
+  readonly about: string;
+  readonly variables: Readonly<Record<string, z.ZodType>>;
+}
+
+/** The sections of docs/configuration.md, in order; envSchema is their variables together. */
+export const ENV_SECTIONS = [
+  { title: 'Server', about: 'The HTTP server and the process.', variables: server },
+  { title: 'Access', about: 'Who may call the API, and how often.', variables: access },
+  { title: 'Storage', about: 'PostgreSQL, Redis and node-local files.', variables: storage },
+  { title: 'Cluster', about: 'Node identity, presence and peer discovery.', variables: cluster },
+  { title: 'Health', about: 'Readiness and deep health thresholds.', variables: health },
+  {
+    title: 'Sandbox',
+    about: "Default limits of a sandboxed module; a module's settings may override them.",
+    variables: sandbox,
+  },
+  { title: 'Pipeline', about: 'The cascade that turns a submission into a version.', variables: pipeline },
+  { title: 'Canary', about: 'The watch after an activation.', variables: canary },
+  { title: 'Agent and self-healing', about: 'The improving agent and its budgets.', variables: agent },
+  { title: 'Models', about: 'The CLIs and providers the agent and chat completions use.', variables: models },
+  {
+    title: 'CLI children',
+    about: 'Not used by the service: the only variables the CLI children inherit (a minimal environment).',
+    variables: childEnvironment,
+  },
+] as const satisfies readonly EnvSection[];
+
+/** The union of the sections' variable maps as one map type (what spreading them all would give). */
+type AllVariables = (
+  (typeof ENV_SECTIONS)[number]['variables'] extends infer S
+    ? S extends unknown
+      ? (s: S) => void
+      : never
+    : never
+) extends (s: infer Merged) => void
+  ? Merged
+  : never;
+
+export const envSchema = z.object(
+  Object.assign({}, ...ENV_SECTIONS.map((section) => section.variables)) as AllVariables,
+);
+
+export type Env = z.infer<typeof envSchema>;

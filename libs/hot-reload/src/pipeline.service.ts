@@ -40,7 +40,12 @@ export const FINAL_STATUSES: ReadonlySet<VersionStatus> = new Set([
   'superseded',
 ]);
 /** Statuses of a version the pipeline has not decided yet: it will move on by itself. */
-export const IN_PIPELINE: ReadonlySet<VersionStatus> = new Set(['queued', 'compiling', 'testing', 'activating']);
+export const IN_PIPELINE: ReadonlySet<VersionStatus> = new Set([
+  'queued',
+  'compiling',
+  'testing',
+  'activating',
+]);
 /** Stored and waiting for its activation decision: a re-delivered run only decides it again. */
 const STORED: ReadonlySet<VersionStatus> = new Set(['ready', 'activating']);
 
@@ -147,7 +152,12 @@ export class PipelineService {
       diagnostics: rejection.diagnostics.slice(0, 3),
     });
     this.finish(base, started, 'rejected', 'rejected');
-    return { versionId: version.id, status: 'rejected', activated: false, diagnostics: rejection.diagnostics };
+    return {
+      versionId: version.id,
+      status: 'rejected',
+      activated: false,
+      diagnostics: rejection.diagnostics,
+    };
   }
 
   private async stage<T>(
@@ -165,7 +175,11 @@ export class PipelineService {
     try {
       const result = await work();
       emit(EVENTS.hotReloadSuccess, base);
-      emit(EVENTS.hotReloadDuration, { ...base, seconds: (performance.now() - started) / 1000, result: 'ok' });
+      emit(EVENTS.hotReloadDuration, {
+        ...base,
+        seconds: (performance.now() - started) / 1000,
+        result: 'ok',
+      });
       return result;
     } catch (error) {
       const result = error instanceof Rejection ? 'rejected' : 'error';
@@ -196,7 +210,11 @@ export class PipelineService {
     return result.code;
   }
 
-  private async test(module: ModuleEntity, version: ModuleVersionEntity, code: string): Promise<LoadedVersion> {
+  private async test(
+    module: ModuleEntity,
+    version: ModuleVersionEntity,
+    code: string,
+  ): Promise<LoadedVersion> {
     const limits = effectiveLimits(this.config.sandbox, module.settings);
     let candidate: LoadedVersion;
     try {
@@ -210,7 +228,12 @@ export class PipelineService {
     } catch (error) {
       if (!(error instanceof ModuleLoadError)) throw error;
       throw new Rejection('validate', [
-        { stage: 'validate', message: `${error.code}: ${error.message}`, line: error.line, column: error.column },
+        {
+          stage: 'validate',
+          message: `${error.code}: ${error.message}`,
+          line: error.line,
+          column: error.column,
+        },
       ]);
     }
     try {
@@ -229,7 +252,11 @@ export class PipelineService {
   }
 
   /** Stored; a version on its way to `active` shows `activating`, never `ready` (which means "waiting"). */
-  private async storeArtifact(module: ModuleEntity, version: ModuleVersionEntity, code: string): Promise<void> {
+  private async storeArtifact(
+    module: ModuleEntity,
+    version: ModuleVersionEntity,
+    code: string,
+  ): Promise<void> {
     await this.artifacts.write(version.sha256!, code);
     const status = this.decision(module, version) === 'activate' ? 'activating' : 'ready';
     await this.store.updateVersion(version.id, { status, diagnostics: null });
@@ -269,7 +296,10 @@ export class PipelineService {
     await this.store.updateVersion(version.id, {
       status: 'superseded',
       diagnostics: [
-        { stage: 'activate', message: `its parent is no longer active (now ${result.fromVersionId ?? 'none'})` },
+        {
+          stage: 'activate',
+          message: `its parent is no longer active (now ${result.fromVersionId ?? 'none'})`,
+        },
       ],
     });
     void this.bus.publish({

@@ -1,13 +1,6 @@
 /** What a job is doing, read the same way for both queues (GET /jobs/:id, the sweeper, the agent). */
 export type JobState =
-  | 'waiting'
-  | 'active'
-  | 'delayed'
-  | 'prioritized'
-  | 'waiting-children'
-  | 'completed'
-  | 'failed'
-  | 'unknown';
+  'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed' | 'unknown';
 
 /** Workers report progress as `{stage, percent, ...}`; the rest is the job's own (e.g. the agent's attempts). */
 export interface JobProgress {

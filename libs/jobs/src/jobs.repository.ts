@@ -125,14 +125,20 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
    * Resolves when the job completes or fails (QueueEvents, no polling), when it does not exist, or after
    * `timeoutMs`. Failure here is a delivery's: a failed job may still be retried by the sweeper.
    */
-  async waitForJob(queue: QueueName, id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobOutcome> {
+  async waitForJob(
+    queue: QueueName,
+    id: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<JobOutcome> {
     const started = Date.now();
-    const ready = await withTimeout('Redis (queue events)', timeoutMs, this.queueEvents(queue)).catch(() => null);
+    const ready = await withTimeout('Redis (queue events)', timeoutMs, this.queueEvents(queue)).catch(
+      () => null,
+    );
     if (!ready) return 'timeout';
     timeoutMs -= Date.now() - started;
     return new Promise<JobOutcome>((resolve) => {
       const waiters = this.waiters.get(queue)!;
-      let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
         id,
         resolve: (outcome) => {
@@ -144,7 +150,7 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
       };
       const onAbort = (): void => waiter.resolve('timeout');
       waiters.add(waiter);
-      timer = setTimeout(() => waiter.resolve('timeout'), Math.max(0, timeoutMs));
+      const timer = setTimeout(() => waiter.resolve('timeout'), Math.max(0, timeoutMs));
       signal?.addEventListener('abort', onAbort, { once: true });
       // Subscribed first, then read: a job that finished before we listened is not missed.
       this.state(queue, id).then(

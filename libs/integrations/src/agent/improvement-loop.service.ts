@@ -250,11 +250,7 @@ export class ImprovementLoop {
   }
 
   /** Waits for the pipeline's verdict on the attempt's candidate; false when the time budget ran out first. */
-  private async settle(
-    job: ImprovementRun,
-    state: LoopState,
-    record: AttemptRecord,
-  ): Promise<boolean> {
+  private async settle(job: ImprovementRun, state: LoopState, record: AttemptRecord): Promise<boolean> {
     const deadline = job.createdAt + this.config.integrations.agent.timeBudgetMs;
     // A failed pipeline job is retried by the sweeper: keep waiting, within the budget.
     const version = await this.submissions.awaitOutcome(record.versionId!, deadline, job.signal);

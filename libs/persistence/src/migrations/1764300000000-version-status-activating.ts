@@ -1,7 +1,17 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 const BEFORE = ['queued', 'compiling', 'testing', 'ready', 'active', 'retired', 'rejected', 'superseded'];
-const AFTER = ['queued', 'compiling', 'testing', 'activating', 'ready', 'active', 'retired', 'rejected', 'superseded'];
+const AFTER = [
+  'queued',
+  'compiling',
+  'testing',
+  'activating',
+  'ready',
+  'active',
+  'retired',
+  'rejected',
+  'superseded',
+];
 
 const check = (statuses: string[]) => `status IN (${statuses.map((s) => `'${s}'`).join(',')})`;
 
@@ -15,12 +25,16 @@ export class VersionStatusActivating1764300000000 implements MigrationInterface 
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`ALTER TABLE module_versions DROP CONSTRAINT module_versions_status_check`);
-    await runner.query(`ALTER TABLE module_versions ADD CONSTRAINT module_versions_status_check CHECK (${check(AFTER)})`);
+    await runner.query(
+      `ALTER TABLE module_versions ADD CONSTRAINT module_versions_status_check CHECK (${check(AFTER)})`,
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {
     await runner.query(`UPDATE module_versions SET status = 'ready' WHERE status = 'activating'`);
     await runner.query(`ALTER TABLE module_versions DROP CONSTRAINT module_versions_status_check`);
-    await runner.query(`ALTER TABLE module_versions ADD CONSTRAINT module_versions_status_check CHECK (${check(BEFORE)})`);
+    await runner.query(
+      `ALTER TABLE module_versions ADD CONSTRAINT module_versions_status_check CHECK (${check(BEFORE)})`,
+    );
   }
 }

@@ -1,9 +1,11 @@
 export { ActivationService } from './activation.service.js';
+export { CanaryWatch } from './canary-watch.service.js';
 export { HotReloadError, type HotReloadErrorCode } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
 export { errorRate, type CallStats } from './canary.js';
 export { InvocationService, type Invocation, type InvocationOutcome } from './invocation.service.js';
 export { ModulesService } from './modules.service.js';
+export { Reconciler } from './reconciler.service.js';
 export {
   FINAL_STATUSES,
   IN_PIPELINE,

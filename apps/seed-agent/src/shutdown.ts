@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { TimeoutError, withTimeout } from '@seed/errors';
 
 /**
  * Documented order (Nest hooks): readiness 503 → pause and close workers with a bound → close queues →
@@ -11,17 +12,17 @@ export async function shutdownGracefully(
   afterClose: () => Promise<void>,
   log: (message: string) => void,
 ): Promise<'clean' | 'timed_out'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timed_out'>((resolve) => {
-    timer = setTimeout(() => resolve('timed_out'), timeoutMs);
-  });
   const closing = (async () => {
     await app.close();
     await afterClose();
-    return 'clean' as const;
   })();
-  const outcome = await Promise.race([closing, timedOut]);
-  clearTimeout(timer);
+  let outcome: 'clean' | 'timed_out' = 'clean';
+  try {
+    await withTimeout('shutdown', timeoutMs, closing);
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+    outcome = 'timed_out';
+  }
   log(outcome === 'clean' ? 'shutdown complete' : `shutdown exceeded ${timeoutMs} ms; exiting anyway`);
   return outcome;
 }

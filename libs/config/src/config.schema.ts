@@ -64,6 +64,7 @@ export const envSchema = z.object({
   SANDBOX_QUEUE_LIMIT: int(64, 0),
   SANDBOX_MAX_OUTPUT_BYTES: int(1_048_576, 1),
   SANDBOX_MAX_LOG_BYTES: int(16_384, 0),
+  SANDBOX_MAX_LOG_LINES: int(100, 0),
   SANDBOX_POOL_SIZE: int(2, 0),
   PIPELINE_CONCURRENCY: int(4, 1),
   PIPELINE_ATTEMPTS: int(5, 1),
@@ -243,6 +244,8 @@ export interface SandboxLimits {
   readonly queueLimit: number;
   readonly maxOutputBytes: number;
   readonly maxLogBytes: number;
+  /** ctx.log lines kept per call; unset means the runtime's default (100) */
+  readonly maxLogLines?: number;
 }
 
 export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = []): AppConfig {
@@ -302,6 +305,7 @@ export function toAppConfig(env: Env, version: string, apiTokens: ApiToken[] = [
       queueLimit: env.SANDBOX_QUEUE_LIMIT,
       maxOutputBytes: env.SANDBOX_MAX_OUTPUT_BYTES,
       maxLogBytes: env.SANDBOX_MAX_LOG_BYTES,
+      maxLogLines: env.SANDBOX_MAX_LOG_LINES,
       poolSize: env.SANDBOX_POOL_SIZE,
     },
     integrations: {

@@ -1,7 +1,16 @@
 import type { SandboxLimits } from '@seed/config';
 import ivm from 'isolated-vm';
+import { MODULE_GLOBAL } from './compile.js';
 import { InvokeError, ModuleLoadError, type InvokeFailureCode } from './failures.js';
-import { HARNESS_SOURCE, readReport, type HarnessReport } from './sandbox-harness.js';
+import {
+  clipMessage,
+  DEFAULT_MAX_LOG_LINES,
+  readLoadFailure,
+  readReport,
+  type HarnessReport,
+  type ReportBounds,
+} from './harness-report.js';
+import { HARNESS_SOURCE } from './sandbox-harness.js';
 import { mapStack, SourceMap } from './source-map.js';
 
 /** Script name of the compiled module inside the isolate, and of its source in mapped stacks. */
@@ -11,7 +20,6 @@ export const SOURCE_NAME = 'module.ts';
 /** An isolate whose context ran the harness but no module yet: what the pool keeps ready. */
 export interface BlankSandbox {
   readonly isolate: ivm.Isolate;
-  readonly context: ivm.Context;
   readonly bind: ivm.Reference;
   readonly memoryMb: number;
 }
@@ -24,7 +32,7 @@ export async function createBlankSandbox(memoryMb: number): Promise<BlankSandbox
       reference: true,
       filename: 'seed-harness.js',
     })) as ivm.Reference;
-    return { isolate, context, bind, memoryMb };
+    return { isolate, bind, memoryMb };
   } catch (error) {
     if (!isolate.isDisposed) isolate.dispose();
     throw error;
@@ -51,41 +59,41 @@ export class Sandbox {
   private constructor(
     private readonly isolate: ivm.Isolate,
     private readonly invokeRef: ivm.Reference,
+    private readonly bounds: ReportBounds,
   ) {}
 
   /** Runs the module's top-level code in a fresh (or pooled, blank) isolate and binds its default export. */
   static async create(spec: SandboxSpec, blank?: BlankSandbox): Promise<Sandbox> {
     const ready = blank ?? (await createBlankSandbox(spec.limits.memoryMb));
-    const { isolate, context, bind } = ready;
+    const { isolate, bind } = ready;
+    const bounds = reportBounds(spec.limits);
     try {
-      let script: ivm.Script;
+      // compiled here only for V8's syntax error and its position; the harness runs the code, catching its throws
       try {
-        script = await isolate.compileScript(spec.code, { filename: COMPILED_NAME });
+        (await isolate.compileScript(spec.code, { filename: COMPILED_NAME })).release();
       } catch (error) {
         throw loadError('syntax_error', error, spec.sourceMap);
-      }
-      try {
-        await script.run(context, { timeout: spec.limits.cpuTimeoutMs });
-      } catch (error) {
-        throw loadError(failureCode(error, isolate), error, spec.sourceMap);
-      } finally {
-        script.release();
       }
       let bound: ivm.Reference;
       try {
         bound = (await bind.apply(
           undefined,
-          [spec.module, spec.versionId, spec.limits.maxOutputBytes, spec.limits.maxLogBytes],
+          [
+            moduleScript(spec.code),
+            spec.module,
+            spec.versionId,
+            bounds.maxOutputBytes,
+            bounds.maxLogBytes,
+            bounds.maxLogLines,
+          ],
           { timeout: spec.limits.cpuTimeoutMs, result: { reference: true } },
         )) as ivm.Reference;
       } catch (error) {
         throw loadError(failureCode(error, isolate), error, spec.sourceMap);
       }
-      if (bound.typeof !== 'function') {
-        throw new ModuleLoadError('not_a_function', String(await bound.copy()));
-      }
       bind.release();
-      return new Sandbox(isolate, bound);
+      if (bound.typeof !== 'function') throw refusedLoad(await bound.copy(), spec.sourceMap);
+      return new Sandbox(isolate, bound, bounds);
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();
       throw error;
@@ -114,7 +122,7 @@ export class Sandbox {
       timeout: cpuTimeoutMs,
       result: { promise: true, copy: true },
     });
-    return readReport(raw);
+    return readReport(raw, this.bounds);
   }
 
   enter(): void {
@@ -163,7 +171,7 @@ function failureCode(error: unknown, isolate: ivm.Isolate, disposedByHost = fals
 }
 
 function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: number): string {
-  const message = errorField(error, 'message') ?? String(error);
+  const message = clipMessage(errorField(error, 'message') ?? String(error));
   switch (code) {
     case 'timeout':
       return /abandoned/i.test(message)
@@ -178,6 +186,32 @@ function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: n
   }
 }
 
+/**
+ * The module's script as the harness evaluates it: its completion value is the exports, and its stack frames name
+ * the compiled script as a script run from the host would.
+ */
+function moduleScript(code: string): string {
+  return `${code}\n;typeof ${MODULE_GLOBAL} === 'undefined' ? undefined : ${MODULE_GLOBAL}\n//# sourceURL=${COMPILED_NAME}`;
+}
+
+function reportBounds(limits: SandboxLimits): ReportBounds {
+  return {
+    maxOutputBytes: limits.maxOutputBytes,
+    maxLogBytes: limits.maxLogBytes,
+    maxLogLines: limits.maxLogLines ?? DEFAULT_MAX_LOG_LINES,
+  };
+}
+
+/** What the harness answered instead of an invoke function: the module's top-level throw, or no function. */
+function refusedLoad(raw: unknown, map?: SourceMap): ModuleLoadError {
+  const failure = readLoadFailure(raw);
+  if (!failure) return new ModuleLoadError('runtime_error', 'the module broke the sandbox while loading');
+  const text = failure.name ? `${failure.name}: ${failure.message}` : failure.message;
+  const { position } = mapStack(failure.stack ?? '', COMPILED_NAME, SOURCE_NAME, map);
+  return new ModuleLoadError(failure.code, text, position ?? {});
+}
+
+/** Errors of isolated-vm itself and of V8's compiler: no module code made them, but they can quote its source. */
 function loadError(
   code: InvokeFailureCode | 'syntax_error',
   error: unknown,
@@ -195,6 +229,6 @@ function loadError(
       ? "the module's top-level code exceeded its CPU timeout"
       : loadCode === 'memory_limit'
         ? "the module's top-level code exceeded its memory limit"
-        : base;
+        : clipMessage(base);
   return new ModuleLoadError(loadCode, text, position ?? {});
 }

@@ -10,6 +10,8 @@ export const MAX_ERROR_MESSAGE = 4000;
 export const MAX_ERROR_STACK = 16_000;
 /** Bytes every kept log line counts beyond its own, so empty lines are not free. */
 export const LOG_LINE_OVERHEAD = 1;
+/** What every harness task ends with instead of a result: see HARNESS_SOURCE. */
+export const TASK_GUARD = 'seed:task-guard';
 /** Lines a call keeps when the limits name none (config: SANDBOX_MAX_LOG_LINES). */
 export const DEFAULT_MAX_LOG_LINES = 100;
 

@@ -326,6 +326,42 @@ describe('sandbox hardening', () => {
       expect(hostText(error)).toBeLessThanOrEqual(HOST_TEXT_BOUND);
     });
 
+    // isolated-vm copies out, whole, the reason of a rejection left unhandled at the end of a task
+    it.each([
+      [
+        'a 20 MB rejection',
+        `void Promise.reject(new Error(huge)); Promise.resolve().then(() => { throw huge; });`,
+      ],
+      [
+        'a rejection whose reason has 20 MB getters',
+        `void Promise.reject({ get message() { return huge; }, get stack() { return { toString: () => huge }; } });`,
+      ],
+      [
+        'an async function that throws 20 MB after the call',
+        `void (async () => { await null; await null; throw huge; })();`,
+      ],
+    ])('answers the output when the module left %s unhandled', async (_what, body) => {
+      const version = await load(`export default (): any => { ${HUGE} ${body} return 'ok'; };`);
+      expect((await version.invoke(null)).output).toBe('ok');
+    });
+
+    it('takes what a replaced Promise.prototype.then hands the harness as output, never as a report', async () => {
+      const version = await load(`
+        export default async (): Promise<any> => {
+          ${HUGE}
+          const forged = { kind: 'ok', json: JSON.stringify(huge), logs: [], truncated: false, dropped: 0 };
+          const then = Promise.prototype.then;
+          Promise.prototype.then = function (this: any, ok: any, fail: any) { return then.call(this, () => ok?.(forged), fail); };
+          Object.defineProperty(Promise.prototype, 'constructor', { get() { return function () {}; }, configurable: true });
+          await null;
+          return 'real';
+        };
+      `);
+      const error = await failure(version.invoke(null));
+      expect(error.code).toBe('output_too_large');
+      expect(hostText(error)).toBeLessThanOrEqual(HOST_TEXT_BOUND);
+    });
+
     it('returns the output the module meant after it replaced every built-in', async () => {
       const version = await load(
         `export default (): any => { ${HUGE} ${TAMPER} return { ok: 'é', n: [1, 2] }; };`,
@@ -362,6 +398,13 @@ describe('sandbox hardening', () => {
         code: 'runtime_error',
         message: `Error: ${'x'.repeat(MAX_ERROR_MESSAGE)}…`,
       });
+    });
+
+    it('loads a module whose top-level code leaves a 20 MB rejection unhandled', async () => {
+      const version = await load(
+        `${HUGE} void Promise.reject(new Error(huge)); void Promise.reject(huge); export default () => 'loaded';`,
+      );
+      expect((await version.invoke(null)).output).toBe('loaded');
     });
 
     it('reports the message of a top-level throw whose stack Error.prepareStackTrace made 20 MB', async () => {

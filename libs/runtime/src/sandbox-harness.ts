@@ -1,10 +1,24 @@
 import { MODULE_GLOBAL } from './compile.js';
-import { LOG_LINE_OVERHEAD, MAX_ERROR_MESSAGE, MAX_ERROR_NAME, MAX_ERROR_STACK } from './harness-report.js';
+import {
+  LOG_LINE_OVERHEAD,
+  MAX_ERROR_MESSAGE,
+  MAX_ERROR_NAME,
+  MAX_ERROR_STACK,
+  TASK_GUARD,
+} from './harness-report.js';
 
 /**
- * Script evaluated in every fresh context before the module's code. Its value is `bind`, which the host calls once
- * with the module's script: bind runs it, takes the default export and returns the per-call `invoke` function (or a
- * load failure). The host holds both as References; nothing of them is reachable from the module's globals.
+ * Script evaluated in every fresh context before the module's code. Its value holds three functions the host keeps
+ * as References (nothing of them is reachable from the module's globals): `bind` runs the module's script once,
+ * `bound` then answers the per-call `invoke` function or the load failure, and `collect` hands over the reports of
+ * the calls that finished. `invoke` starts a call and answers nothing: its report waits for `collect`.
+ *
+ * isolated-vm ends every task by copying out, whole, the reason of the first promise rejected without a handler,
+ * and a module can leave one with a 20 MB reason (or getters on it). So `bind` and `invoke` first reject a private
+ * promise of their own with a short reason: it stays first, the copy stays short, and the task "fails" with
+ * TASK_GUARD, which the host expects. Whatever a task would have returned is lost that way, hence `bound` and
+ * `collect`, which run no module code: the microtasks were drained at the end of the task before, and the module
+ * gets no FinalizationRegistry, whose callbacks could run in between.
  *
  * Module code runs in this same context and may replace any global or prototype, so everything the harness uses
  * after it is captured here first, and nothing that leaves the isolate is built with a method the module can
@@ -25,6 +39,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const setPrototypeOf = Object.setPrototypeOf;
   const construct = Reflect.construct;
   const evaluate = g.eval;
+  const rejectWith = Promise.reject.bind(Promise);
   const isError = Error.isError;
   const toText = String;
   const toNumber = Number;
@@ -36,6 +51,13 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   // host's RSS past 1 GB under a 16 MB limit), so the module gets none of them.
   delete g.WebAssembly;
   delete g.SharedArrayBuffer;
+  delete g.FinalizationRegistry;
+
+  // kept referenced until the next task: a collected promise would no longer come first
+  let guardPromise;
+  const guard = () => {
+    guardPromise = rejectWith('${TASK_GUARD}');
+  };
   // no prototype: a trap the module put on Object.prototype (getPrototypeOf, get) would hand it the native target
   const SafeArrayBuffer = new Proxy(NativeArrayBuffer, {
     __proto__: null,
@@ -119,11 +141,15 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     ({ __proto__: null, code, name: detail.name, message: detail.message, stack: detail.stack });
 
   const noop = () => {};
-  let bound = false;
+  let outcome = loadFailure('runtime_error', { message: 'the module was not bound' });
+  let bindCalled = false;
+  // reports of finished calls by call id, until the host collects them
+  let finished = { __proto__: null };
 
-  return function bind(script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines) {
-    if (bound) return loadFailure('runtime_error', { message: 'the sandbox is already bound to a module' });
-    bound = true;
+  const bind = (script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines) => {
+    guard();
+    if (bindCalled) return;
+    bindCalled = true;
     let fn;
     try {
       // indirect: the module's code sees only globals; its completion value is the module's exports
@@ -131,13 +157,17 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       try { g.${MODULE_GLOBAL} = undefined; } catch {}
       fn = exported === null || exported === undefined ? undefined : exported.default;
     } catch (error) {
-      return loadFailure('runtime_error', describe(error));
+      outcome = loadFailure('runtime_error', describe(error));
+      return;
     }
     if (typeof fn !== 'function') {
-      return loadFailure('not_a_function', { message: 'the default export is ' + typeName(fn) + ', not a function' });
+      outcome = loadFailure('not_a_function', { message: 'the default export is ' + typeName(fn) + ', not a function' });
+      return;
     }
 
-    return async function invoke(inputJson, captureLogs) {
+    // stores its report rather than returning it: awaiting or calling then on a promise looks up methods the
+    // module can replace (Promise.prototype.then, constructor), which could hand it the report's resolver
+    const run = async (id, inputJson, captureLogs) => {
       // no prototype: an index setter the module put on Array.prototype cannot see or grow it
       const logs = [];
       setPrototypeOf(logs, null);
@@ -182,7 +212,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         detail.logs = logs;
         detail.truncated = truncated;
         detail.dropped = dropped;
-        return detail;
+        finished[id] = detail;
       };
 
       try {
@@ -210,5 +240,20 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         return finish({ __proto__: null, kind: 'error', name: 'Error', message: 'the sandbox harness failed', stack: undefined });
       }
     };
+
+    outcome = function invoke(id, inputJson, captureLogs) {
+      guard();
+      run(id, inputJson, captureLogs);
+    };
   };
+
+  const bound = () => outcome;
+
+  const collect = () => {
+    const reports = finished;
+    finished = { __proto__: null };
+    return reports;
+  };
+
+  return { __proto__: null, bind, bound, collect };
 })()`;

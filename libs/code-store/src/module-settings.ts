@@ -20,6 +20,7 @@ export const moduleSettingsSchema = z
           .int()
           .min(0)
           .max(1024 * 1024),
+        maxLogLines: z.number().int().min(0).max(100_000),
       })
       .partial()
       .strict(),

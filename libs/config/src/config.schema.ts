@@ -168,12 +168,8 @@ type DeepReadonly<T> = T extends readonly (infer E)[]
 /** The frozen configuration every lib reads; `version` is the only part not from the environment. */
 export type AppConfig = DeepReadonly<z.output<typeof configSchema> & { version: string }>;
 
-/**
- * Limits of one sandboxed module; config holds the defaults, module settings may override them.
- * maxLogLines is optional here only until every producer of limits carries it (hot-reload's effectiveLimits).
- */
-export type SandboxLimits = Omit<AppConfig['sandbox'], 'poolSize' | 'maxLogLines'> &
-  Partial<Pick<AppConfig['sandbox'], 'maxLogLines'>>;
+/** Limits of one sandboxed module; config holds the defaults, module settings may override them. */
+export type SandboxLimits = Omit<AppConfig['sandbox'], 'poolSize'>;
 
 export type CanaryPolicy = AppConfig['canary'];
 

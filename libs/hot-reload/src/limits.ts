@@ -12,6 +12,7 @@ export function effectiveLimits(defaults: SandboxLimits, settings: ModuleSetting
     queueLimit: own.queueLimit ?? defaults.queueLimit,
     maxOutputBytes: own.maxOutputBytes ?? defaults.maxOutputBytes,
     maxLogBytes: own.maxLogBytes ?? defaults.maxLogBytes,
+    maxLogLines: own.maxLogLines ?? defaults.maxLogLines,
   };
 }
 

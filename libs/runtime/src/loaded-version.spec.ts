@@ -12,6 +12,7 @@ const LIMITS: SandboxLimits = {
   queueLimit: 4,
   maxOutputBytes: 10_000,
   maxLogBytes: 200,
+  maxLogLines: 100,
 };
 
 const loaded: LoadedVersion[] = [];

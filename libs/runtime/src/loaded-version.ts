@@ -1,9 +1,9 @@
 import type { SandboxLimits } from '@seed/config';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { InvokeError, ModuleLoadError } from './failures.js';
+import type { HarnessReport } from './harness-report.js';
 import type { IsolatePool } from './isolate-pool.js';
 import { COMPILED_NAME, Sandbox, SOURCE_NAME } from './sandbox.js';
-import type { HarnessReport } from './sandbox-harness.js';
 import { mapStack, SourceMap } from './source-map.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -26,8 +26,10 @@ export interface InvokeOptions {
 export interface InvokeResult {
   readonly output: JsonValue;
   readonly logs: string[];
-  /** the logs reached maxLogBytes; the last line says so too */
+  /** the logs reached maxLogLines or maxLogBytes; the last line says so too */
   readonly logsTruncated: boolean;
+  /** log lines not kept at all once the logs were truncated */
+  readonly logsDropped: number;
   readonly durationMs: number;
 }
 
@@ -157,9 +159,7 @@ export class LoadedVersion {
 
   /** Turns the harness's report into a result, checking the output on the host before parsing it. */
   private settle(sandbox: Sandbox, report: HarnessReport, started: number): InvokeResult {
-    const logs = report.truncated
-      ? [...report.logs, `[logs truncated at ${this.limits.maxLogBytes} bytes]`]
-      : report.logs;
+    const logs = report.truncated ? [...report.logs, this.truncationNote(report.dropped)] : report.logs;
     switch (report.kind) {
       case 'ok': {
         const bytes = Buffer.byteLength(report.json, 'utf8');
@@ -170,7 +170,13 @@ export class LoadedVersion {
         } catch {
           throw new InvokeError('output_not_json', 'the output is not valid JSON', { logs });
         }
-        return { output, logs, logsTruncated: report.truncated, durationMs: performance.now() - started };
+        return {
+          output,
+          logs,
+          logsTruncated: report.truncated,
+          logsDropped: report.dropped,
+          durationMs: performance.now() - started,
+        };
       }
       case 'too_large':
         throw this.tooLarge(report.length, logs, 'at least ');
@@ -192,6 +198,11 @@ export class LoadedVersion {
         });
       }
     }
+  }
+
+  private truncationNote(dropped: number): string {
+    const lines = this.limits.maxLogLines;
+    return `[logs truncated at ${lines} lines or ${this.limits.maxLogBytes} bytes: ${dropped} lines dropped]`;
   }
 
   private tooLarge(bytes: number, logs: string[], qualifier = ''): InvokeError {

@@ -12,6 +12,7 @@ const LIMITS: SandboxLimits = {
   queueLimit: 4,
   maxOutputBytes: 10_000,
   maxLogBytes: 1000,
+  maxLogLines: 100,
 };
 
 /** A version answering its own id; each call first keeps the CPU busy for `busyMs` (the sandbox has no timers). */

@@ -1,69 +1,66 @@
 import { MODULE_GLOBAL } from './compile.js';
-
-/** What one call reports back from inside the isolate; only primitives and arrays of strings, copied out. */
-export type HarnessReport = { readonly logs: string[]; readonly truncated: boolean } & (
-  | { readonly kind: 'ok'; readonly json: string }
-  | { readonly kind: 'error'; readonly name?: string; readonly message: string; readonly stack?: string }
-  | { readonly kind: 'not_json'; readonly message: string }
-  | { readonly kind: 'too_large'; readonly length: number }
-);
-
-const text = (value: unknown): value is string => typeof value === 'string';
-const optionalText = (value: unknown): value is string | undefined => value === undefined || text(value);
+import {
+  LOG_LINE_OVERHEAD,
+  MAX_ERROR_MESSAGE,
+  MAX_ERROR_NAME,
+  MAX_ERROR_STACK,
+  TASK_GUARD,
+} from './harness-report.js';
 
 /**
- * Checks what came out of the isolate: module code ran in there and may have tampered with built-ins the harness
- * relies on, so the host trusts the shape only after looking. Undefined when it is not a report.
- */
-export function readReport(raw: unknown): HarnessReport | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as Record<string, unknown>;
-  if (!Array.isArray(r.logs) || !r.logs.every(text) || typeof r.truncated !== 'boolean') return undefined;
-  const base = { logs: r.logs as string[], truncated: r.truncated };
-  switch (r.kind) {
-    case 'ok':
-      return text(r.json) ? { ...base, kind: 'ok', json: r.json } : undefined;
-    case 'error':
-      return text(r.message) && optionalText(r.name) && optionalText(r.stack)
-        ? { ...base, kind: 'error', name: r.name, message: r.message, stack: r.stack }
-        : undefined;
-    case 'not_json':
-      return text(r.message) ? { ...base, kind: 'not_json', message: r.message } : undefined;
-    case 'too_large':
-      return typeof r.length === 'number' ? { ...base, kind: 'too_large', length: r.length } : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/**
- * Script evaluated in every fresh context before the module's code. Its value is `bind`, which the host calls once
- * after the module's script ran: it takes the default export and returns the per-call `invoke` function. The host
- * holds both as References; nothing of them is reachable from the module's globals.
+ * Script evaluated in every fresh context before the module's code. Its value holds three functions the host keeps
+ * as References (nothing of them is reachable from the module's globals): `bind` runs the module's script once,
+ * `bound` then answers the per-call `invoke` function or the load failure, and `collect` hands over the reports of
+ * the calls that finished. `invoke` starts a call and answers nothing: its report waits for `collect`.
+ *
+ * isolated-vm ends every task by copying out, whole, the reason of the first promise rejected without a handler,
+ * and a module can leave one with a 20 MB reason (or getters on it). So `bind` and `invoke` first reject a private
+ * promise of their own with a short reason: it stays first, the copy stays short, and the task "fails" with
+ * TASK_GUARD, which the host expects. Whatever a task would have returned is lost that way, hence `bound` and
+ * `collect`, which run no module code: the microtasks were drained at the end of the task before, and the module
+ * gets no FinalizationRegistry, whose callbacks could run in between.
+ *
+ * Module code runs in this same context and may replace any global or prototype, so everything the harness uses
+ * after it is captured here first, and nothing that leaves the isolate is built with a method the module can
+ * reach: no method call on a value the module made, no object with a prototype the module can set accessors on.
+ * Nothing the module throws may leave either: isolated-vm copies a thrown value whole (a 20 MB message, a stack
+ * getter's result), so bind and invoke catch everything and answer with strings they cut themselves.
  *
  * Kept as plain JavaScript text (not a host function's toString) so coverage instrumentation cannot leak into it.
  */
 export const HARNESS_SOURCE = String.raw`'use strict';
 (() => {
   const g = globalThis;
+  const uncurry = Function.prototype.bind.bind(Function.prototype.call);
   const parse = JSON.parse;
   const stringify = JSON.stringify;
   const freeze = Object.freeze;
-  const create = Object.create;
-  const keys = Object.keys;
   const defineProperty = Object.defineProperty;
   const setPrototypeOf = Object.setPrototypeOf;
   const construct = Reflect.construct;
+  const evaluate = g.eval;
+  const rejectWith = Promise.reject.bind(Promise);
+  const isError = Error.isError;
   const toText = String;
   const toNumber = Number;
-  const NativeError = Error;
+  const sliceText = uncurry(String.prototype.slice);
+  const charCodeAt = uncurry(String.prototype.charCodeAt);
   const NativeArrayBuffer = ArrayBuffer;
 
   // These allocate memory that isolated-vm's memory limit does not count (a resizable ArrayBuffer grew the
   // host's RSS past 1 GB under a 16 MB limit), so the module gets none of them.
   delete g.WebAssembly;
   delete g.SharedArrayBuffer;
+  delete g.FinalizationRegistry;
+
+  // kept referenced until the next task: a collected promise would no longer come first
+  let guardPromise;
+  const guard = () => {
+    guardPromise = rejectWith('${TASK_GUARD}');
+  };
+  // no prototype: a trap the module put on Object.prototype (getPrototypeOf, get) would hand it the native target
   const SafeArrayBuffer = new Proxy(NativeArrayBuffer, {
+    __proto__: null,
     construct(target, args, newTarget) {
       const options = args[1];
       if (((typeof options === 'object' && options !== null) || typeof options === 'function') &&
@@ -79,17 +76,21 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       return buffer;
     },
   });
-  defineProperty(NativeArrayBuffer.prototype, 'constructor', { value: SafeArrayBuffer, writable: true, configurable: true });
-  defineProperty(g, 'ArrayBuffer', { value: SafeArrayBuffer, writable: true, configurable: true });
+  defineProperty(NativeArrayBuffer.prototype, 'constructor', { __proto__: null, value: SafeArrayBuffer, writable: true, configurable: true });
+  defineProperty(g, 'ArrayBuffer', { __proto__: null, value: SafeArrayBuffer, writable: true, configurable: true });
 
   const typeName = (value) => (value === null ? 'null' : typeof value);
 
+  // a cut text ends with '…'
+  const clip = (text, max) => (text.length > max ? sliceText(text, 0, max) + '…' : text);
+
+  // always a primitive string; module code may run (toJSON, getters, toString) but only its result is used
   const show = (value) => {
     if (typeof value === 'string') return value;
     try {
-      if (value instanceof NativeError) return toText(value.stack ?? value);
+      if (isError(value)) return toText(value.stack ?? value);
       const json = stringify(value);
-      if (json !== undefined) return json;
+      if (typeof json === 'string') return json;
     } catch {}
     try {
       return toText(value);
@@ -102,95 +103,157 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const fitUtf8 = (text, maxBytes) => {
     let bytes = 0;
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+      const c = charCodeAt(text, i);
       let size = c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
       let units = 1;
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-        const d = text.charCodeAt(i + 1);
+        const d = charCodeAt(text, i + 1);
         if (d >= 0xdc00 && d <= 0xdfff) {
           size = 4;
           units = 2;
         }
       }
-      if (bytes + size > maxBytes) return { text: text.slice(0, i), bytes, cut: true };
+      if (bytes + size > maxBytes) return { __proto__: null, text: sliceText(text, 0, i), bytes, cut: true };
       bytes += size;
       i += units - 1;
     }
-    return { text, bytes, cut: false };
+    return { __proto__: null, text, bytes, cut: false };
   };
 
-  // a module can set any message or stack: cap what is copied out to the host
-  const clip = (text, max) => (text.length > max ? text.slice(0, max) + '…' : text);
-
+  // name, message and stack of anything thrown, each cut; reading them may run module code, which may throw too
   const describe = (error) => {
     if ((typeof error !== 'object' || error === null) && typeof error !== 'function') {
-      return { name: undefined, message: clip(show(error), 4000), stack: undefined };
+      return { __proto__: null, name: undefined, message: clip(toText(error), ${MAX_ERROR_MESSAGE}), stack: undefined };
     }
     let name = 'Error';
     let message = '';
     let stack;
-    try { name = clip(toText(error.name ?? 'Error'), 200); } catch {}
-    try { message = clip(toText(error.message ?? ''), 4000); } catch {}
-    try { if (error.stack !== undefined) stack = clip(toText(error.stack), 16000); } catch {}
-    return { name, message, stack };
+    try { name = clip(toText(error.name ?? 'Error'), ${MAX_ERROR_NAME}); } catch {}
+    try { message = clip(toText(error.message ?? ''), ${MAX_ERROR_MESSAGE}); } catch {}
+    try {
+      const raw = error.stack;
+      if (raw !== undefined) stack = clip(toText(raw), ${MAX_ERROR_STACK});
+    } catch {}
+    return { __proto__: null, name, message, stack };
   };
 
+  const loadFailure = (code, detail) =>
+    ({ __proto__: null, code, name: detail.name, message: detail.message, stack: detail.stack });
+
   const noop = () => {};
-  let bound = false;
+  let outcome = loadFailure('runtime_error', { message: 'the module was not bound' });
+  let bindCalled = false;
+  // reports of finished calls by call id, until the host collects them
+  let finished = { __proto__: null };
 
-  return function bind(moduleName, versionId, maxOutputBytes, maxLogBytes) {
-    if (bound) throw new TypeError('the sandbox is already bound to a module');
-    bound = true;
-    const exported = g.${MODULE_GLOBAL};
-    try { g.${MODULE_GLOBAL} = undefined; } catch {}
-    const fn = exported === null || exported === undefined ? undefined : exported.default;
-    if (typeof fn !== 'function') return 'the default export is ' + typeName(fn) + ', not a function';
+  const bind = (script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines) => {
+    guard();
+    if (bindCalled) return;
+    bindCalled = true;
+    let fn;
+    try {
+      // indirect: the module's code sees only globals; its completion value is the module's exports
+      const exported = evaluate(script);
+      try { g.${MODULE_GLOBAL} = undefined; } catch {}
+      fn = exported === null || exported === undefined ? undefined : exported.default;
+    } catch (error) {
+      outcome = loadFailure('runtime_error', describe(error));
+      return;
+    }
+    if (typeof fn !== 'function') {
+      outcome = loadFailure('not_a_function', { message: 'the default export is ' + typeName(fn) + ', not a function' });
+      return;
+    }
 
-    return async function invoke(inputJson, captureLogs) {
+    // stores its report rather than returning it: awaiting or calling then on a promise looks up methods the
+    // module can replace (Promise.prototype.then, constructor), which could hand it the report's resolver
+    const run = async (id, inputJson, captureLogs) => {
+      // no prototype: an index setter the module put on Array.prototype cannot see or grow it
       const logs = [];
+      setPrototypeOf(logs, null);
+      let kept = 0;
       let used = 0;
+      let dropped = 0;
       let truncated = false;
       let open = true;
       const log = (...args) => {
-        if (!open || truncated) return;
+        if (!open) return;
+        if (truncated) {
+          dropped++;
+          return;
+        }
         let line = '';
-        for (let i = 0; i < args.length; i++) line += (i === 0 ? '' : ' ') + show(args[i]);
-        const fitted = fitUtf8(line, maxLogBytes - used);
+        // each piece is cut to the whole budget (one unit over, so the cut shows), and nothing past it is shown
+        for (let i = 0; i < args.length && line.length <= maxLogBytes; i++) {
+          const piece = show(args[i]);
+          line += (i === 0 ? '' : ' ') + (piece.length > maxLogBytes ? sliceText(piece, 0, maxLogBytes + 1) : piece);
+        }
+        // show may have run module code that logged: the budget is read only now, and changed with no call between
+        const budget = maxLogBytes - used - ${LOG_LINE_OVERHEAD};
+        if (truncated || kept >= maxLogLines || budget < 0) {
+          truncated = true;
+          dropped++;
+          return;
+        }
+        const fitted = fitUtf8(line, budget);
         if (fitted.cut) truncated = true;
-        if (fitted.text !== '' || !fitted.cut) logs[logs.length] = fitted.text;
-        used += fitted.bytes;
+        if (fitted.cut && fitted.text === '') {
+          dropped++;
+          return;
+        }
+        logs[kept] = fitted.text;
+        kept++;
+        used += fitted.bytes + ${LOG_LINE_OVERHEAD};
       };
       const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId });
-      // built without a prototype, so setters a module put on Object.prototype cannot touch the report
-      const report = (kind, detail) => {
+      // detail has no prototype either, so setters a module put on Object.prototype cannot touch the report
+      const finish = (detail) => {
         open = false;
-        const result = create(null);
-        const names = keys(detail);
-        for (let i = 0; i < names.length; i++) result[names[i]] = detail[names[i]];
-        result.kind = kind;
-        result.logs = logs;
-        result.truncated = truncated;
-        return result;
+        detail.logs = logs;
+        detail.truncated = truncated;
+        detail.dropped = dropped;
+        finished[id] = detail;
       };
 
-      let value;
       try {
-        value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
-      } catch (error) {
-        return report('error', describe(error));
+        let value;
+        try {
+          value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
+        } catch (error) {
+          const d = describe(error);
+          return finish({ __proto__: null, kind: 'error', name: d.name, message: d.message, stack: d.stack });
+        }
+        let json;
+        try {
+          json = stringify(value);
+        } catch (error) {
+          return finish({ __proto__: null, kind: 'not_json', message: describe(error).message });
+        }
+        if (typeof json !== 'string') {
+          const message = 'the output is ' + typeName(value) + ', which JSON cannot represent';
+          return finish({ __proto__: null, kind: 'not_json', message });
+        }
+        // UTF-16 length never exceeds UTF-8 bytes: an output this long is too large without copying it out
+        if (json.length > maxOutputBytes) return finish({ __proto__: null, kind: 'too_large', length: json.length });
+        return finish({ __proto__: null, kind: 'ok', json });
+      } catch {
+        return finish({ __proto__: null, kind: 'error', name: 'Error', message: 'the sandbox harness failed', stack: undefined });
       }
-      let json;
-      try {
-        json = stringify(value);
-      } catch (error) {
-        return report('not_json', { message: describe(error).message });
-      }
-      if (typeof json !== 'string') {
-        return report('not_json', { message: 'the output is ' + typeName(value) + ', which JSON cannot represent' });
-      }
-      // UTF-16 length never exceeds UTF-8 bytes: an output this long is too large without copying it out
-      if (json.length > maxOutputBytes) return report('too_large', { length: json.length });
-      return report('ok', { json });
+    };
+
+    outcome = function invoke(id, inputJson, captureLogs) {
+      guard();
+      run(id, inputJson, captureLogs);
     };
   };
+
+  const bound = () => outcome;
+
+  const collect = () => {
+    const reports = finished;
+    finished = { __proto__: null };
+    return reports;
+  };
+
+  return { __proto__: null, bind, bound, collect };
 })()`;

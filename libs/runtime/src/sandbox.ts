@@ -1,7 +1,16 @@
 import type { SandboxLimits } from '@seed/config';
 import ivm from 'isolated-vm';
+import { MODULE_GLOBAL } from './compile.js';
 import { InvokeError, ModuleLoadError, type InvokeFailureCode } from './failures.js';
-import { HARNESS_SOURCE, readReport, type HarnessReport } from './sandbox-harness.js';
+import {
+  clipMessage,
+  readLoadFailure,
+  readReport,
+  TASK_GUARD,
+  type HarnessReport,
+  type ReportBounds,
+} from './harness-report.js';
+import { HARNESS_SOURCE } from './sandbox-harness.js';
 import { mapStack, SourceMap } from './source-map.js';
 
 /** Script name of the compiled module inside the isolate, and of its source in mapped stacks. */
@@ -11,20 +20,30 @@ export const SOURCE_NAME = 'module.ts';
 /** An isolate whose context ran the harness but no module yet: what the pool keeps ready. */
 export interface BlankSandbox {
   readonly isolate: ivm.Isolate;
-  readonly context: ivm.Context;
-  readonly bind: ivm.Reference;
+  readonly harness: Harness;
   readonly memoryMb: number;
+}
+
+/** The harness's functions (see HARNESS_SOURCE). */
+interface Harness {
+  readonly bind: ivm.Reference;
+  readonly bound: ivm.Reference;
+  readonly collect: ivm.Reference;
 }
 
 export async function createBlankSandbox(memoryMb: number): Promise<BlankSandbox> {
   const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
   try {
     const context = await isolate.createContext();
-    const bind = (await context.eval(HARNESS_SOURCE, {
+    const value = (await context.eval(HARNESS_SOURCE, {
       reference: true,
       filename: 'seed-harness.js',
     })) as ivm.Reference;
-    return { isolate, context, bind, memoryMb };
+    const [bind, bound, collect] = (await Promise.all(
+      ['bind', 'bound', 'collect'].map((name) => value.get(name, { reference: true })),
+    )) as ivm.Reference[];
+    value.release();
+    return { isolate, harness: { bind, bound, collect }, memoryMb };
   } catch (error) {
     if (!isolate.isDisposed) isolate.dispose();
     throw error;
@@ -47,45 +66,53 @@ export class Sandbox {
   private calls = 0;
   private retired = false;
   private disposedByHost = false;
+  private lastCallId = 0;
+  /** calls started and not yet reported, by call id */
+  private readonly waiting = new Map<number, (report: HarnessReport | undefined) => void>();
 
   private constructor(
     private readonly isolate: ivm.Isolate,
     private readonly invokeRef: ivm.Reference,
+    private readonly collectRef: ivm.Reference,
+    private readonly bounds: ReportBounds,
   ) {}
 
   /** Runs the module's top-level code in a fresh (or pooled, blank) isolate and binds its default export. */
   static async create(spec: SandboxSpec, blank?: BlankSandbox): Promise<Sandbox> {
     const ready = blank ?? (await createBlankSandbox(spec.limits.memoryMb));
-    const { isolate, context, bind } = ready;
+    const { isolate, harness } = ready;
+    const bounds = reportBounds(spec.limits);
     try {
-      let script: ivm.Script;
+      // compiled here only for V8's syntax error and its position; the harness runs the code, catching its throws
       try {
-        script = await isolate.compileScript(spec.code, { filename: COMPILED_NAME });
+        (await isolate.compileScript(spec.code, { filename: COMPILED_NAME })).release();
       } catch (error) {
         throw loadError('syntax_error', error, spec.sourceMap);
       }
+      let invoke: ivm.Reference;
       try {
-        await script.run(context, { timeout: spec.limits.cpuTimeoutMs });
+        await guarded(
+          harness.bind.apply(
+            undefined,
+            [
+              moduleScript(spec.code),
+              spec.module,
+              spec.versionId,
+              bounds.maxOutputBytes,
+              bounds.maxLogBytes,
+              bounds.maxLogLines,
+            ],
+            { timeout: spec.limits.cpuTimeoutMs },
+          ),
+        );
+        invoke = (await harness.bound.apply(undefined, [], { result: { reference: true } })) as ivm.Reference;
       } catch (error) {
         throw loadError(failureCode(error, isolate), error, spec.sourceMap);
-      } finally {
-        script.release();
       }
-      let bound: ivm.Reference;
-      try {
-        bound = (await bind.apply(
-          undefined,
-          [spec.module, spec.versionId, spec.limits.maxOutputBytes, spec.limits.maxLogBytes],
-          { timeout: spec.limits.cpuTimeoutMs, result: { reference: true } },
-        )) as ivm.Reference;
-      } catch (error) {
-        throw loadError(failureCode(error, isolate), error, spec.sourceMap);
-      }
-      if (bound.typeof !== 'function') {
-        throw new ModuleLoadError('not_a_function', String(await bound.copy()));
-      }
-      bind.release();
-      return new Sandbox(isolate, bound);
+      harness.bind.release();
+      harness.bound.release();
+      if (invoke.typeof !== 'function') throw refusedLoad(await invoke.copy(), spec.sourceMap);
+      return new Sandbox(isolate, invoke, harness.collect, bounds);
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();
       throw error;
@@ -103,18 +130,38 @@ export class Sandbox {
 
   /**
    * Calls the module once. Rejects with isolated-vm's errors (timeout, disposal); the module's own failures come
-   * back as reports. Resolves undefined when what came out is not a report (the module broke the harness).
+   * back as reports. Resolves undefined when what came out is not a report (the module broke the harness). A call
+   * that awaits what only a later call settles is reported after that call's task; one that is never reported
+   * waits for the caller's wall-clock timeout.
    */
   async call(
     inputJson: string | undefined,
     captureLogs: boolean,
     cpuTimeoutMs: number,
   ): Promise<HarnessReport | undefined> {
-    const raw: unknown = await this.invokeRef.apply(undefined, [inputJson, captureLogs], {
-      timeout: cpuTimeoutMs,
-      result: { promise: true, copy: true },
-    });
-    return readReport(raw);
+    const id = ++this.lastCallId;
+    const reported = new Promise<HarnessReport | undefined>((resolve) => this.waiting.set(id, resolve));
+    try {
+      await guarded(this.invokeRef.apply(undefined, [id, inputJson, captureLogs], { timeout: cpuTimeoutMs }));
+      await this.collect();
+    } catch (error) {
+      this.waiting.delete(id);
+      throw error;
+    }
+    return reported;
+  }
+
+  /** Hands the reports of the calls that finished in the isolate to their callers. */
+  private async collect(): Promise<void> {
+    const raw: unknown = await this.collectRef.apply(undefined, [], { result: { copy: true } });
+    if (typeof raw !== 'object' || raw === null) return;
+    for (const [key, value] of Object.entries(raw)) {
+      const id = Number(key);
+      const resolve = this.waiting.get(id);
+      if (!resolve) continue;
+      this.waiting.delete(id);
+      resolve(readReport(value, this.bounds));
+    }
   }
 
   enter(): void {
@@ -133,6 +180,8 @@ export class Sandbox {
   }
 
   dispose(): void {
+    // their callers have settled on a timeout or on the disposal already
+    this.waiting.clear();
     if (this.isolate.isDisposed) return;
     this.disposedByHost = true;
     this.isolate.dispose();
@@ -155,20 +204,16 @@ function errorField(error: unknown, field: 'name' | 'message' | 'stack'): string
 function failureCode(error: unknown, isolate: ivm.Isolate, disposedByHost = false): InvokeFailureCode {
   const message = errorField(error, 'message') ?? String(error);
   if (/timed out/i.test(message)) return 'timeout';
-  // isolated-vm abandons a call whose promise was garbage collected unsettled: it could never have settled
-  if (/promise was abandoned/i.test(message)) return 'timeout';
   if (disposedByHost) return 'disposed';
   if (/memory limit/i.test(message) || isolate.isDisposed) return 'memory_limit';
   return 'runtime_error';
 }
 
 function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: number): string {
-  const message = errorField(error, 'message') ?? String(error);
+  const message = clipMessage(errorField(error, 'message') ?? String(error));
   switch (code) {
     case 'timeout':
-      return /abandoned/i.test(message)
-        ? 'the module returned a promise that can never settle'
-        : `the module exceeded its CPU timeout of ${cpuTimeoutMs} ms`;
+      return `the module exceeded its CPU timeout of ${cpuTimeoutMs} ms`;
     case 'memory_limit':
       return 'the module exceeded its memory limit';
     case 'disposed':
@@ -178,6 +223,41 @@ function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: n
   }
 }
 
+/** Awaits a harness task, which ends with TASK_GUARD rather than a result when nothing went wrong. */
+async function guarded(task: Promise<unknown>): Promise<void> {
+  try {
+    await task;
+  } catch (error) {
+    if (error !== TASK_GUARD) throw error;
+  }
+}
+
+/**
+ * The module's script as the harness evaluates it: its completion value is the exports, and its stack frames name
+ * the compiled script as a script run from the host would.
+ */
+function moduleScript(code: string): string {
+  return `${code}\n;typeof ${MODULE_GLOBAL} === 'undefined' ? undefined : ${MODULE_GLOBAL}\n//# sourceURL=${COMPILED_NAME}`;
+}
+
+function reportBounds(limits: SandboxLimits): ReportBounds {
+  return {
+    maxOutputBytes: limits.maxOutputBytes,
+    maxLogBytes: limits.maxLogBytes,
+    maxLogLines: limits.maxLogLines,
+  };
+}
+
+/** What the harness answered instead of an invoke function: the module's top-level throw, or no function. */
+function refusedLoad(raw: unknown, map?: SourceMap): ModuleLoadError {
+  const failure = readLoadFailure(raw);
+  if (!failure) return new ModuleLoadError('runtime_error', 'the module broke the sandbox while loading');
+  const text = failure.name ? `${failure.name}: ${failure.message}` : failure.message;
+  const { position } = mapStack(failure.stack ?? '', COMPILED_NAME, SOURCE_NAME, map);
+  return new ModuleLoadError(failure.code, text, position ?? {});
+}
+
+/** Errors of isolated-vm itself and of V8's compiler: no module code made them, but they can quote its source. */
 function loadError(
   code: InvokeFailureCode | 'syntax_error',
   error: unknown,
@@ -195,6 +275,6 @@ function loadError(
       ? "the module's top-level code exceeded its CPU timeout"
       : loadCode === 'memory_limit'
         ? "the module's top-level code exceeded its memory limit"
-        : base;
+        : clipMessage(base);
   return new ModuleLoadError(loadCode, text, position ?? {});
 }

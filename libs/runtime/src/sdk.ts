@@ -28,7 +28,8 @@ type JsonObject = { [key: string]: JsonValue };
 interface ModuleContext {
   /**
    * Appends one log line: strings as they are, other values as JSON, joined by spaces. The lines of one call are
-   * returned with its result, up to the node's log size limit (a final line marks the truncation).
+   * returned with its result, up to the node's log line and size limits, each line counting one byte more than
+   * its text (a final line marks the truncation and counts the lines dropped).
    */
   log(...args: unknown[]): void;
   /** Name of the module being invoked. */

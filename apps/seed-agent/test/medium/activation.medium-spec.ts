@@ -2,7 +2,7 @@ import { ClusterModule } from '@seed/cluster';
 import { CodeStoreRepository, sha256 } from '@seed/code-store';
 import { CanaryWatch, HotReloadModule, PipelineService, Reconciler } from '@seed/hot-reload';
 import { ModuleRegistry } from '@seed/runtime';
-import { startMedium, type MediumContext } from '../support/medium';
+import { adminVersion, startMedium, type MediumContext } from '../support/medium';
 
 const V = (n: number) => `export default (x: number) => x + ${n};`;
 const NO_RUN = { finalAttempt: false, progress: async () => undefined };
@@ -34,25 +34,14 @@ describe('reconciler and canary watch', () => {
       name,
       {},
       [],
-      {
-        parentId: null,
-        source: V(1),
-        author: 'admin:test',
-        authorRole: 'admin',
-        activateRequested: true,
-        dryRun: false,
-      },
+      adminVersion(V(1)),
       'admin:test',
     );
     await a.get(PipelineService).evaluate(first.id, NO_RUN);
-    const second = await store.addVersion(module.id, {
-      parentId: first.id,
-      source: V(2),
-      author: 'admin:test',
-      authorRole: 'admin',
-      activateRequested: false,
-      dryRun: false,
-    });
+    const second = await store.addVersion(
+      module.id,
+      adminVersion(V(2), { parentId: first.id, activateRequested: false }),
+    );
     expect((await a.get(PipelineService).evaluate(second.id, NO_RUN)).status).toBe('ready');
     return { module, first, second };
   }

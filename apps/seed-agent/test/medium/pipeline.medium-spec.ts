@@ -2,7 +2,7 @@ import { ClusterModule } from '@seed/cluster';
 import { CodeStoreRepository, type NewTestCase, type VersionStatus } from '@seed/code-store';
 import { HotReloadModule, PipelineService, type PipelineRun } from '@seed/hot-reload';
 import { ModuleRegistry } from '@seed/runtime';
-import { startMedium, type MediumContext } from '../support/medium';
+import { adminVersion, startMedium, type MediumContext } from '../support/medium';
 
 const V = (n: number) => `export default (x: number) => x + ${n};`;
 
@@ -37,20 +37,7 @@ describe('PipelineService', () => {
     name: string,
     tests: NewTestCase[] = [{ name: 'adds', input: 1, hasExpected: false }],
   ) {
-    const { module, version } = await store.createModule(
-      name,
-      {},
-      tests,
-      {
-        parentId: null,
-        source: V(1),
-        author: 'admin:test',
-        authorRole: 'admin',
-        activateRequested: true,
-        dryRun: false,
-      },
-      'admin:test',
-    );
+    const { module, version } = await store.createModule(name, {}, tests, adminVersion(V(1)), 'admin:test');
     const result = await pipeline.evaluate(version.id, recordingRun(version.id).run);
     expect(result).toMatchObject({ status: 'active', activated: true });
     return { module, first: version };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
+import type { NewVersion } from '@seed/code-store';
 import { AppConfig, ConfigModule, loadConfig } from '@seed/config';
 import { PersistenceModule, RedisModule } from '@seed/persistence';
 import { TelemetryModule } from '@seed/telemetry';
@@ -61,5 +62,18 @@ export async function startMedium(
       if (!options.database) await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** An admin's version as the code store takes it: override what the test is about. */
+export function adminVersion(source: string, overrides: Partial<NewVersion> = {}): NewVersion {
+  return {
+    parentId: null,
+    source,
+    author: 'admin:test',
+    authorRole: 'admin',
+    activateRequested: true,
+    dryRun: false,
+    ...overrides,
   };
 }

@@ -242,6 +242,50 @@ describe('the improving agent (real app, mock model)', () => {
     expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual(['rejected']);
     expect(mock.prompts.get('costly')).toHaveLength(1);
   });
+  it('keeps bounded previews of a candidate whose 50 failing cases each return 1 MB, noting their full size', async () => {
+    const tests = Array.from({ length: 50 }, (_, i) => ({ name: `case-${i}`, input: { i }, expect: { i } }));
+    await createModule(t, 'bulky', 'export default (input: { i: number }) => ({ i: input.i });', tests);
+    const BULKY = "export default () => ({ i: 'x'.repeat(1_000_000) });";
+    mock.script('bulky', [answer(BULKY), answer('export default (input: { i: number }) => ({ ...input });')]);
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+    const stream = await openEventStream(`${t.url}/events?module=bulky`, TOKENS.admin);
+    try {
+      const res = await t.request('POST', '/modules/bulky/improve', { goal: 'keep i', maxAttempts: 2 });
+      expect(res.status).toBe(202);
+      const job = await finishedJob(t, res.body.jobId);
+      expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual(['rejected', 'active']);
+      expect(bytes(job.result)).toBeLessThan(65_536);
+      const rejectedId = job.result.attempts[0].versionId;
+
+      const version = (await t.request('GET', `/modules/bulky/versions/${rejectedId}`)).body;
+      expect(bytes(version.testReport)).toBeLessThanOrEqual(65_536);
+      expect(version.testReport).toMatchObject({ failed: 50, truncated: true });
+      expect(version.testReport.bytes).toBeGreaterThan(50_000_000);
+      expect(version.testReport.cases).toHaveLength(50);
+      const preview = { preview: expect.any(String), bytes: 1_000_008, truncated: true };
+      expect(version.testReport.cases[0].actual).toEqual(preview);
+      expect(version.diagnostics[0].actual).toEqual(preview);
+      expect(bytes(version.diagnostics)).toBeLessThan(65_536);
+
+      const pipelineJob = (await t.request('GET', `/jobs/${rejectedId}`)).body;
+      expect(pipelineJob.result.diagnostics[0].actual).toEqual(preview);
+      expect(bytes(pipelineJob)).toBeLessThan(65_536);
+
+      await eventually(async () => (stream.events.some((e) => e.type === 'agent.done') ? true : undefined));
+      const rejected = stream.events.find((e) => e.type === 'version.rejected')!;
+      expect(rejected.data.diagnostics).toHaveLength(3);
+      expect((rejected.data.diagnostics as Array<{ actual: unknown }>)[0].actual).toEqual(preview);
+      expect(bytes(rejected.data)).toBeLessThan(16_384);
+      const attempt = stream.events.find((e) => e.type === 'agent.attempt')!;
+      expect(bytes(attempt.data)).toBeLessThan(16_384);
+
+      const [first, next] = mock.prompts.get('bulky')!;
+      expect(next).toContain('(1000008 bytes, truncated)');
+      expect(Buffer.byteLength(next) - Buffer.byteLength(first)).toBeLessThan(32_768);
+    } finally {
+      await stream.close();
+    }
+  });
 });
 
 describe('the improving agent, turned off', () => {

@@ -180,3 +180,90 @@ describe('cluster: a PostgreSQL outage', () => {
     }
   }, 90_000);
 });
+
+/** Two in-process nodes on a private Redis that restarts with none of its data, while jobs run. */
+describe('cluster: a Redis that loses its data', () => {
+  let redis: PrivateRedis;
+  let nodes: TestApp[] = [];
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    nodes = await startNodes(2, {
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: uniquePrefix('redis-loss'),
+      PIPELINE_LOCK_DURATION: '1000',
+      PIPELINE_STALLED_INTERVAL: '1000',
+      PIPELINE_SWEEP_INTERVAL: '1000',
+      PIPELINE_CONCURRENCY: '2',
+      HEALTH_CHECK_TIMEOUT: '500',
+    });
+  });
+  afterAll(async () => {
+    await closeAll(nodes);
+    await redis?.dispose();
+  });
+
+  it('decides every submitted version, whatever stage its job was at when Redis lost it', async () => {
+    const [a, b] = nodes;
+    // Each case burns ~100 ms, so several jobs are in their test stage when Redis goes.
+    const slow = (k: number) =>
+      `export default (n: number) => { const end = Date.now() + 100; while (Date.now() < end) {} return n * ${k}; };`;
+    const tests = Array.from({ length: 4 }, (_, i) => ({ name: `case-${i}`, input: i }));
+    const created = await a.request('POST', '/modules', { name: 'lossy', source: slow(1), tests });
+    const v1 = await settledVersion(a, 'lossy', created.body.versionId);
+    expect(v1.status).toBe('active');
+
+    const requests = [
+      ...[2, 3, 4].map((k) => ({ source: slow(k), activate: true, expect: ['active', 'superseded'] })),
+      ...[5, 6].map((k) => ({ source: slow(k), activate: false, expect: ['ready'] })),
+      { source: slow(7), activate: true, dryRun: true, expect: ['ready'] },
+      {
+        source: 'export default (n: number) => { throw new Error("no"); };',
+        activate: true,
+        expect: ['rejected'],
+      },
+      { source: 'export default (n: number) => n +;', activate: true, expect: ['rejected'] },
+    ];
+    const submitted = await Promise.all(
+      requests.map(async ({ expect: _, ...body }, i) => {
+        const res = await nodes[i % 2].request('POST', '/modules/lossy/versions', body);
+        expect(res.status).toBe(202);
+        return res.body.versionId as string;
+      }),
+    );
+    const statuses = async () =>
+      Promise.all(
+        submitted.map(
+          async (id) => (await b.request('GET', `/modules/lossy/versions/${id}`)).body.status as string,
+        ),
+      );
+    await eventually(
+      async () => ((await statuses()).includes('testing') ? true : undefined),
+      20_000,
+      'a version to reach its test stage',
+    );
+
+    await redis.restartEmpty();
+
+    const final = await eventually(
+      async () => {
+        const now = await statuses();
+        return now.every((s) => ['active', 'superseded', 'ready', 'rejected'].includes(s)) ? now : undefined;
+      },
+      45_000,
+      'every version to be decided',
+    );
+    const unexpected = final.flatMap((status, i) =>
+      requests[i].expect.includes(status)
+        ? []
+        : [`${i}: ${status}, expected ${requests[i].expect.join(' or ')}`],
+    );
+    expect(unexpected).toEqual([]);
+    // exactly one of the activations won the compare-and-swap on v1; the module serves it everywhere
+    const winners = submitted.filter((_, i) => final[i] === 'active');
+    expect(winners).toHaveLength(1);
+    for (const node of nodes) {
+      await eventually(async () => (serving(node, 'lossy') === winners[0] ? true : undefined), 20_000);
+    }
+  }, 90_000);
+});

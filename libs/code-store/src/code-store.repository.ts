@@ -171,10 +171,10 @@ export class CodeStoreRepository {
     return rows[0]?.seq ?? null;
   }
 
-  /** Submissions written to PostgreSQL whose job may have been lost with Redis. */
-  async queuedBefore(cutoff: Date): Promise<ModuleVersionEntity[]> {
+  /** Versions in one of `statuses` not updated since `cutoff`, oldest first (the sweeper's work list). */
+  async staleVersions(statuses: Iterable<VersionStatus>, cutoff: Date): Promise<ModuleVersionEntity[]> {
     return this.dataSource.getRepository(ModuleVersionEntity).find({
-      where: { status: In(['queued', 'compiling', 'testing', 'activating']), updatedAt: LessThan(cutoff) },
+      where: { status: In([...statuses]), updatedAt: LessThan(cutoff) },
       order: { createdAt: 'ASC' },
       take: 500,
     });

@@ -11,4 +11,13 @@ export {
   type Page,
 } from './code-store.repository.js';
 export * from './entities/index.js';
+export {
+  isPreview,
+  previewJson,
+  previewText,
+  previewValue,
+  truncateUtf8,
+  utf8Bytes,
+  type Preview,
+} from './preview.js';
 export { MODULE_NAME_PATTERN, moduleSettingsSchema, type ModuleSettings } from './module-settings.js';

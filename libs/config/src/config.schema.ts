@@ -154,6 +154,9 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       /** A job whose worker died is retried once its lock (this long) expires, checked every stalledIntervalMs. */
       lockDurationMs: env.PIPELINE_LOCK_DURATION,
       stalledIntervalMs: env.PIPELINE_STALLED_INTERVAL,
+      /** Untrusted output copied anywhere but the invoke answer is a preview of this many bytes per value. */
+      previewBytes: env.PIPELINE_PREVIEW_BYTES,
+      reportMaxBytes: env.PIPELINE_REPORT_MAX_BYTES,
     },
   };
 }

@@ -133,6 +133,13 @@ const pipeline = {
     'a job whose worker died is retried once its lock expires',
   ),
   PIPELINE_STALLED_INTERVAL: ms(30000, 1000).describe('how often expired job locks are checked'),
+  // Module output, inputs and messages copied anywhere but the invoke answer are previews with their size.
+  PIPELINE_PREVIEW_BYTES: int(2048, 64).describe(
+    'bytes kept of each untrusted value in reports, jobs, events and prompts',
+  ),
+  PIPELINE_REPORT_MAX_BYTES: int(65_536, 1024).describe(
+    'bound on a stored test report (later cases lose details, then go)',
+  ),
 };
 
 const canary = {

@@ -16,6 +16,7 @@ import { ActivationService } from './activation.service.js';
 import { testCandidate } from './candidate-tester.js';
 import { activationDecision, failureDiagnostics, summarise, validateSource } from './gates.js';
 import { effectiveLimits } from './limits.js';
+import { boundDiagnostics, boundReport } from './report-bounds.js';
 import { ReplaySamples } from './replay-samples.service.js';
 
 export interface PipelineResult {
@@ -136,27 +137,28 @@ export class PipelineService {
     started: number,
   ): Promise<PipelineResult> {
     const base = { module: module.name, versionId: version.id };
-    await this.store.updateVersion(version.id, { status: 'rejected', diagnostics: rejection.diagnostics });
+    const diagnostics = boundDiagnostics(rejection.diagnostics, this.config.pipeline.previewBytes);
+    await this.store.updateVersion(version.id, { status: 'rejected', diagnostics });
     await run.progress('done', PROGRESS.done);
     emit(EVENTS.hotReloadError, {
       ...base,
       stage: rejection.stage,
       code: 'rejected',
-      message: rejection.message,
+      message: diagnostics.map((d) => d.message).join('; '),
       final: true,
     });
     void this.bus.publish({
       type: 'version.rejected',
       ...base,
       stage: rejection.stage,
-      diagnostics: rejection.diagnostics.slice(0, 3),
+      diagnostics: diagnostics.slice(0, 3),
     });
     this.finish(base, started, 'rejected', 'rejected');
     return {
       versionId: version.id,
       status: 'rejected',
       activated: false,
-      diagnostics: rejection.diagnostics,
+      diagnostics,
     };
   }
 
@@ -241,7 +243,10 @@ export class PipelineService {
         this.store.listTests(module.id),
         this.replay.sample(module.name),
       ]);
-      const { report, score } = summarise(await testCandidate(candidate, cases, replayInputs));
+      const summary = summarise(await testCandidate(candidate, cases, replayInputs));
+      const { previewBytes, reportMaxBytes } = this.config.pipeline;
+      const report = boundReport(summary.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
+      const { score } = summary;
       await this.store.updateVersion(version.id, { testReport: report, score });
       if (report.failed > 0) throw new Rejection('test', failureDiagnostics(report));
       return candidate;

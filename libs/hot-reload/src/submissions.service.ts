@@ -176,20 +176,24 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  /** Re-enqueues unfinished submissions whose job is gone or has given up. Safe on every node at once. */
+  /**
+   * Runs again every version the pipeline has not finished (any IN_PIPELINE status, `activating`
+   * included) that has not moved for a sweep interval, unless its job is waiting or running: its job may
+   * be gone with Redis, have given up (failed), or have completed without the row moving on. `ready` is
+   * a decision (held, not asked, dry run), never swept. Safe on every node at once.
+   */
   async sweep(): Promise<number> {
     const cutoff = new Date(Date.now() - this.config.pipeline.sweepIntervalMs);
     let requeued = 0;
-    for (const version of await this.store.queuedBefore(cutoff)) {
-      const state = await this.jobs.state('pipeline', version.id);
-      if (state === 'missing' || state === 'unknown') {
+    for (const version of await this.store.staleVersions(IN_PIPELINE, cutoff)) {
+      try {
         const module = await this.store.getModuleById(version.moduleId).catch(() => null);
         if (!module) continue;
-        await this.enqueue(module.name, version.id);
-        requeued++;
-      } else if (state === 'failed') {
-        await this.jobs.retry('pipeline', version.id);
-        requeued++;
+        const data: PipelineJobData = { versionId: version.id, module: module.name };
+        if (await this.jobs.requeue('pipeline', version.id, data)) requeued++;
+      } catch (error) {
+        // Another node may have requeued it first; the next sweep looks again.
+        this.logger.warn(`sweep of ${version.id} failed: ${(error as Error).message}`);
       }
     }
     if (requeued) this.logger.log(`re-enqueued ${requeued} orphaned submission(s)`);

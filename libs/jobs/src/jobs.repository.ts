@@ -103,10 +103,23 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
     return job ? toJobState(await job.getState()) : 'missing';
   }
 
-  /** Moves a failed job back to waiting, with its attempts reset. */
-  async retry(queue: QueueName, id: string): Promise<void> {
-    const job = await this.queue(queue).getJob(id);
-    await job?.retry('failed');
+  /**
+   * Runs a job again, whatever Redis kept of it: added when missing (Redis lost it), retried with its
+   * attempts reset when it failed or completed, removed and added again when only its hash is left.
+   * Waiting, delayed and active jobs are left alone. True when it was queued again.
+   */
+  async requeue<D extends object>(queue: QueueName, id: string, data: D): Promise<boolean> {
+    const job = (await this.queue(queue).getJob(id)) as Job<D> | undefined;
+    const state = job ? toJobState(await job.getState()) : 'missing';
+    if (state === 'failed' || state === 'completed') {
+      await job!.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    }
+    if (state !== 'missing' && state !== 'unknown') return false;
+    // A second add with the id of a job whose hash survived is a no-op: remove what is left first.
+    await job?.remove();
+    await this.add(queue, id, data);
+    return true;
   }
 
   /** Jobs not finished yet: what an operator means by "queue depth". */

@@ -29,6 +29,9 @@ describe('startPrivateRedis', () => {
       await redis.start(); // idempotent while running
       expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}`);
       await expect(client.get('k')).resolves.toBe('v'); // the same client reconnects to the same port
+
+      await redis.restartEmpty();
+      await expect(client.get('k')).resolves.toBeNull(); // same port, nothing kept
     } finally {
       client.disconnect();
     }

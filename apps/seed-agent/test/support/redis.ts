@@ -11,6 +11,8 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Ends the outage on the same port, with the data written before it. */
   start(): Promise<void>;
+  /** A Redis that lost everything: stopped, its data deleted, started again empty on the same port. */
+  restartEmpty(): Promise<void>;
   /** Stops it and deletes its data folder. */
   dispose(): Promise<void>;
 }
@@ -34,6 +36,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     stop,
     async start() {
       current ??= await startEmbeddedRedis({ dir, log, port });
+    },
+    async restartEmpty() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+      current = await startEmbeddedRedis({ dir, log, port });
     },
     async dispose() {
       await stop();

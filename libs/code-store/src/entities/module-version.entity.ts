@@ -56,12 +56,19 @@ export interface CaseResult {
   actual?: unknown;
   error?: { code: string; message: string; line?: number };
   logs?: string[];
+  /** Input, expectation, output, message and logs left out to keep the report within its bound. */
+  detailsOmitted?: true;
 }
 
+/** Values in cases and diagnostics are previews (see preview.ts): a large one is its beginning and size. */
 export interface TestReport {
   cases: CaseResult[];
   passed: number;
   failed: number;
+  /** Set when the report was cut to its bound: the full report's size and the cases left out at the end. */
+  truncated?: true;
+  bytes?: number;
+  omittedCases?: number;
 }
 
 export interface VersionScore {

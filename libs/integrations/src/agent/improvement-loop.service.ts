@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
-import { CodeStoreError, CodeStoreRepository, ModuleEntity, sha256 } from '@seed/code-store';
+import { CodeStoreError, CodeStoreRepository, ModuleEntity, previewText, sha256 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { SubmissionsService } from '@seed/hot-reload';
 import { PermanentJobFailure } from '@seed/jobs';
@@ -201,7 +201,7 @@ export class ImprovementLoop {
           seq: null,
           status: 'invalid_output',
           feedback: [
-            `Your answer was not a JSON object {"source": string, "rationale": string}: ${(error as Error).message.slice(0, 300)}`,
+            `Your answer was not a JSON object {"source": string, "rationale": string}: ${previewText((error as Error).message, 300)}`,
           ],
           costUsd: 0,
         });

@@ -1,4 +1,4 @@
-import type { Diagnostic, VersionStatus } from '@seed/code-store';
+import { type Diagnostic, previewJson, previewText, type VersionStatus } from '@seed/code-store';
 import type { AttemptRecord } from './decision.js';
 
 /** Pure: what the model is told on each attempt, and how the gates' verdicts become feedback. */
@@ -9,6 +9,8 @@ export interface RecentError {
   /** The input, or for an input too large to keep, undefined (and `inputPreview` holds its beginning). */
   input?: unknown;
   inputPreview?: string;
+  /** The full input's size, when only its preview is kept. */
+  inputBytes?: number;
   code: string;
   message: string;
   line?: number;
@@ -39,7 +41,10 @@ export interface PromptInput {
 }
 
 const MAX_CASES = 50;
+/** Bytes of each value and message the model is shown: they come from modules and real callers. */
 const MAX_JSON = 500;
+const MAX_MESSAGE = 1000;
+const MAX_FEEDBACK_LINE = 2 * MAX_MESSAGE + 3 * MAX_JSON;
 const MAX_FEEDBACK_LINES = 10;
 
 export const SYSTEM_PROMPT = `You improve one code module of Seed Agent. A module is a single TypeScript file whose
@@ -88,7 +93,7 @@ export function feedbackFor(version: {
 
 function diagnosticLine(d: Diagnostic): string {
   const where = d.line ? ` at line ${d.line}${d.column ? `, column ${d.column}` : ''}` : '';
-  const parts = [`${d.stage}${where}: ${d.message}`];
+  const parts = [`${d.stage}${where}: ${previewText(d.message, MAX_MESSAGE)}`];
   if (d.stage === 'test') {
     if (d.input !== undefined) parts.push(`input ${json(d.input)}`);
     if (d.expected !== undefined) parts.push(`expected ${json(d.expected)}`);
@@ -111,8 +116,12 @@ function testsSection(tests: readonly PromptCase[]): string {
 
 function errorsSection(errors: readonly RecentError[]): string {
   const lines = errors.map((e) => {
-    const input = e.input !== undefined ? json(e.input) : `${e.inputPreview ?? '?'}… (truncated)`;
-    return `- input ${input} → ${e.code}: ${e.message}${e.line ? ` (line ${e.line})` : ''}`;
+    const input =
+      e.input !== undefined
+        ? json(e.input)
+        : `${previewText(e.inputPreview ?? '?', MAX_JSON)}… (${e.inputBytes ? `${e.inputBytes} bytes, ` : ''}truncated)`;
+    const message = previewText(e.message, MAX_MESSAGE);
+    return `- input ${input} → ${e.code}: ${message}${e.line ? ` (line ${e.line})` : ''}`;
   });
   return `Recent runtime errors of the active version (most recent first):\n${lines.join('\n')}`;
 }
@@ -120,14 +129,14 @@ function errorsSection(errors: readonly RecentError[]): string {
 function previousSection(previous: readonly AttemptRecord[]): string {
   const blocks = previous.map((a) => {
     const what = a.seq ? `version ${a.seq}` : 'no version';
-    return `Attempt ${a.attempt} (${what}, ${a.status}):\n${a.feedback.map((f) => `  - ${f}`).join('\n')}`;
+    const feedback = a.feedback.slice(0, MAX_FEEDBACK_LINES).map((f) => previewText(f, MAX_FEEDBACK_LINE));
+    return `Attempt ${a.attempt} (${what}, ${a.status}):\n${feedback.map((f) => `  - ${f}`).join('\n')}`;
   });
   return `Your earlier attempts failed; fix what the gates reported:\n${blocks.join('\n')}`;
 }
 
 function json(value: unknown): string {
-  const text = JSON.stringify(value ?? null);
-  return text.length > MAX_JSON ? `${text.slice(0, MAX_JSON)}…` : text;
+  return previewJson(value, MAX_JSON);
 }
 
 function fence(source: string): string {

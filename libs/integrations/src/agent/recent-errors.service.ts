@@ -1,12 +1,13 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { previewText, truncateUtf8, utf8Bytes } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { InvocationService, type InvocationOutcome } from '@seed/hot-reload';
 import { AgentStore } from './agent.store.js';
 import type { RecentError } from './prompt.js';
 
 const MAX_INPUT_BYTES = 4096;
-const PREVIEW_CHARS = 200;
-const MAX_MESSAGE_CHARS = 1000;
+const PREVIEW_BYTES = 200;
+const MAX_MESSAGE_BYTES = 1000;
 const FLUSH_INTERVAL_MS = 1000;
 
 /**
@@ -46,12 +47,14 @@ export class RecentErrors implements OnModuleInit, OnApplicationShutdown {
   record(outcome: InvocationOutcome): void {
     if (!outcome.error || this.keep === 0) return;
     const json = JSON.stringify(outcome.input ?? null);
-    const kept = json.length <= MAX_INPUT_BYTES;
+    const inputBytes = utf8Bytes(json);
     const error: RecentError = {
       versionId: outcome.versionId,
-      ...(kept ? { input: outcome.input ?? null } : { inputPreview: json.slice(0, PREVIEW_CHARS) }),
+      ...(inputBytes <= MAX_INPUT_BYTES
+        ? { input: outcome.input ?? null }
+        : { inputPreview: truncateUtf8(json, PREVIEW_BYTES), inputBytes }),
       code: outcome.error.code,
-      message: outcome.error.message.slice(0, MAX_MESSAGE_CHARS),
+      message: previewText(outcome.error.message, MAX_MESSAGE_BYTES),
       ...(outcome.error.line ? { line: outcome.error.line } : {}),
       at: new Date().toISOString(),
     };

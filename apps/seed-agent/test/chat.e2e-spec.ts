@@ -25,9 +25,11 @@ describe('/v1/chat/completions and /v1/models (fake claude and codex CLIs)', () 
     });
     // A claude whose CLI_TIMEOUT is short, to see a timeout without slowing every other call.
     const integrations = { ...t.config.integrations, cliTimeoutMs: 300 };
-    t.app
-      .get(ModelRegistry)
-      .register('impatient-claude', (model) => new ClaudeCliLanguageModel(model ?? 'sonnet', integrations));
+    const models = t.app.get(ModelRegistry);
+    models.register(
+      'impatient-claude',
+      (model) => new ClaudeCliLanguageModel(model ?? 'sonnet', integrations, models.cliSlots),
+    );
   });
   afterAll(async () => {
     await t?.close();

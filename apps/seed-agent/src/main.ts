@@ -1,11 +1,6 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  ConfigError,
-  loadConfigFromProcess,
-  scrubSecretsFromProcessEnv,
-  type AppConfig,
-} from '@seed/config';
+import { ConfigError, loadConfigFromProcess, scrubSecretsFromProcessEnv, type AppConfig } from '@seed/config';
 import { createApp, startApp } from './bootstrap.js';
 import { EmbeddedRedisUnavailableError } from './embedded/embedded-redis.js';
 import { bootLogger } from './logging.js';

@@ -195,9 +195,9 @@ const models = {
   CLAUDE_MAX_TOKENS: z.coerce.number().int().min(1).optional().describe('output token cap'),
   CLAUDE_API_URL: url(['http', 'https']).describe('API base URL (proxy, gateway)'),
   CLAUDE_HOME: optionalText.describe('a logged-in `.claude` directory (or a home containing one)'),
-  CLAUDE_CODE_OAUTH_TOKEN: optionalText.meta(secret).describe(
-    'Claude Code login token (a secret, passed to the CLI only)',
-  ),
+  CLAUDE_CODE_OAUTH_TOKEN: optionalText
+    .meta(secret)
+    .describe('Claude Code login token (a secret, passed to the CLI only)'),
   CODEX_CLI_PATH: z.string().min(1).default('codex').describe('the Codex CLI'),
   CODEX_DEFAULT_MODEL: optionalText.meta(unset('the CLI default')).describe('default model of the Codex CLI'),
   CODEX_SANDBOX: z

@@ -77,7 +77,9 @@ export class ClaudeCliLanguageModel extends CliLanguageModel {
       json: prompt.json,
       files: prompt.system ? { [SYSTEM_PROMPT_FILE]: prompt.system } : {},
       homeDirs: { CLAUDE_CONFIG_DIR: '.claude' },
-      logins: this.login.credentials ? [{ from: this.login.credentials, to: '.claude/.credentials.json' }] : [],
+      logins: this.login.credentials
+        ? [{ from: this.login.credentials, to: '.claude/.credentials.json' }]
+        : [],
     };
   }
 }

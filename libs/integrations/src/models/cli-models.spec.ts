@@ -345,7 +345,8 @@ describe('CLI language models (through fake claude and codex executables)', () =
       }
       throw new Error(`never happened: ${what}`);
     }
-    const lines = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    const lines = (log: string) =>
+      existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
     /** The most processes alive at once, from the start/stop lines they wrote. */
     const mostAtOnce = (log: string) =>
       lines(log).reduce(
@@ -362,7 +363,10 @@ describe('CLI language models (through fake claude and codex executables)', () =
       const release = join(dir, 'bound.release');
       const calls = ['claude-cli', 'codex-cli', 'claude-cli', 'codex-cli', 'claude-cli', 'claude-cli'].map(
         (spec, i) =>
-          generateText({ model: models.resolve(spec), prompt: `RECORD=${log} HOLD=${release} SAY=answer ${i}` }),
+          generateText({
+            model: models.resolve(spec),
+            prompt: `RECORD=${log} HOLD=${release} SAY=answer ${i}`,
+          }),
       );
       await until('2 processes started and 4 calls queued', () => {
         return lines(log).length === 2 && models.cliSlots.queued === 4;
@@ -381,7 +385,10 @@ describe('CLI language models (through fake claude and codex executables)', () =
       const log = join(dir, 'busy.log');
       const release = join(dir, 'busy.release');
       const held = (i: number) =>
-        generateText({ model: models.resolve('claude-cli'), prompt: `RECORD=${log} HOLD=${release} SAY=${i}` });
+        generateText({
+          model: models.resolve('claude-cli'),
+          prompt: `RECORD=${log} HOLD=${release} SAY=${i}`,
+        });
       const first = held(1);
       await until('the first process started', () => lines(log).length === 1);
       const second = held(2);

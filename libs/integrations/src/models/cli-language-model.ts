@@ -248,7 +248,15 @@ interface CopiedLogin {
 
 function copyLogin(from: string, to: string): CopiedLogin {
   mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
-  copyFileSync(from, to);
+  try {
+    copyFileSync(from, to);
+  } catch (error) {
+    // it was there when the model was resolved: removed or unreadable since
+    throw new IntegrationError(
+      'missing_api_key',
+      `the CLI login ${from} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
   return { from, to, copied: readFileSync(to) };
 }
 

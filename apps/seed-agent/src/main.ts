@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, loadConfigFromProcess, type AppConfig } from '@seed/config';
+import { ConfigError, loadConfigFromProcess, scrubSecretsFromProcessEnv, type AppConfig } from '@seed/config';
 import { createApp, startApp } from './bootstrap.js';
 import { EmbeddedRedisUnavailableError } from './embedded/embedded-redis.js';
 import { bootLogger } from './logging.js';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+  scrubSecretsFromProcessEnv();
   const log = bootLogger(config);
   const boot = (message: string) => log.info({ context: 'Boot' }, message);
 

@@ -22,12 +22,16 @@ describe('/v1/chat/completions and /v1/models (fake claude and codex CLIs)', () 
       CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-e2e-token-0123456789',
       CODEX_CLI_PATH: join(FIXTURES, 'fake-codex'),
       CODEX_HOME: codexHome,
+      METRICS_TOKEN: 'metrics-e2e-secret',
+      CLI_MAX_CONCURRENT: '2',
     });
     // A claude whose CLI_TIMEOUT is short, to see a timeout without slowing every other call.
     const integrations = { ...t.config.integrations, cliTimeoutMs: 300 };
-    t.app
-      .get(ModelRegistry)
-      .register('impatient-claude', (model) => new ClaudeCliLanguageModel(model ?? 'sonnet', integrations));
+    const models = t.app.get(ModelRegistry);
+    models.register(
+      'impatient-claude',
+      (model) => new ClaudeCliLanguageModel(model ?? 'sonnet', integrations, models.cliSlots),
+    );
   });
   afterAll(async () => {
     await t?.close();
@@ -178,6 +182,45 @@ describe('/v1/chat/completions and /v1/models (fake claude and codex CLIs)', () 
     abort.abort();
     await request;
     await eventually(async () => (alive(pid) ? undefined : true), 5000, 'the CLI to stop');
+  });
+
+  it("gives the CLI only its own credential: none of the service's secrets", async () => {
+    for (const model of ['claude-cli', 'codex-cli']) {
+      const res = await chat({ model, messages: [{ role: 'user', content: 'ECHO_ENV' }] });
+      expect(res.status).toBe(200);
+      const keys = JSON.parse(res.body.choices[0].message.content) as string[];
+      for (const secret of ['API_TOKENS', 'METRICS_TOKEN', 'DATABASE_URL', 'REDIS_URL'])
+        expect(keys).not.toContain(secret);
+      expect(keys).toContain('PATH');
+      expect(keys.includes('CLAUDE_CODE_OAUTH_TOKEN')).toBe(model === 'claude-cli');
+    }
+  });
+
+  it('runs at most CLI_MAX_CONCURRENT (2) CLIs for many parallel chats', async () => {
+    const log = join(dir, 'chats.log');
+    const release = join(dir, 'chats.release');
+    const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+    const chats = Array.from({ length: 8 }, (_, i) =>
+      chat({ messages: [{ role: 'user', content: `RECORD=${log} HOLD=${release} SAY=chat ${i}` }] }),
+    );
+    const models = t.app.get(ModelRegistry);
+    await eventually(
+      async () => (lines().length === 2 && models.cliSlots.queued === 6 ? true : undefined),
+      5000,
+      '2 CLIs running and 6 chats waiting',
+    );
+    writeFileSync(release, '');
+    const answers = await Promise.all(chats);
+    expect(answers.map((a) => [a.status, a.body.choices[0].message.content])).toEqual(
+      Array.from({ length: 8 }, (_, i) => [200, `chat ${i}`]),
+    );
+    let running = 0;
+    let most = 0;
+    for (const line of lines()) {
+      running += line.startsWith('start') ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect([lines().length, most]).toEqual([16, 2]);
   });
 
   it('documents both routes in the OpenAPI document', async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseApiTokens, type ApiToken } from './api-tokens.js';
 import { envSchema, type Env } from './env.schema.js';
 
-const CLI_ENV = ['PATH', 'HOME', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
+const CLI_ENV = ['PATH', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
 
 /**
  * The one source of the configuration: the environment (envSchema), validated, then shaped into what the
@@ -120,6 +120,9 @@ function nested(env: Env, apiTokens: ApiToken[]) {
         cooldownMs: env.SELF_HEAL_COOLDOWN,
       },
       cliTimeoutMs: env.CLI_TIMEOUT,
+      /** CLI processes at once per node; up to cliQueueLimit more calls wait, beyond that `model_busy`. */
+      cliMaxConcurrent: env.CLI_MAX_CONCURRENT,
+      cliQueueLimit: env.CLI_QUEUE_LIMIT,
       claude: {
         cliPath: env.CLAUDE_CLI_PATH,
         defaultModel: env.CLAUDE_DEFAULT_MODEL,
@@ -137,7 +140,9 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       },
       anthropic: { apiKey: env.ANTHROPIC_API_KEY },
       openaiCompatible: { baseUrl: env.OPENAI_COMPATIBLE_BASE_URL, apiKey: env.OPENAI_COMPATIBLE_API_KEY },
-      /** What the CLI children inherit from our environment: PATH, HOME and proxy settings, when set. */
+      /** Where the CLI logins are looked for by default (`~/.claude`, `~/.codex`); the children get a private HOME. */
+      serviceHome: env.HOME,
+      /** What the CLI children inherit from our environment: PATH and proxy settings, when set. */
       cliEnv: Object.fromEntries(
         CLI_ENV.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
       ) as Record<string, string>,

@@ -25,6 +25,8 @@ const url = (protocols: string[]) =>
     `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
   );
 const unset = (text: string) => ({ unset: text });
+/** A credential: deleted from process.env once read (scrubSecretsFromProcessEnv), so no child can inherit it. */
+const secret = { secret: true } as const;
 
 const server = {
   NODE_ENV: z
@@ -48,19 +50,19 @@ const server = {
 
 const access = {
   API_TOKENS: optionalText
-    .meta(unset('generated admin token (not in production)'))
+    .meta({ ...unset('generated admin token (not in production)'), ...secret })
     .describe('`name:role:secret` or `name:role:sha256:<hex>`, comma-separated'),
-  METRICS_TOKEN: optionalText.describe('bearer token for `/metrics` (open when unset)'),
+  METRICS_TOKEN: optionalText.meta(secret).describe('bearer token for `/metrics` (open when unset)'),
   RATE_LIMIT_PER_MINUTE: int(1200, 1).describe('control-plane requests per token per minute, per node'),
   RATE_LIMIT_BURST: int(200, 1).describe('room for bursts above that rate, per token, per node'),
 };
 
 const storage = {
   DATABASE_URL: url(['postgres', 'postgresql'])
-    .meta(unset('embedded PGlite in `DATA_DIR/pg`'))
+    .meta({ ...unset('embedded PGlite in `DATA_DIR/pg`'), ...secret })
     .describe('PostgreSQL URL'),
   REDIS_URL: url(['redis', 'rediss'])
-    .meta(unset('embedded `redis-server` in `DATA_DIR/redis`'))
+    .meta({ ...unset('embedded `redis-server` in `DATA_DIR/redis`'), ...secret })
     .describe('Redis URL (`redis://` or `rediss://`)'),
   REDIS_PREFIX: z
     .string()
@@ -193,14 +195,16 @@ const agent = {
 
 const models = {
   CLI_TIMEOUT: ms(120000, 100).describe('a CLI model call is killed after this'),
+  CLI_MAX_CONCURRENT: int(4, 1).describe('CLI model processes running at once per node'),
+  CLI_QUEUE_LIMIT: int(32, 0).describe('CLI model calls waiting beyond that; more get 429 `model_busy`'),
   CLAUDE_CLI_PATH: z.string().min(1).default('claude').describe('the Claude Code CLI'),
   CLAUDE_DEFAULT_MODEL: z.string().min(1).default('sonnet').describe('default model of the Claude Code CLI'),
   CLAUDE_MAX_TOKENS: z.coerce.number().int().min(1).optional().describe('output token cap'),
   CLAUDE_API_URL: url(['http', 'https']).describe('API base URL (proxy, gateway)'),
   CLAUDE_HOME: optionalText.describe('a logged-in `.claude` directory (or a home containing one)'),
-  CLAUDE_CODE_OAUTH_TOKEN: optionalText.describe(
-    'Claude Code login token (a secret, passed to the CLI only)',
-  ),
+  CLAUDE_CODE_OAUTH_TOKEN: optionalText
+    .meta(secret)
+    .describe('Claude Code login token (a secret, passed to the CLI only)'),
   CODEX_CLI_PATH: z.string().min(1).default('codex').describe('the Codex CLI'),
   CODEX_DEFAULT_MODEL: optionalText.meta(unset('the CLI default')).describe('default model of the Codex CLI'),
   CODEX_SANDBOX: z
@@ -208,14 +212,16 @@ const models = {
     .default('read-only')
     .describe('sandbox mode of the Codex CLI'),
   CODEX_HOME: optionalText.meta(unset('`~/.codex`')).describe('a logged-in Codex home (its `auth.json`)'),
-  ANTHROPIC_API_KEY: optionalText.describe('for `anthropic:<model>`'),
+  ANTHROPIC_API_KEY: optionalText.meta(secret).describe('for `anthropic:<model>`'),
   OPENAI_COMPATIBLE_BASE_URL: url(['http', 'https']).describe('for `openai-compatible:<model>`'),
-  OPENAI_COMPATIBLE_API_KEY: optionalText.describe('for `openai-compatible:<model>`'),
+  OPENAI_COMPATIBLE_API_KEY: optionalText.meta(secret).describe('for `openai-compatible:<model>`'),
 };
 
 const childEnvironment = {
   PATH: optionalText.meta(unset("the process's")).describe('passed to CLI children'),
-  HOME: optionalText.meta(unset("the process's")).describe('passed to CLI children'),
+  HOME: optionalText
+    .meta(unset("the process's"))
+    .describe('where the CLI logins are found by default; each CLI call gets a private, empty HOME'),
   HTTPS_PROXY: optionalText.describe('passed to CLI children'),
   HTTP_PROXY: optionalText.describe('passed to CLI children'),
   NO_PROXY: optionalText.describe('passed to CLI children'),
@@ -246,7 +252,7 @@ export const ENV_SECTIONS = [
   { title: 'Models', about: 'The CLIs and providers the agent and chat completions use.', variables: models },
   {
     title: 'CLI children',
-    about: 'Not used by the service: the only variables the CLI children inherit (a minimal environment).',
+    about: 'The only variables the CLI children inherit (a minimal environment), and where their logins are.',
     variables: childEnvironment,
   },
 ] as const satisfies readonly EnvSection[];

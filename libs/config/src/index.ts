@@ -7,6 +7,12 @@ export {
 } from './config.schema.js';
 export { ENV_SECTIONS, envSchema, type EnvSection } from './env.schema.js';
 export { renderConfigReference, variableReference, type VariableReference } from './config-reference.js';
-export { ConfigError, loadConfig, loadConfigFromProcess } from './load-config.js';
+export {
+  ConfigError,
+  loadConfig,
+  loadConfigFromProcess,
+  scrubSecretsFromProcessEnv,
+  SECRET_VARIABLES,
+} from './load-config.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
 export { hashSecret, type ApiToken, type Role } from './api-tokens.js';

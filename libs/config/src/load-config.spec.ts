@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, scrubSecretsFromProcessEnv, SECRET_VARIABLES } from './load-config';
 
 describe('loadConfig', () => {
   it('gives working defaults for an empty environment', () => {
@@ -55,5 +55,28 @@ describe('loadConfig', () => {
 
   it('refuses production without API tokens', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' }, '1')).toThrow(/API_TOKENS/);
+  });
+
+  it('scrubs the secret variables from an environment once read, and nothing else', () => {
+    expect([...SECRET_VARIABLES].sort()).toEqual([
+      'ANTHROPIC_API_KEY',
+      'API_TOKENS',
+      'CLAUDE_CODE_OAUTH_TOKEN',
+      'DATABASE_URL',
+      'METRICS_TOKEN',
+      'OPENAI_COMPATIBLE_API_KEY',
+      'REDIS_URL',
+    ]);
+    const env: NodeJS.ProcessEnv = {
+      PATH: '/bin',
+      HOME: '/home/seed',
+      API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret',
+      DATABASE_URL: 'postgres://u:p@db/seed',
+      CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x',
+    };
+    const config = loadConfig(env, '1');
+    scrubSecretsFromProcessEnv(env);
+    expect(env).toEqual({ PATH: '/bin', HOME: '/home/seed' });
+    expect(config.databaseUrl).toBe('postgres://u:p@db/seed');
   });
 });

@@ -19,6 +19,9 @@ export class ConcurrencyGate {
   constructor(
     private readonly concurrency: number,
     private readonly queueLimit: number,
+    /** The error a caller gets when the queue is full (other seams name their own overload code). */
+    private readonly refuse: (running: number, waiting: number) => Error = (running, waiting) =>
+      new InvokeError('overloaded', `${running} calls are running and ${waiting} are waiting; retry later`),
   ) {}
 
   get running(): number {
@@ -36,12 +39,7 @@ export class ConcurrencyGate {
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.queueLimit) {
-      return Promise.reject(
-        new InvokeError(
-          'overloaded',
-          `${this.concurrency} calls are running and ${this.waiting.length} are waiting; retry later`,
-        ),
-      );
+      return Promise.reject(this.refuse(this.concurrency, this.waiting.length));
     }
     return new Promise<Release>((resolve, reject) => this.waiting.push({ resolve, reject }));
   }

@@ -1,3 +1,4 @@
+export { ConcurrencyGate } from './concurrency-gate.js';
 export { compileModule, type CompileDiagnostic, type CompileResult } from './compile.js';
 export {
   InvokeError,

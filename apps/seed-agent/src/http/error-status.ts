@@ -50,6 +50,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   overloaded: 429,
   rate_limited: 429,
   agent_daily_limit: 429,
+  model_busy: 429,
   cli_failed: 502,
   malformed_output: 502,
   provider_failed: 502,

@@ -7,6 +7,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import type { IntegrationsConfig } from '@seed/config';
+import type { ConcurrencyGate } from '@seed/runtime';
 import {
   CliCall,
   CliDialect,
@@ -25,6 +26,13 @@ import { IntegrationError } from './integration-error.js';
 
 export const CLAUDE_CLI = 'claude-cli';
 const SYSTEM_PROMPT_FILE = 'system-prompt.md';
+/**
+ * Claude Code as a plain model, for Claude Code 2.1: `--tools ""` mounts no built-in tool (a deny list
+ * like `--disallowedTools` leaves the rest), `--strict-mcp-config` with no `--mcp-config` starts no MCP
+ * server (without it `--tools ""` still mounts the user's), `--setting-sources ""` loads no user, project
+ * or local settings (hooks, permissions, plugins, CLAUDE.md).
+ */
+const NO_TOOLS = ['--tools', '', '--strict-mcp-config', '--setting-sources', ''];
 
 /**
  * Claude Code (`claude --print`) as an AI SDK model. `--output-format json` for generate; `stream-json`
@@ -33,24 +41,25 @@ const SYSTEM_PROMPT_FILE = 'system-prompt.md';
  */
 export class ClaudeCliLanguageModel extends CliLanguageModel {
   readonly provider = CLAUDE_CLI;
-  private readonly env: Record<string, string>;
+  private readonly login: ClaudeLogin;
 
   constructor(
     readonly modelId: string,
     private readonly config: IntegrationsConfig,
+    slots: ConcurrencyGate,
   ) {
-    super();
-    this.env = claudeEnvironment(config);
+    super(slots);
+    this.login = claudeLogin(config);
   }
 
   protected prepare(options: LanguageModelV4CallOptions, streaming: boolean): CliCall {
     const prompt = renderCliPrompt(options, ['maxOutputTokens']);
-    const env = { ...this.env };
+    const env = { ...this.login.env };
     const maxTokens = options.maxOutputTokens ?? this.config.claude.maxTokens;
     if (maxTokens) env.CLAUDE_CODE_MAX_OUTPUT_TOKENS = String(maxTokens);
     const args = streaming
-      ? ['--print', '--output-format', 'stream-json', '--verbose', '--include-partial-messages']
-      : ['--print', '--output-format', 'json'];
+      ? ['--print', ...NO_TOOLS, '--output-format', 'stream-json', '--verbose', '--include-partial-messages']
+      : ['--print', ...NO_TOOLS, '--output-format', 'json'];
     args.push('--model', this.modelId);
     if (prompt.system) args.push('--system-prompt-file', SYSTEM_PROMPT_FILE);
     return {
@@ -67,48 +76,54 @@ export class ClaudeCliLanguageModel extends CliLanguageModel {
       warnings: prompt.warnings,
       json: prompt.json,
       files: prompt.system ? { [SYSTEM_PROMPT_FILE]: prompt.system } : {},
+      homeDirs: { CLAUDE_CONFIG_DIR: '.claude' },
+      logins: this.login.credentials
+        ? [{ from: this.login.credentials, to: '.claude/.credentials.json' }]
+        : [],
     };
   }
 }
 
+interface ClaudeLogin {
+  /** The child's variables besides HOME, TMPDIR and CLAUDE_CONFIG_DIR (a fresh directory per call). */
+  env: Record<string, string>;
+  /** The `.credentials.json` copied into that directory, when there is no token. */
+  credentials?: string;
+}
+
 /**
- * The child's environment, and the credentials check (`missing_api_key`): CLAUDE_CODE_OAUTH_TOKEN (from
- * `claude setup-token`), else a logged-in config directory with `.credentials.json`. CLAUDE_HOME is
- * either a home holding `.claude/` (it becomes the child's HOME) or the `.claude` directory itself (it
- * becomes CLAUDE_CONFIG_DIR); without it, the service user's `~/.claude`.
+ * The credentials check (`missing_api_key`): CLAUDE_CODE_OAUTH_TOKEN (from `claude setup-token`), passed
+ * in the child's environment, else a logged-in config directory's `.credentials.json`, copied into the
+ * call's fresh one. CLAUDE_HOME is a home holding `.claude/` or the `.claude` directory itself; without
+ * it, the service user's `~/.claude`.
  */
-export function claudeEnvironment(config: IntegrationsConfig): Record<string, string> {
-  const home = config.cliEnv.HOME ?? homedir();
+function claudeLogin(config: IntegrationsConfig): ClaudeLogin {
   const env: Record<string, string> = {
     ...config.cliEnv,
-    HOME: home,
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
   };
-  let configDir = join(home, '.claude');
+  if (config.claude.apiUrl) env.ANTHROPIC_BASE_URL = config.claude.apiUrl;
+  if (config.claude.oauthToken) return { env: { ...env, CLAUDE_CODE_OAUTH_TOKEN: config.claude.oauthToken } };
   const claudeHome = config.claude.home;
-  if (claudeHome && existsSync(join(claudeHome, '.claude'))) {
-    env.HOME = claudeHome;
-    configDir = join(claudeHome, '.claude');
-  } else if (claudeHome) {
-    env.CLAUDE_CONFIG_DIR = claudeHome;
-    configDir = claudeHome;
-  }
-  if (config.claude.oauthToken) {
-    env.CLAUDE_CODE_OAUTH_TOKEN = config.claude.oauthToken;
-  } else if (!existsSync(join(configDir, '.credentials.json'))) {
+  const configDir = !claudeHome
+    ? join(config.serviceHome ?? homedir(), '.claude')
+    : existsSync(join(claudeHome, '.claude'))
+      ? join(claudeHome, '.claude')
+      : claudeHome;
+  const credentials = join(configDir, '.credentials.json');
+  if (!existsSync(credentials)) {
     throw new IntegrationError(
       'missing_api_key',
-      `Claude Code has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from \`claude setup-token\`) or point CLAUDE_HOME at a logged-in .claude directory (looked for ${join(configDir, '.credentials.json')})`,
+      `Claude Code has no credentials: set CLAUDE_CODE_OAUTH_TOKEN (from \`claude setup-token\`) or point CLAUDE_HOME at a logged-in .claude directory (looked for ${credentials})`,
     );
   }
-  if (config.claude.apiUrl) env.ANTHROPIC_BASE_URL = config.claude.apiUrl;
-  return env;
+  return { env, credentials };
 }
 
 export function claudeCredentialsAvailable(config: IntegrationsConfig): boolean {
   try {
-    claudeEnvironment(config);
+    claudeLogin(config);
     return true;
   } catch {
     return false;

@@ -1,6 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
@@ -13,6 +21,7 @@ import type {
   SharedV4ProviderMetadata,
   SharedV4Warning,
 } from '@ai-sdk/provider';
+import type { ConcurrencyGate } from '@seed/runtime';
 import { CliCommand, CliExit, redact, startCli } from './cli-process.js';
 import { extractJson } from './cli-prompt.js';
 import { IntegrationError } from './integration-error.js';
@@ -39,24 +48,35 @@ export interface CliDialect {
 
 /** One prepared call: the process to run and how to read it. */
 export interface CliCall {
+  /** `env` without HOME and TMPDIR: each call gets its own, private and removed afterwards. */
   command: Omit<CliCommand, 'signal' | 'cwd'>;
   dialect: CliDialect;
   warnings: SharedV4Warning[];
   json: boolean;
   /** Files for the CLI (e.g. a system prompt) to write into its private working directory. */
   files?: Record<string, string>;
+  /** Variables naming a directory inside the private HOME, created empty: `{ CODEX_HOME: '.codex' }`. */
+  homeDirs?: Record<string, string>;
+  /**
+   * Login files copied into the private HOME (`to` is relative to it), so the CLI sees the login and none
+   * of the settings, MCP servers or history around it. A copy the CLI refreshed is written back.
+   */
+  logins?: { from: string; to: string }[];
 }
 
 /**
  * A LanguageModelV4 over a CLI that takes the prompt on stdin and prints events: subclasses build the
  * command line and read the output format; this runs it, in a fresh empty working directory (the CLI
- * sees no project files), and turns the events into AI SDK results or stream parts.
+ * sees no project files) with a fresh HOME, within the node's bound on CLI processes (`slots`), and turns
+ * the events into AI SDK results or stream parts.
  */
 export abstract class CliLanguageModel implements LanguageModelV4 {
   readonly specificationVersion = 'v4';
   readonly supportedUrls: Record<string, RegExp[]> = {};
   abstract readonly provider: string;
   abstract readonly modelId: string;
+
+  constructor(private readonly slots: ConcurrencyGate) {}
 
   protected abstract prepare(options: LanguageModelV4CallOptions, streaming: boolean): CliCall;
 
@@ -66,7 +86,7 @@ export abstract class CliLanguageModel implements LanguageModelV4 {
     let reasoning = '';
     let metadata: { id?: string; modelId?: string } = {};
     let finish: Extract<CliEvent, { type: 'finish' }> | undefined;
-    for await (const event of runCall(call, options.abortSignal)) {
+    for await (const event of runCall(call, this.slots, options.abortSignal)) {
       if (event.type === 'text') text += event.delta;
       else if (event.type === 'reasoning') reasoning += event.delta;
       else if (event.type === 'metadata') metadata = { ...metadata, ...event };
@@ -106,7 +126,7 @@ export abstract class CliLanguageModel implements LanguageModelV4 {
         if (open.text) controller.enqueue({ type: 'text-end', id: 'text-0' });
       };
       try {
-        for await (const event of runCall(call, signal)) {
+        for await (const event of runCall(call, this.slots, signal)) {
           switch (event.type) {
             case 'metadata':
               controller.enqueue({
@@ -162,19 +182,36 @@ export abstract class CliLanguageModel implements LanguageModelV4 {
 
 /**
  * Runs the CLI and yields its events; throws the first error event (redacted), a process failure
- * (`cli_not_found`, `cli_timeout`, abort), or `malformed_output` when it finished without an answer.
- * The process is stopped and its working directory removed whatever happens.
+ * (`cli_not_found`, `cli_timeout`, abort), `model_busy` when too many calls wait for a slot, or
+ * `malformed_output` when it finished without an answer. The slot is held until the process has exited;
+ * then its directories are removed whatever happened.
  */
-async function* runCall(call: CliCall, signal: AbortSignal | undefined): AsyncGenerator<CliEvent> {
-  const cwd = mkdtempSync(join(tmpdir(), `seed-${call.command.name}-`));
+async function* runCall(
+  call: CliCall,
+  slots: ConcurrencyGate,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<CliEvent> {
+  const release = await slots.acquire();
+  let root: string | undefined;
   let run: ReturnType<typeof startCli> | undefined;
+  let logins: CopiedLogin[] = [];
   const clean = (error: IntegrationError) =>
     new IntegrationError(error.code, redact(error.message, call.command.secrets), error.details);
   try {
+    const base = mkdtempSync(join(tmpdir(), `seed-${call.command.name}-`));
+    root = base;
+    const [cwd, home, tmp] = ['work', 'home', 'tmp'].map((name) => join(base, name));
+    for (const dir of [cwd, home, tmp]) mkdirSync(dir, { mode: 0o700 });
+    const env: Record<string, string> = { ...call.command.env, HOME: home, TMPDIR: tmp };
+    for (const [name, relative] of Object.entries(call.homeDirs ?? {})) {
+      env[name] = join(home, relative);
+      mkdirSync(env[name], { recursive: true, mode: 0o700 });
+    }
+    logins = (call.logins ?? []).map((login) => copyLogin(login.from, join(home, login.to)));
     for (const [name, content] of Object.entries(call.files ?? {})) {
       writeFileSync(join(cwd, name), content, { mode: 0o600 });
     }
-    run = startCli({ ...call.command, cwd, signal });
+    run = startCli({ ...call.command, env, cwd, signal });
     let finished = false;
     const take = function* (events: CliEvent[]) {
       for (const event of events) {
@@ -196,7 +233,47 @@ async function* runCall(call: CliCall, signal: AbortSignal | undefined): AsyncGe
     }
   } finally {
     run?.stop();
-    rmSync(cwd, { recursive: true, force: true });
+    await run?.exit.catch(() => undefined);
+    logins.forEach(writeBackIfRefreshed);
+    if (root) rmSync(root, { recursive: true, force: true });
+    release();
+  }
+}
+
+interface CopiedLogin {
+  from: string;
+  to: string;
+  copied: Buffer;
+}
+
+function copyLogin(from: string, to: string): CopiedLogin {
+  mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+  try {
+    copyFileSync(from, to);
+  } catch (error) {
+    // it was there when the model was resolved: removed or unreadable since
+    throw new IntegrationError(
+      'missing_api_key',
+      `the CLI login ${from} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return { from, to, copied: readFileSync(to) };
+}
+
+/**
+ * A CLI that refreshed its OAuth token rewrote its copy; the original gets it too (atomically), or the
+ * next call would present a refresh token that may have been rotated away. Best effort: a read-only
+ * login directory keeps working until its access token expires.
+ */
+function writeBackIfRefreshed(login: CopiedLogin): void {
+  try {
+    const now = readFileSync(login.to);
+    if (now.equals(login.copied)) return;
+    const temporary = `${login.from}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(temporary, now, { mode: 0o600 });
+    renameSync(temporary, login.from);
+  } catch {
+    // the CLI removed its copy, or the original is not writable: nothing better to do
   }
 }
 

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { LanguageModelV4CallOptions, LanguageModelV4Usage } from '@ai-sdk/provider';
 import type { IntegrationsConfig } from '@seed/config';
+import type { ConcurrencyGate } from '@seed/runtime';
 import {
   CliCall,
   CliDialect,
@@ -25,25 +26,30 @@ const CLI_DEFAULT = 'default';
 /**
  * The Codex CLI (`codex exec --json`) as an AI SDK model: the prompt on stdin (`-`), JSONL events on
  * stdout. Codex prints each agent message whole (`item.completed`), so a stream gets one delta per message.
- * The system prompt has no flag of its own and goes first in the prompt text.
+ * The system prompt has no flag of its own and goes first in the prompt text. It runs in its sandbox
+ * (CODEX_SANDBOX, read-only by default) and never asks for approval (nobody is there to answer); its
+ * CODEX_HOME is a fresh directory holding a copy of `auth.json` only, so no config.toml, MCP server,
+ * `.env` or history of the service's login applies.
  */
 export class CodexCliLanguageModel extends CliLanguageModel {
   readonly provider = CODEX_CLI;
   readonly modelId: string;
-  private readonly env: Record<string, string>;
+  private readonly auth: string;
 
   constructor(
     model: string | undefined,
     private readonly config: IntegrationsConfig,
+    slots: ConcurrencyGate,
   ) {
-    super();
+    super(slots);
     this.modelId = model ?? config.codex.defaultModel ?? CLI_DEFAULT;
-    this.env = codexEnvironment(config);
+    this.auth = codexAuth(config);
   }
 
   protected prepare(options: LanguageModelV4CallOptions): CliCall {
     const prompt = renderCliPrompt(options, []);
     const args = ['exec', '--json', '--skip-git-repo-check', '--sandbox', this.config.codex.sandbox];
+    args.push('-c', 'approval_policy="never"');
     if (this.modelId !== CLI_DEFAULT) args.push('--model', this.modelId);
     args.push('-');
     return {
@@ -51,7 +57,7 @@ export class CodexCliLanguageModel extends CliLanguageModel {
         name: 'codex',
         command: this.config.codex.cliPath,
         args,
-        env: this.env,
+        env: { ...this.config.cliEnv, NO_COLOR: '1' },
         input: prompt.system
           ? `<instructions>\n${prompt.system}\n</instructions>\n\n${prompt.text}`
           : prompt.text,
@@ -61,34 +67,31 @@ export class CodexCliLanguageModel extends CliLanguageModel {
       dialect: new CodexJsonl(),
       warnings: prompt.warnings,
       json: prompt.json,
+      homeDirs: { CODEX_HOME: '.codex' },
+      logins: [{ from: this.auth, to: '.codex/auth.json' }],
     };
   }
 }
 
 /**
- * The child's environment, and the credentials check (`missing_api_key`): Codex keeps its login
- * (`codex login`, ChatGPT or API key) in `auth.json` under CODEX_HOME, else `~/.codex`.
+ * The credentials check (`missing_api_key`): Codex keeps its login (`codex login`, ChatGPT or API key) in
+ * `auth.json` under CODEX_HOME, else `~/.codex`.
  */
-export function codexEnvironment(config: IntegrationsConfig): Record<string, string> {
-  const home = config.cliEnv.HOME ?? homedir();
-  const codexHome = config.codex.home ?? join(home, '.codex');
-  if (!existsSync(join(codexHome, 'auth.json'))) {
+function codexAuth(config: IntegrationsConfig): string {
+  const codexHome = config.codex.home ?? join(config.serviceHome ?? homedir(), '.codex');
+  const auth = join(codexHome, 'auth.json');
+  if (!existsSync(auth)) {
     throw new IntegrationError(
       'missing_api_key',
-      `the Codex CLI has no login: run \`codex login\` with CODEX_HOME=${codexHome} (looked for ${join(codexHome, 'auth.json')})`,
+      `the Codex CLI has no login: run \`codex login\` with CODEX_HOME=${codexHome} (looked for ${auth})`,
     );
   }
-  return {
-    ...config.cliEnv,
-    HOME: home,
-    NO_COLOR: '1',
-    ...(config.codex.home ? { CODEX_HOME: config.codex.home } : {}),
-  };
+  return auth;
 }
 
 export function codexCredentialsAvailable(config: IntegrationsConfig): boolean {
   try {
-    codexEnvironment(config);
+    codexAuth(config);
     return true;
   } catch {
     return false;

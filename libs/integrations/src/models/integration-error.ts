@@ -9,6 +9,8 @@ export type IntegrationErrorCode =
   | 'cli_failed'
   /** The CLI did not answer within CLI_TIMEOUT; it was stopped. */
   | 'cli_timeout'
+  /** CLI_MAX_CONCURRENT CLI processes are running and CLI_QUEUE_LIMIT calls wait already: retry later. */
+  | 'model_busy'
   /** The CLI (or the model) answered something we cannot read. */
   | 'malformed_output'
   /** A model spec names a provider nobody registered. */

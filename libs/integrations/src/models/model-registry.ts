@@ -3,6 +3,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@seed/config';
+import { ConcurrencyGate } from '@seed/runtime';
 import { CLAUDE_CLI, ClaudeCliLanguageModel, claudeCredentialsAvailable } from './claude-cli.model.js';
 import { CODEX_CLI, CodexCliLanguageModel, codexCredentialsAvailable } from './codex-cli.model.js';
 import { IntegrationError } from './integration-error.js';
@@ -43,16 +44,29 @@ const ANTHROPIC_DEFAULT_MODEL = 'claude-sonnet-4-5';
 @Injectable()
 export class ModelRegistry {
   private readonly providers = new Map<string, Provider>();
+  /** The node's bound on CLI processes, shared by every CLI model (and by any a caller builds itself). */
+  readonly cliSlots: ConcurrencyGate;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     const integrations = config.integrations;
+    this.cliSlots = new ConcurrencyGate(
+      integrations.cliMaxConcurrent,
+      integrations.cliQueueLimit,
+      (running, waiting) =>
+        new IntegrationError(
+          'model_busy',
+          `${running} CLI model calls are running and ${waiting} are waiting (CLI_MAX_CONCURRENT, CLI_QUEUE_LIMIT); retry later`,
+        ),
+    );
+    const slots = this.cliSlots;
     this.providers.set(CLAUDE_CLI, {
-      factory: (model) => new ClaudeCliLanguageModel(model ?? integrations.claude.defaultModel, integrations),
+      factory: (model) =>
+        new ClaudeCliLanguageModel(model ?? integrations.claude.defaultModel, integrations, slots),
       available: () => claudeCredentialsAvailable(integrations),
       defaultModel: integrations.claude.defaultModel,
     });
     this.providers.set(CODEX_CLI, {
-      factory: (model) => new CodexCliLanguageModel(model, integrations),
+      factory: (model) => new CodexCliLanguageModel(model, integrations, slots),
       available: () => codexCredentialsAvailable(integrations),
       defaultModel: integrations.codex.defaultModel,
     });

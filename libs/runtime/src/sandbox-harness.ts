@@ -4,6 +4,7 @@ import { MODULE_GLOBAL } from './compile.js';
 export type HarnessReport = { readonly logs: string[]; readonly truncated: boolean } & (
   | { readonly kind: 'ok'; readonly json: string }
   | { readonly kind: 'error'; readonly name?: string; readonly message: string; readonly stack?: string }
+  | { readonly kind: 'input_error'; readonly message: string }
   | { readonly kind: 'not_json'; readonly message: string }
   | { readonly kind: 'too_large'; readonly length: number }
 );
@@ -27,6 +28,8 @@ export function readReport(raw: unknown): HarnessReport | undefined {
       return text(r.message) && optionalText(r.name) && optionalText(r.stack)
         ? { ...base, kind: 'error', name: r.name, message: r.message, stack: r.stack }
         : undefined;
+    case 'input_error':
+      return text(r.message) ? { ...base, kind: 'input_error', message: r.message } : undefined;
     case 'not_json':
       return text(r.message) ? { ...base, kind: 'not_json', message: r.message } : undefined;
     case 'too_large':
@@ -135,6 +138,22 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     return { name, message, stack };
   };
 
+  // Only errors this constructor built are the caller's fault: the host trusts the harness's WeakSet, never a
+  // name or a message the module chose (WeakSet's methods are captured before any module code runs).
+  const inputErrors = new WeakSet();
+  const markInput = WeakSet.prototype.add;
+  const isInput = WeakSet.prototype.has;
+  const apply = Reflect.apply;
+  class InputError extends NativeError {
+    constructor(message) {
+      super(message);
+      apply(markInput, inputErrors, [this]);
+    }
+  }
+  defineProperty(InputError.prototype, 'name', { value: 'InputError' });
+  freeze(InputError.prototype);
+  freeze(InputError);
+
   const noop = () => {};
   let bound = false;
 
@@ -160,7 +179,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         if (fitted.text !== '' || !fitted.cut) logs[logs.length] = fitted.text;
         used += fitted.bytes;
       };
-      const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId });
+      const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId, InputError });
       // built without a prototype, so setters a module put on Object.prototype cannot touch the report
       const report = (kind, detail) => {
         open = false;
@@ -177,6 +196,10 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       try {
         value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
       } catch (error) {
+        if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
+            apply(isInput, inputErrors, [error])) {
+          return report('input_error', { message: describe(error).message });
+        }
         return report('error', describe(error));
       }
       let json;

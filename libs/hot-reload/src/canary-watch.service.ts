@@ -109,10 +109,8 @@ export class CanaryWatch implements OnModuleInit {
       `error rate ${pct(errorRate(stats))} over ${stats.calls} calls from ${watch.failingCallers.size} failing ` +
       `callers against ${pct(errorRate(watch.predecessor))} for the predecessor (threshold +${pct(watch.policy.threshold)})`;
     if (!watch.policy.rollbackAdminActivations && (await this.activatedByAdmin(module, watch.candidateId))) {
-      this.logger.warn(
-        `${module}: not rolled back (an admin's activation, rollbackAdminActivations: false): ${message}`,
-      );
-      return;
+      this.logger.warn(`${module}: not rolled back, an admin activated it: ${message}`);
+      return this.note(watch.candidateId, `not rolled back by canary (an admin's activation): ${message}`);
     }
     const result = await this.activation.rollback(
       module,
@@ -123,12 +121,13 @@ export class CanaryWatch implements OnModuleInit {
     );
     if (!result.activated) return;
     this.logger.warn(`${module}: rolled back by canary: ${message}`);
-    const version = await this.store.findVersion(watch.candidateId);
-    await this.store.updateVersion(watch.candidateId, {
-      diagnostics: [
-        ...(version?.diagnostics ?? []),
-        { stage: 'activate', message: `rolled back by canary: ${message}` },
-      ],
+    await this.note(watch.candidateId, `rolled back by canary: ${message}`);
+  }
+
+  private async note(versionId: string, message: string): Promise<void> {
+    const version = await this.store.findVersion(versionId);
+    await this.store.updateVersion(versionId, {
+      diagnostics: [...(version?.diagnostics ?? []), { stage: 'activate', message }],
     });
   }
 

@@ -78,6 +78,13 @@ export class AgentService {
     });
     if (!module.activeVersionId)
       throw new AgentError('no_active_version', `module ${moduleName} has no active version to improve`);
+    // Goal cases must fit in the suite once they join it.
+    if (request.tests?.length)
+      assertCaseRoom(
+        await this.store.countTests(module.id),
+        request.tests.length,
+        this.config.pipeline.maxCasesPerModule,
+      );
     const model = request.model ?? this.config.integrations.agentModel;
     this.models.resolve(model); // an unknown provider or a missing key is the request's error, not the job's
 
@@ -103,13 +110,6 @@ export class AgentService {
           { limit: settings.dailyLimit, retryAfterSeconds: secondsUntilNextDay(now) },
         );
       }
-      // Goal cases must fit in the suite once they join it.
-      if (request.tests?.length)
-        assertCaseRoom(
-          await this.store.countTests(module.id),
-          request.tests.length,
-          this.config.pipeline.maxCasesPerModule,
-        );
       const data: AgentJobData = {
         module: moduleName,
         goal: request.goal,

@@ -154,7 +154,7 @@ export class ModuleVersionEntity {
    * Cases of a goal the active version does not meet yet (an improvement's): this version is tested on them
    * too, and they join the module's suite when it is activated.
    */
-  @Column({ name: 'goal_cases', type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ name: 'goal_cases', type: 'jsonb', default: () => "'[]'" })
   goalCases!: GoalCase[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -136,13 +136,13 @@ describe('the improving agent (real app, mock model)', () => {
       ).toEqual({
         sum: 5,
       });
-      // The added case is the module's now, for every later candidate.
+      // The goal case joined the suite with the version that met it, for every later candidate.
       expect((await t.request('GET', '/modules/adder/tests')).body.items).toEqual([
         expect.objectContaining({
           name: 'adds',
           input: { a: 2, b: 3 },
           expect: { sum: 5 },
-          createdBy: 'agent:agent',
+          createdBy: 'agent:mock',
         }),
       ]);
 
@@ -342,13 +342,22 @@ describe('self-healing', () => {
       const versions = await agentVersions();
       return versions.length && versions[0].status === 'rejected' ? versions : undefined;
     }, 30_000);
-    const cases = (await t.request('GET', '/modules/parse/tests')).body.items;
+    // The captured failures were the candidate's goal, not the module's suite: it failed them, they stay out.
+    expect((await t.request('GET', '/modules/parse/tests')).body.items).toEqual([]);
+    const { testReport } = (await t.request('GET', `/modules/parse/versions/${candidate.id}`)).body;
+    const cases = testReport.cases.filter((c: { kind: string }) => c.kind === 'case');
     expect(cases).toHaveLength(3);
     for (const c of cases) {
       expect(c.name).toMatch(/^self-heal-/);
       expect(c).not.toHaveProperty('expect');
     }
     expect(cases.map((c: { input: { text: string } }) => c.input.text).sort()).toEqual(['[1,', 'nope', '{']);
+    // So an admin's later version that does not meet that goal still goes live.
+    const admin = await t.request('POST', '/modules/parse/versions', {
+      source: STILL_FAILING,
+      activate: true,
+    });
+    expect((await settledVersion(t, 'parse', admin.body.versionId)).status).toBe('active');
     const prompt = mock.prompts.get('parse')![0];
     expect(prompt).toContain('Self-healing: module parse failed on 3 of its last 4 calls');
     expect(prompt).toContain('input {"text":"nope"} → runtime_error');

@@ -105,8 +105,13 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
     });
     expect((await settledVersion(t, 'canary', v2.body.versionId)).status).toBe('active');
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++)
-      statuses.push((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).status);
+    // from two callers: one caller's failures alone never roll back (CANARY_MIN_DISTINCT_CALLERS)
+    for (let i = 0; i < 6; i++) {
+      const role = i % 2 ? 'viewer' : 'admin';
+      statuses.push(
+        (await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } }, { role })).status,
+      );
+    }
     expect(statuses.filter((s) => s === 422).length).toBeGreaterThanOrEqual(5);
     await eventually(async () =>
       (await t.request('GET', '/modules/canary')).body.activeVersionId === v1 ? true : undefined,

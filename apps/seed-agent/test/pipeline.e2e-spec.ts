@@ -116,6 +116,24 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
     expect(rejected.diagnostics[0].message).toMatch(/replayed input/);
   });
 
+  it('drops a replayed input that fails on the active version too: only a new failure is the candidate’s', async () => {
+    const STRICT = 'export default (input: { items?: number[] }) => input.items!.length;';
+    const strict = await createModule('replay-both', STRICT, []);
+    const lenient = await submit('replay-both', {
+      source: 'export default (input: { items?: number[] }) => (input.items ?? []).length;',
+      activate: true,
+    });
+    expect(lenient.status).toBe('active');
+    expect((await invoke('replay-both', {})).status).toBe(200);
+    // Back to the strict version (no gates), which fails on the sampled input as the next candidate does.
+    expect((await t.request('POST', '/modules/replay-both/rollback', { versionId: strict })).status).toBe(
+      200,
+    );
+    const candidate = await submit('replay-both', { source: `${STRICT}\n// again`, activate: true });
+    expect(candidate.status).toBe('active');
+    expect(candidate.testReport.cases.filter((c: { kind: string }) => c.kind === 'replay')).toEqual([]);
+  });
+
   it('of two candidates from the same parent, one activates and the other is superseded', async () => {
     const v1 = await createModule('race');
     const a = await t.request('POST', '/modules/race/versions', {

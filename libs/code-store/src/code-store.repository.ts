@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { CodeStoreError } from './code-store.errors.js';
+import { assertCaseRoom, CodeStoreError } from './code-store.errors.js';
 import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
-import { AuthorRole, ModuleVersionEntity, VersionStatus } from './entities/module-version.entity.js';
+import {
+  AuthorRole,
+  type GoalCase,
+  ModuleVersionEntity,
+  VersionStatus,
+} from './entities/module-version.entity.js';
 import { ModuleEntity } from './entities/module.entity.js';
 import { TestCaseEntity } from './entities/test-case.entity.js';
 import type { ModuleSettings } from './module-settings.js';
@@ -18,14 +23,10 @@ export interface NewVersion {
   activateRequested: boolean;
   dryRun: boolean;
   idempotencyKey?: string | null;
+  goalCases?: NewTestCase[];
 }
 
-export interface NewTestCase {
-  name: string;
-  input: unknown;
-  expected?: unknown;
-  hasExpected: boolean;
-}
+export type NewTestCase = GoalCase;
 
 export interface Page {
   limit: number;
@@ -64,7 +65,9 @@ export class CodeStoreRepository {
     tests: NewTestCase[],
     first: NewVersion,
     createdBy: string,
+    maxCases: number,
   ): Promise<{ module: ModuleEntity; version: ModuleVersionEntity }> {
+    assertCaseRoom(0, tests.length, maxCases);
     try {
       return await this.dataSource.transaction(async (em) => {
         const module = await em.save(em.create(ModuleEntity, { name, settings, activeVersionId: null }));
@@ -188,9 +191,19 @@ export class CodeStoreRepository {
       .find({ where: { moduleId }, order: { createdAt: 'ASC', name: 'ASC' } });
   }
 
-  async addTests(moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
+  async countTests(moduleId: string): Promise<number> {
+    return this.dataSource.getRepository(TestCaseEntity).countBy({ moduleId });
+  }
+
+  /** Adds cases, refused (`too_many_cases`) when the suite would hold more than `maxCases`. */
+  async addTests(moduleId: string, tests: NewTestCase[], createdBy: string, maxCases: number): Promise<void> {
     try {
-      await this.dataSource.transaction((em) => this.insertTests(em, moduleId, tests, createdBy));
+      await this.dataSource.transaction(async (em) => {
+        // Serialises additions per module, so two of them cannot both pass the count.
+        await em.query('SELECT id FROM modules WHERE id = $1 FOR UPDATE', [moduleId]);
+        assertCaseRoom(await em.countBy(TestCaseEntity, { moduleId }), tests.length, maxCases);
+        await this.insertTests(em, moduleId, tests, createdBy);
+      });
     } catch (error) {
       if (isUniqueViolation(error))
         throw new CodeStoreError('conflict', 'a test case with that name already exists');
@@ -198,7 +211,13 @@ export class CodeStoreRepository {
     }
   }
 
-  async replaceTests(moduleId: string, tests: NewTestCase[], createdBy: string): Promise<void> {
+  async replaceTests(
+    moduleId: string,
+    tests: NewTestCase[],
+    createdBy: string,
+    maxCases: number,
+  ): Promise<void> {
+    assertCaseRoom(0, tests.length, maxCases);
     await this.dataSource.transaction(async (em) => {
       await em.delete(TestCaseEntity, { moduleId });
       await this.insertTests(em, moduleId, tests, createdBy);
@@ -214,7 +233,13 @@ export class CodeStoreRepository {
   async activate(
     moduleId: string,
     versionId: string,
-    options: { expectedActiveId?: string | null; reason: ActivationReason; actor: string },
+    options: {
+      expectedActiveId?: string | null;
+      reason: ActivationReason;
+      actor: string;
+      /** The suite's cap: the version's goal cases join the suite up to it. */
+      maxCases: number;
+    },
   ): Promise<ActivationResult> {
     return this.dataSource.transaction(async (em) => {
       const module = await em.findOne(ModuleEntity, {
@@ -247,6 +272,9 @@ export class CodeStoreRepository {
         reason: options.reason,
         actor: options.actor,
       });
+      // A goal met by the version going live becomes part of the exam; a rollback to it does not re-add it.
+      if (target.goalCases.length && (options.reason === 'gates' || options.reason === 'manual'))
+        await this.joinGoalCases(em, moduleId, target.goalCases, options.actor, options.maxCases);
       return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
     });
   }
@@ -333,8 +361,23 @@ export class CodeStoreRepository {
         activateRequested: version.activateRequested,
         dryRun: version.dryRun,
         idempotencyKey: version.idempotencyKey ?? null,
+        goalCases: version.goalCases ?? [],
       }),
     );
+  }
+
+  /** Goal cases whose names the suite does not hold yet, as many as fit under the cap. */
+  private async joinGoalCases(
+    em: EntityManager,
+    moduleId: string,
+    cases: NewTestCase[],
+    createdBy: string,
+    maxCases: number,
+  ): Promise<void> {
+    const existing = await em.find(TestCaseEntity, { where: { moduleId }, select: { name: true } });
+    const names = new Set(existing.map((c) => c.name));
+    const fresh = cases.filter((c) => !names.has(c.name));
+    await this.insertTests(em, moduleId, fresh.slice(0, Math.max(0, maxCases - existing.length)), createdBy);
   }
 
   private async insertTests(

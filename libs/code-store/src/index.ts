@@ -1,6 +1,6 @@
 export { ArtifactCache, sha256 } from './artifact-cache.js';
 export { AuditRepository, type NewAuditEntry } from './audit.repository.js';
-export { CodeStoreError, type CodeStoreErrorCode } from './code-store.errors.js';
+export { assertCaseRoom, CodeStoreError, type CodeStoreErrorCode } from './code-store.errors.js';
 export { CodeStoreModule } from './code-store.module.js';
 export {
   CodeStoreRepository,

@@ -35,6 +35,10 @@ export const moduleSettingsSchema = z
         windowMs: z.number().int().min(100).max(86_400_000),
         minCalls: z.number().int().min(1).max(1_000_000),
         threshold: z.number().min(0).max(1),
+        /** Failures must come from this many callers (tokens) before a rollback (default CANARY_MIN_DISTINCT_CALLERS). */
+        minDistinctCallers: z.number().int().min(1).max(1_000_000),
+        /** `false`: a version an admin activated (or submitted) is never rolled back automatically. */
+        rollbackAdminActivations: z.boolean(),
       })
       .partial()
       .strict(),

@@ -96,6 +96,8 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       windowMs: env.CANARY_WINDOW,
       minCalls: env.CANARY_MIN_CALLS,
       threshold: env.CANARY_THRESHOLD,
+      /** Failures from fewer callers than this never roll back: one caller cannot undo an activation. */
+      minDistinctCallers: env.CANARY_MIN_DISTINCT_CALLERS,
     },
     integrations: {
       /** `<provider>` or `<provider>:<model>`: claude-cli, codex-cli, anthropic, openai-compatible. */
@@ -156,6 +158,8 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       sweepIntervalMs: env.PIPELINE_SWEEP_INTERVAL,
       maxSourceBytes: env.PIPELINE_MAX_SOURCE_BYTES,
       replaySample: env.PIPELINE_REPLAY_SAMPLE,
+      replayPerCaller: env.PIPELINE_REPLAY_PER_CALLER,
+      maxCasesPerModule: env.CASES_MAX_PER_MODULE,
       /** A job whose worker died is retried once its lock (this long) expires, checked every stalledIntervalMs. */
       lockDurationMs: env.PIPELINE_LOCK_DURATION,
       stalledIntervalMs: env.PIPELINE_STALLED_INTERVAL,

@@ -131,6 +131,10 @@ const pipeline = {
   PIPELINE_REPLAY_SAMPLE: int(20, 0).describe(
     'recent real inputs kept per module and replayed against candidates',
   ),
+  PIPELINE_REPLAY_PER_CALLER: int(5, 1).describe(
+    'replayed inputs kept per caller (token), so one caller cannot fill the sample',
+  ),
+  CASES_MAX_PER_MODULE: int(200, 1).describe("test cases in a module's suite at most (409 `too_many_cases`)"),
   PIPELINE_LOCK_DURATION: ms(30000, 1000).describe(
     'a job whose worker died is retried once its lock expires',
   ),
@@ -150,6 +154,9 @@ const canary = {
   ),
   CANARY_WINDOW: ms(60000, 100).describe("how long a new version's error rate is watched"),
   CANARY_MIN_CALLS: int(20, 1).describe('calls needed before the watch judges'),
+  CANARY_MIN_DISTINCT_CALLERS: int(2, 1).describe(
+    'callers (tokens) whose calls failed, needed before the watch rolls back',
+  ),
   CANARY_THRESHOLD: z.coerce
     .number()
     .min(0)

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   ActivationReason,
@@ -6,6 +6,7 @@ import {
   CodeStoreRepository,
   ModuleVersionEntity,
 } from '@seed/code-store';
+import { APP_CONFIG, AppConfig } from '@seed/config';
 import type { LoadedVersion } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -20,6 +21,7 @@ export class ActivationService {
   private readonly logger = new Logger('Activation');
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
     private readonly bus: ClusterBus,
@@ -35,6 +37,7 @@ export class ActivationService {
       expectedActiveId: version.parentId,
       reason: 'gates',
       actor: version.author,
+      maxCases: this.config.pipeline.maxCasesPerModule,
     });
     if (result.activated) await this.propagate(module, result, 'gates', warm);
     return result;
@@ -48,7 +51,11 @@ export class ActivationService {
     reason: ActivationReason = 'manual',
   ): Promise<ActivationResult> {
     const entity = await this.store.getModule(module);
-    const result = await this.store.activate(entity.id, versionId, { reason, actor });
+    const result = await this.store.activate(entity.id, versionId, {
+      reason,
+      actor,
+      maxCases: this.config.pipeline.maxCasesPerModule,
+    });
     await this.propagate(module, result, reason);
     return result;
   }
@@ -69,7 +76,12 @@ export class ActivationService {
         'no_active_version',
         `module ${module} has no earlier version to roll back to`,
       );
-    const result = await this.store.activate(entity.id, target, { reason, actor, expectedActiveId });
+    const result = await this.store.activate(entity.id, target, {
+      reason,
+      actor,
+      expectedActiveId,
+      maxCases: this.config.pipeline.maxCasesPerModule,
+    });
     if (result.activated && result.fromVersionId !== result.toVersionId) {
       emit(EVENTS.rollback, {
         module,

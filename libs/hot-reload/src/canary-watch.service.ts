@@ -1,16 +1,25 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { CodeStoreRepository, ModuleSettings } from '@seed/code-store';
-import { APP_CONFIG, AppConfig, CanaryPolicy } from '@seed/config';
+import { APP_CONFIG, AppConfig } from '@seed/config';
 import { ActivationService } from './activation.service.js';
-import { CallStats, canaryPolicy, canaryVerdict, errorRate } from './canary.js';
+import {
+  adminActivation,
+  CallStats,
+  canaryPolicy,
+  canaryVerdict,
+  errorRate,
+  ModuleCanaryPolicy,
+} from './canary.js';
 import { Reconciler } from './reconciler.service.js';
 
 interface Watch {
   candidateId: string;
   predecessorId: string;
   predecessor: CallStats;
-  policy: CanaryPolicy;
+  policy: ModuleCanaryPolicy;
   until: number;
+  /** Callers (token names) with at least one failed call on the candidate. */
+  failingCallers: Set<string>;
 }
 
 /**
@@ -62,11 +71,15 @@ export class CanaryWatch implements OnModuleInit {
       predecessor: { ...predecessor },
       policy,
       until: now + policy.windowMs,
+      failingCallers: new Set(),
     });
   }
 
-  /** Called for every invocation; `failed` means the module's own fault (not overload or shutdown). */
-  record(module: string, versionId: string, failed: boolean, now = Date.now()): void {
+  /**
+   * Called for every invocation; `failed` means the module's own fault (not overload, shutdown or a refused
+   * input). `caller` is who called (the token's name).
+   */
+  record(module: string, versionId: string, failed: boolean, caller: string, now = Date.now()): void {
     const versions = this.stats.get(module);
     const stats = versions?.get(versionId);
     if (!stats) {
@@ -82,7 +95,9 @@ export class CanaryWatch implements OnModuleInit {
       this.watches.delete(module);
       return;
     }
-    if (canaryVerdict(stats, watch.predecessor, watch.policy) !== 'rollback') return;
+    if (failed) watch.failingCallers.add(caller);
+    if (canaryVerdict(stats, watch.predecessor, watch.policy, watch.failingCallers.size) !== 'rollback')
+      return;
     this.watches.delete(module);
     void this.rollBack(module, watch, stats).catch((e: Error) =>
       this.logger.error(`canary rollback of ${module} failed: ${e.message}`),
@@ -91,8 +106,12 @@ export class CanaryWatch implements OnModuleInit {
 
   private async rollBack(module: string, watch: Watch, stats: CallStats): Promise<void> {
     const message =
-      `error rate ${pct(errorRate(stats))} over ${stats.calls} calls against ${pct(errorRate(watch.predecessor))} ` +
-      `for the predecessor (threshold +${pct(watch.policy.threshold)})`;
+      `error rate ${pct(errorRate(stats))} over ${stats.calls} calls from ${watch.failingCallers.size} failing ` +
+      `callers against ${pct(errorRate(watch.predecessor))} for the predecessor (threshold +${pct(watch.policy.threshold)})`;
+    if (!watch.policy.rollbackAdminActivations && (await this.activatedByAdmin(module, watch.candidateId))) {
+      this.logger.warn(`${module}: not rolled back, an admin activated it: ${message}`);
+      return this.note(watch.candidateId, `not rolled back by canary (an admin's activation): ${message}`);
+    }
     const result = await this.activation.rollback(
       module,
       'system:canary',
@@ -102,13 +121,22 @@ export class CanaryWatch implements OnModuleInit {
     );
     if (!result.activated) return;
     this.logger.warn(`${module}: rolled back by canary: ${message}`);
-    const version = await this.store.findVersion(watch.candidateId);
-    await this.store.updateVersion(watch.candidateId, {
-      diagnostics: [
-        ...(version?.diagnostics ?? []),
-        { stage: 'activate', message: `rolled back by canary: ${message}` },
-      ],
+    await this.note(watch.candidateId, `rolled back by canary: ${message}`);
+  }
+
+  private async note(versionId: string, message: string): Promise<void> {
+    const version = await this.store.findVersion(versionId);
+    await this.store.updateVersion(versionId, {
+      diagnostics: [...(version?.diagnostics ?? []), { stage: 'activate', message }],
     });
+  }
+
+  private async activatedByAdmin(module: string, versionId: string): Promise<boolean> {
+    const entity = await this.store.getModule(module);
+    const [activation] = (await this.store.listActivations(entity.id, { limit: 1, offset: 0 })).items;
+    const version = await this.store.findVersion(versionId);
+    if (!activation || !version || activation.toVersionId !== versionId) return false;
+    return adminActivation(activation.reason, version.authorRole);
   }
 }
 

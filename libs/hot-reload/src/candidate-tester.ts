@@ -1,34 +1,34 @@
-import type { CaseResult, TestCaseEntity } from '@seed/code-store';
+import type { CaseResult, NewTestCase } from '@seed/code-store';
 import { InvokeError, type LoadedVersion } from '@seed/runtime';
 import { jsonEqual } from './gates.js';
 
-/** Runs every stored case, then the replayed real inputs, against a loaded candidate. */
+/**
+ * Runs every case, then the replayed real inputs, against a loaded candidate. A replayed input the candidate
+ * fails is tried on the active version too: one that fails there as well is dropped, since only a failure the
+ * active version did not have is the candidate's (callers choose these inputs).
+ */
 export async function testCandidate(
   candidate: LoadedVersion,
-  cases: TestCaseEntity[],
+  cases: readonly NewTestCase[],
   replayInputs: unknown[],
+  active?: () => Promise<LoadedVersion | undefined>,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const c of cases) {
-    results.push(
-      await runCase(candidate, {
-        name: c.name,
-        kind: 'case',
-        input: c.input,
-        hasExpected: c.hasExpected,
-        expected: c.expected,
-      }),
-    );
-  }
+  for (const c of cases) results.push(await runCase(candidate, { ...c, kind: 'case' }));
   for (const [i, input] of replayInputs.entries()) {
-    results.push(
-      await runCase(candidate, { name: `replay-${i + 1}`, kind: 'replay', input, hasExpected: false }),
-    );
+    const replay = { name: `replay-${i + 1}`, kind: 'replay' as const, input, hasExpected: false };
+    const result = await runCase(candidate, replay);
+    if (!result.passed && active) {
+      const version = await active();
+      if (version && !(await runCase(version, replay)).passed) continue;
+    }
+    results.push(result);
   }
   return results;
 }
 
-async function runCase(
+/** One case against one loaded version: its outcome, or the failure with what it got. */
+export async function runCase(
   candidate: LoadedVersion,
   c: { name: string; kind: 'case' | 'replay'; input: unknown; hasExpected: boolean; expected?: unknown },
 ): Promise<CaseResult> {
@@ -46,7 +46,9 @@ async function runCase(
       ...(logs.length && !passed ? { logs: [...logs] } : {}),
     };
   } catch (error) {
-    if (!(error instanceof InvokeError) || !error.moduleFault) throw error;
+    // A refused input is a case result too: the case's input is the one under test.
+    if (!(error instanceof InvokeError) || !(error.moduleFault || error.code === 'invalid_input'))
+      throw error;
     return {
       name: c.name,
       kind: c.kind,

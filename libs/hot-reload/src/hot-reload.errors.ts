@@ -1,6 +1,10 @@
 import { DomainError } from '@seed/errors';
 
-export type HotReloadErrorCode = 'no_active_version' | 'job_not_found';
+export type HotReloadErrorCode =
+  | 'no_active_version'
+  | 'job_not_found'
+  /** an agent's case fails on the active version: a goal, not a regression test */
+  | 'case_fails_on_active';
 
 /** Errors of the pipeline and the invocation path; the HTTP layer maps `code` to a status in one place. */
 export class HotReloadError extends DomainError<HotReloadErrorCode> {}

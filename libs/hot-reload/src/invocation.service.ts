@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CodeStoreRepository } from '@seed/code-store';
-import { InvokeError, ModuleRegistry } from '@seed/runtime';
+import { InvokeError, type LoadedVersion, ModuleRegistry } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { CanaryWatch } from './canary-watch.service.js';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -34,22 +34,21 @@ export class InvocationService {
     private readonly canary: CanaryWatch,
   ) {}
 
-  async invoke(module: string, input: unknown, debug = false): Promise<Invocation> {
-    if (!this.registry.current(module)) await this.loadOnDemand(module);
-    const version = this.registry.currentVersion(module);
-    if (!version) throw new HotReloadError('no_active_version', `module ${module} has no active version`);
+  /** `caller` is who asked (the token's name): the canary and the replay sample count per caller. */
+  async invoke(module: string, input: unknown, caller: string, debug = false): Promise<Invocation> {
+    const version = await this.activeVersion(module);
     const started = performance.now();
     try {
       const result = await version.invoke(input, { captureLogs: debug });
       emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
-      this.canary.record(module, version.versionId, false);
-      this.replay.record(module, input);
+      this.canary.record(module, version.versionId, false, caller);
+      this.replay.record(module, input, caller);
       if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
       return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
     } catch (error) {
       const code = error instanceof InvokeError ? error.code : 'error';
       if (error instanceof InvokeError && error.moduleFault) {
-        this.canary.record(module, version.versionId, true);
+        this.canary.record(module, version.versionId, true, caller);
         if (this.observers.length) this.notify({ module, versionId: version.versionId, input, error });
       }
       emit(EVENTS.invocation, { module, result: code, seconds: (performance.now() - started) / 1000 });
@@ -72,11 +71,14 @@ export class InvocationService {
     }
   }
 
-  /** A node that missed a broadcast (or just booted) loads the module on its first call. */
-  private async loadOnDemand(module: string): Promise<void> {
-    const entity = await this.store.getModule(module);
-    if (!entity.activeVersionId)
-      throw new HotReloadError('no_active_version', `module ${module} has no active version`);
-    await this.reconciler.syncModule(module);
+  /** The version this node serves; a node that missed a broadcast (or just booted) loads it on the first call. */
+  async activeVersion(module: string): Promise<LoadedVersion> {
+    if (!this.registry.current(module)) {
+      const entity = await this.store.getModule(module);
+      if (entity.activeVersionId) await this.reconciler.syncModule(module);
+    }
+    const version = this.registry.currentVersion(module);
+    if (!version) throw new HotReloadError('no_active_version', `module ${module} has no active version`);
+    return version;
   }
 }

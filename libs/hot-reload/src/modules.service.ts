@@ -1,7 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
-import { CodeStoreRepository, ModuleEntity, ModuleSettings, NewTestCase } from '@seed/code-store';
+import {
+  type AuthorRole,
+  CodeStoreRepository,
+  ModuleEntity,
+  ModuleSettings,
+  NewTestCase,
+} from '@seed/code-store';
+import { APP_CONFIG, AppConfig } from '@seed/config';
 import { MetricsService } from '@seed/telemetry';
+import { runCase } from './candidate-tester.js';
+import { HotReloadError } from './hot-reload.errors.js';
+import { InvocationService } from './invocation.service.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
 
@@ -9,11 +19,13 @@ import { ReplaySamples } from './replay-samples.service.js';
 @Injectable()
 export class ModulesService {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
     private readonly bus: ClusterBus,
     private readonly replay: ReplaySamples,
     private readonly metrics: MetricsService,
+    private readonly invocations: InvocationService,
   ) {}
 
   async updateSettings(name: string, patch: ModuleSettings): Promise<ModuleEntity> {
@@ -37,13 +49,33 @@ export class ModulesService {
     await this.metrics.forgetModule(name);
   }
 
-  async addTests(name: string, tests: NewTestCase[], actor: string): Promise<void> {
+  /**
+   * Adds cases to the suite. An agent's case must pass on the active version first: a case the active
+   * version fails is a goal (POST /improve), and in the suite it would block every later version.
+   */
+  async addTests(name: string, tests: NewTestCase[], actor: string, role: AuthorRole): Promise<void> {
     const module = await this.store.getModule(name);
-    await this.store.addTests(module.id, tests, actor);
+    if (role !== 'admin') await this.passOnActive(name, tests);
+    await this.store.addTests(module.id, tests, actor, this.config.pipeline.maxCasesPerModule);
   }
 
   async replaceTests(name: string, tests: NewTestCase[], actor: string): Promise<void> {
     const module = await this.store.getModule(name);
-    await this.store.replaceTests(module.id, tests, actor);
+    await this.store.replaceTests(module.id, tests, actor, this.config.pipeline.maxCasesPerModule);
+  }
+
+  private async passOnActive(name: string, tests: NewTestCase[]): Promise<void> {
+    if (!tests.length) return;
+    const active = await this.invocations.activeVersion(name);
+    for (const test of tests) {
+      const result = await runCase(active, { ...test, kind: 'case' });
+      if (!result.passed) {
+        throw new HotReloadError(
+          'case_fails_on_active',
+          `case "${test.name}" fails on the active version: submit it as a goal (POST /modules/${name}/improve)`,
+          { activeVersionId: active.versionId, result },
+        );
+      }
+    }
   }
 }

@@ -15,6 +15,7 @@ import { EVENTS, emit, MetricsService, PipelineStage } from '@seed/telemetry';
 import { ActivationService } from './activation.service.js';
 import { testCandidate } from './candidate-tester.js';
 import { activationDecision, failureDiagnostics, summarise, validateSource } from './gates.js';
+import { InvocationService } from './invocation.service.js';
 import { effectiveLimits } from './limits.js';
 import { boundDiagnostics, boundReport } from './report-bounds.js';
 import { ReplaySamples } from './replay-samples.service.js';
@@ -85,6 +86,7 @@ export class PipelineService {
     private readonly metrics: MetricsService,
     private readonly pool: IsolatePool,
     private readonly bus: ClusterBus,
+    private readonly invocations: InvocationService,
   ) {}
 
   async evaluate(versionId: string, run: PipelineRun): Promise<PipelineResult> {
@@ -243,7 +245,13 @@ export class PipelineService {
         this.store.listTests(module.id),
         this.replay.sample(module.name),
       ]);
-      const summary = summarise(await testCandidate(candidate, cases, replayInputs));
+      const results = await testCandidate(
+        candidate,
+        [...cases, ...version.goalCases],
+        replayInputs,
+        once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
+      );
+      const summary = summarise(results);
       const { previewBytes, reportMaxBytes } = this.config.pipeline;
       const report = boundReport(summary.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
       const { score } = summary;
@@ -331,4 +339,9 @@ export class PipelineService {
     if (result === 'ok') emit(EVENTS.hotReloadSuccess, { ...base, stage: 'pipeline' });
     this.metrics.reloadResults.inc({ result: outcome });
   }
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => (loaded ??= load());
 }

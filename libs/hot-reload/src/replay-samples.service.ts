@@ -1,19 +1,22 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RedisService } from '@seed/persistence';
+import { mergeSample, type SampleEntry } from './replay-sample.js';
 
 const MAX_SAMPLE_BYTES = 64 * 1024;
 const FLUSH_INTERVAL_MS = 1000;
 
 /**
- * A capped list per module of recent real inputs on which the active version succeeded. Candidates replay
- * them: a candidate must not fail where the active version did not. Inputs are gathered in memory and
- * written to Redis once a second, so sampling costs the invoke path a Map update, not a Redis round trip.
- * Losing the sample (Redis down, a node dying) loses a sample, never a submission.
+ * A capped list per module of recent real inputs on which the active version succeeded, with who sent them.
+ * Candidates replay them: a candidate must not fail where the active version did not. Each caller has at
+ * most PIPELINE_REPLAY_PER_CALLER inputs in it, so no caller can fill the sample and shape the gate. Inputs
+ * are gathered in memory and merged into Redis once a second, so sampling costs the invoke path a Map
+ * update, not a Redis round trip. Losing the sample (Redis down, a node dying, two nodes merging at once)
+ * loses a sample, never a submission.
  */
 @Injectable()
 export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
-  private readonly pending = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, SampleEntry[]>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -31,26 +34,23 @@ export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
     await this.flush();
   }
 
-  record(module: string, input: unknown): void {
-    const size = this.config.pipeline.replaySample;
+  record(module: string, input: unknown, caller: string): void {
+    const { replaySample: size, replayPerCaller } = this.config.pipeline;
     if (size === 0) return;
     const json = JSON.stringify(input ?? null);
     if (json.length > MAX_SAMPLE_BYTES) return;
-    const inputs = this.pending.get(module) ?? new Set<string>();
-    // Most recent last; a repeated input moves to the end.
-    inputs.delete(json);
-    inputs.add(json);
-    if (inputs.size > size) inputs.delete(inputs.values().next().value!);
-    this.pending.set(module, inputs);
+    // Newest first, at most `size` entries: the merge is cheap on lists this short.
+    this.pending.set(
+      module,
+      mergeSample([{ caller, json }], this.pending.get(module) ?? [], size, replayPerCaller),
+    );
   }
 
   async sample(module: string): Promise<unknown[]> {
-    const size = this.config.pipeline.replaySample;
-    if (size === 0) return [];
+    if (this.config.pipeline.replaySample === 0) return [];
     await this.flush(module);
     try {
-      const items = await this.redis.client.lrange(this.key(module), 0, size - 1);
-      return items.map((item) => JSON.parse(item) as unknown);
+      return (await this.stored([module]))[0].map((entry) => JSON.parse(entry.json) as unknown);
     } catch {
       return [];
     }
@@ -61,24 +61,49 @@ export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
     await this.redis.client.del(this.key(module)).catch(() => undefined);
   }
 
-  /** Writes the gathered inputs (of one module, or all) with one pipelined round trip. */
+  /** Merges the gathered inputs (of one module, or all) into the stored samples: one read, one write. */
   async flush(only?: string): Promise<void> {
-    const modules = only ? [only] : [...this.pending.keys()];
-    const batch = this.redis.client.pipeline();
-    let queued = 0;
-    for (const module of modules) {
-      const inputs = this.pending.get(module);
-      if (!inputs?.size) continue;
-      this.pending.delete(module);
-      const key = this.key(module);
-      for (const json of inputs) batch.lrem(key, 0, json).lpush(key, json);
-      batch.ltrim(key, 0, this.config.pipeline.replaySample - 1);
-      queued++;
+    const modules = (only ? [only] : [...this.pending.keys()]).filter((m) => this.pending.get(m)?.length);
+    if (!modules.length) return;
+    const added = modules.map((m) => this.pending.get(m)!);
+    for (const module of modules) this.pending.delete(module);
+    const { replaySample: size, replayPerCaller } = this.config.pipeline;
+    try {
+      const stored = await this.stored(modules);
+      const batch = this.redis.client.multi();
+      modules.forEach((module, i) => {
+        const merged = mergeSample(added[i], stored[i], size, replayPerCaller);
+        const key = this.key(module);
+        batch
+          .del(key)
+          .rpush(key, ...merged.map((e) => `{"caller":${JSON.stringify(e.caller)},"input":${e.json}}`));
+      });
+      await batch.exec();
+    } catch {
+      // a lost sample, never a lost call
     }
-    if (queued) await batch.exec().catch(() => undefined);
+  }
+
+  private async stored(modules: string[]): Promise<SampleEntry[][]> {
+    const batch = this.redis.client.pipeline();
+    for (const module of modules) batch.lrange(this.key(module), 0, -1);
+    const results = (await batch.exec()) ?? [];
+    return results.map(([error, items]) => (error ? [] : (items as string[]).flatMap(parseEntry)));
   }
 
   private key(module: string): string {
     return this.redis.key('replay', module);
+  }
+}
+
+/** A stored entry is `{caller, input}`; anything else (an older format) is dropped. */
+function parseEntry(item: string): SampleEntry[] {
+  try {
+    const entry = JSON.parse(item) as { caller?: unknown; input?: unknown };
+    return typeof entry.caller === 'string' && 'input' in entry
+      ? [{ caller: entry.caller, json: JSON.stringify(entry.input) }]
+      : [];
+  } catch {
+    return [];
   }
 }

@@ -28,6 +28,8 @@ export interface Candidate {
   activate: boolean;
   dryRun: boolean;
   idempotencyKey?: string;
+  /** Cases of the goal this candidate is meant to meet: tested on it, joined to the suite on its activation. */
+  goalCases?: NewTestCase[];
 }
 
 export interface Submission {
@@ -90,6 +92,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       tests,
       { parentId: null, source, author, authorRole, activateRequested: true, dryRun: false },
       author,
+      this.config.pipeline.maxCasesPerModule,
     );
     return this.submitted(name, version);
   }
@@ -113,6 +116,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
         activateRequested: candidate.activate,
         dryRun: candidate.dryRun,
         idempotencyKey: candidate.idempotencyKey,
+        goalCases: candidate.goalCases,
       });
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's submission.

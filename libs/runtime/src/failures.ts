@@ -14,6 +14,8 @@ export type InvokeFailureCode =
   | 'output_too_large'
   /** the caller passed an input that JSON cannot represent */
   | 'input_not_json'
+  /** the module refused the input by throwing ctx.InputError: the caller's fault, never the version's */
+  | 'invalid_input'
   /** the version's concurrency queue is full: the caller should retry later (HTTP 429) */
   | 'overloaded'
   /** the version was unloaded while the call waited or ran */

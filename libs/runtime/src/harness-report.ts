@@ -33,6 +33,7 @@ export type HarnessReport = {
 } & (
   | { readonly kind: 'ok'; readonly json: string }
   | ({ readonly kind: 'error' } & ErrorFields)
+  | { readonly kind: 'input_error'; readonly message: string }
   | { readonly kind: 'not_json'; readonly message: string }
   | { readonly kind: 'too_large'; readonly length: number }
 );
@@ -86,6 +87,10 @@ export function readReport(raw: unknown, bounds: ReportBounds): HarnessReport | 
       const fields = readErrorFields(r);
       return fields ? { ...base, kind: 'error', ...fields } : undefined;
     }
+    case 'input_error':
+      return within(r.message, MAX_ERROR_MESSAGE + ELLIPSIS)
+        ? { ...base, kind: 'input_error', message: r.message }
+        : undefined;
     case 'not_json':
       return within(r.message, MAX_ERROR_MESSAGE + ELLIPSIS)
         ? { ...base, kind: 'not_json', message: r.message }

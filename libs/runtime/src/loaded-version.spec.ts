@@ -202,6 +202,42 @@ describe('LoadedVersion', () => {
       expect(error).toMatchObject({ code: 'runtime_error', message: 'plain string' });
     });
 
+    it("answers ctx.InputError (or a subclass) with invalid_input, the caller's fault", async () => {
+      const version = await load(`
+        class TooBig extends Error {}
+        export default (input: { n: number }, ctx: ModuleContext) => {
+          if (input.n > 10) throw new ctx.InputError('n must be at most 10');
+          const Sub = class extends ctx.InputError {};
+          if (input.n < 0) return Promise.reject(new Sub('negative'));
+          throw new TooBig('not refused');
+        };`);
+      const refused = await failure(version.invoke({ n: 11 }));
+      expect(refused).toMatchObject({
+        code: 'invalid_input',
+        message: 'n must be at most 10',
+        moduleFault: false,
+      });
+      expect(await failure(version.invoke({ n: -1 }))).toMatchObject({
+        code: 'invalid_input',
+        message: 'negative',
+      });
+    });
+
+    it('never takes a look-alike for an InputError: the harness marks its own', async () => {
+      const version = await load(`
+        export default (input: { how: string }, ctx: ModuleContext) => {
+          if (input.how === 'name') { const e = new Error('forged'); e.name = 'InputError'; throw e; }
+          if (input.how === 'proto') throw Object.create(ctx.InputError.prototype, { message: { value: 'forged' } });
+          throw { name: 'InputError', message: 'forged', kind: 'input_error' };
+        };`);
+      for (const how of ['name', 'proto', 'object']) {
+        expect(await failure(version.invoke({ how }))).toMatchObject({
+          code: 'runtime_error',
+          moduleFault: true,
+        });
+      }
+    });
+
     it('stops an infinite loop at the CPU timeout, then serves the next call from a fresh isolate', async () => {
       const version = await load(`
         let calls = 0;

@@ -182,6 +182,8 @@ export class LoadedVersion {
         throw this.tooLarge(report.length, logs, 'at least ');
       case 'not_json':
         throw new InvokeError('output_not_json', report.message, { logs });
+      case 'input_error':
+        throw new InvokeError('invalid_input', report.message, { logs });
       case 'error': {
         if (report.name === 'RangeError' && report.message === ARRAY_BUFFER_REFUSED) {
           throw this.fail(

@@ -46,6 +46,22 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const sliceText = uncurry(String.prototype.slice);
   const charCodeAt = uncurry(String.prototype.charCodeAt);
   const NativeArrayBuffer = ArrayBuffer;
+  const apply = Reflect.apply;
+
+  // Only errors this constructor built are the caller's fault: the host trusts the harness's WeakSet, never a
+  // name or a message the module chose (WeakSet's methods are captured before any module code runs).
+  const inputErrors = new WeakSet();
+  const markInput = WeakSet.prototype.add;
+  const isInput = WeakSet.prototype.has;
+  class InputError extends Error {
+    constructor(message) {
+      super(message);
+      apply(markInput, inputErrors, [this]);
+    }
+  }
+  defineProperty(InputError.prototype, 'name', { value: 'InputError' });
+  freeze(InputError.prototype);
+  freeze(InputError);
 
   // These allocate memory that isolated-vm's memory limit does not count (a resizable ArrayBuffer grew the
   // host's RSS past 1 GB under a 16 MB limit), so the module gets none of them.
@@ -205,7 +221,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         kept++;
         used += fitted.bytes + ${LOG_LINE_OVERHEAD};
       };
-      const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId });
+      const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId, InputError });
       // detail has no prototype either, so setters a module put on Object.prototype cannot touch the report
       const finish = (detail) => {
         open = false;
@@ -220,6 +236,10 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         try {
           value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
         } catch (error) {
+          if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
+              apply(isInput, inputErrors, [error])) {
+            return finish({ __proto__: null, kind: 'input_error', message: describe(error).message });
+          }
           const d = describe(error);
           return finish({ __proto__: null, kind: 'error', name: d.name, message: d.message, stack: d.stack });
         }

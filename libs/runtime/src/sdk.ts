@@ -36,6 +36,11 @@ interface ModuleContext {
   readonly module: string;
   /** Id of the version being invoked. */
   readonly version: string;
+  /**
+   * Throw \`new ctx.InputError('why')\` to refuse a bad input: the call fails with invalid_input (HTTP 422), counted
+   * as the caller's fault, never the version's (no canary rollback, no self-healing).
+   */
+  readonly InputError: new (message?: string) => Error;
 }
 
 /**

@@ -12,7 +12,7 @@ export const improveSchema = z
   .object({
     /** What the improvement should achieve, in plain words. */
     goal: z.string().trim().min(1).max(10_000),
-    /** Cases added to the module before the first attempt (added, never edited or removed). */
+    /** Cases of the goal: each candidate must pass them; they join the suite with the one activated. */
     tests: z.array(testCaseSchema).max(100).default([]),
     /** At most AGENT_MAX_ATTEMPTS (the default). */
     maxAttempts: z.number().int().min(1).optional(),

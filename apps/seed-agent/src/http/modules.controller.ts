@@ -110,7 +110,7 @@ export class ModulesController {
     return this.tests(name);
   }
 
-  /** Adds cases: agents may, since more cases only make the exam harder. */
+  /** Adds cases: agents may, when the active version passes them (a case it fails is a goal: /improve). */
   @Post(':name/tests')
   @Roles('admin', 'agent')
   @Audit('tests.add')
@@ -121,14 +121,18 @@ export class ModulesController {
     @CurrentActor() actor: Actor,
   ) {
     const tests = Array.isArray(body) ? body : [body];
-    await this.modules.addTests(name, tests.map(toNewTestCase), actorLabel(actor));
+    await this.modules.addTests(name, tests.map(toNewTestCase), actorLabel(actor), actor.role);
     return this.tests(name);
   }
 
   @Post(':name/invoke')
   @AnyRole()
   @HttpCode(200)
-  async invoke(@Param('name') name: string, @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>) {
-    return this.invocations.invoke(name, body.input, body.debug);
+  async invoke(
+    @Param('name') name: string,
+    @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.invocations.invoke(name, body.input, actor.name, body.debug);
   }
 }

@@ -36,6 +36,7 @@ describe('reconciler and canary watch', () => {
       [],
       adminVersion(V(1)),
       'admin:test',
+      200,
     );
     await a.get(PipelineService).evaluate(first.id, NO_RUN);
     const second = await store.addVersion(
@@ -51,7 +52,7 @@ describe('reconciler and canary watch', () => {
     await b.get(Reconciler).syncModule('follow');
     expect(b.get(ModuleRegistry).current('follow')?.versionId).toBe(first.id);
     // Switched behind the node's back (no broadcast): the next sync loads it.
-    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test' });
+    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test', maxCases: 200 });
     await b.get(Reconciler).syncModule('follow');
     expect(b.get(ModuleRegistry).current('follow')?.versionId).toBe(second.id);
   });
@@ -62,7 +63,7 @@ describe('reconciler and canary watch', () => {
     // Corrupt compiled code with a matching hash: the artifact is "valid" but does not load.
     const broken = 'export default (((';
     await store.updateVersion(second.id, { compiled: broken, sha256: sha256(broken) });
-    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test' });
+    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test', maxCases: 200 });
     await b.get(Reconciler).syncModule('unloadable');
     expect(b.get(ModuleRegistry).current('unloadable')?.versionId).toBe(first.id);
   });
@@ -78,11 +79,14 @@ describe('reconciler and canary watch', () => {
 
   it('a failing version is rolled back once, though both nodes reach the verdict', async () => {
     const { module, first, second } = await twoVersions('canary');
-    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test' });
+    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test', maxCases: 200 });
     const now = Date.now();
     for (const node of [a, b]) node.get(CanaryWatch).started('canary', first.id, second.id, {}, now);
     for (let i = 0; i < 5; i++) {
-      for (const node of [a, b]) node.get(CanaryWatch).record('canary', second.id, true, now + i);
+      for (const node of [a, b])
+        node
+          .get(CanaryWatch)
+          .record('canary', second.id, true, `caller-${node === a ? 'a' : 'b'}-${i % 2}`, now + i);
     }
     // The rollback runs beside the call that decided it: poll the real condition, bounded.
     const rolledBack = async () =>
@@ -97,10 +101,10 @@ describe('reconciler and canary watch', () => {
 
   it('a healthy version is not rolled back', async () => {
     const { module, first, second } = await twoVersions('healthy');
-    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test' });
+    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test', maxCases: 200 });
     const watch = a.get(CanaryWatch);
     watch.started('healthy', first.id, second.id, {}, Date.now());
-    for (let i = 0; i < 20; i++) watch.record('healthy', second.id, i === 0);
+    for (let i = 0; i < 20; i++) watch.record('healthy', second.id, i === 0, `caller-${i % 3}`);
     await a.get(Reconciler).syncModule('healthy');
     expect((await store.getModule('healthy')).activeVersionId).toBe(second.id);
   });

@@ -73,6 +73,7 @@ describe('code store on PostgreSQL', () => {
           dryRun: false,
         },
         'admin:alice',
+        200,
       );
       expect(version.authorRole).toBe('admin');
       const healed = await store.addVersion(module.id, {
@@ -116,9 +117,73 @@ describe('code store on PostgreSQL', () => {
           dryRun: false,
         },
         'admin:alice',
+        200,
       );
       expect(await store.versionWithSource(module.id, sha256('export default () => 42;'))).toBe(1);
       expect(await store.versionWithSource(module.id, sha256(legacySource))).toBeNull();
+    });
+  });
+
+  describe('test cases', () => {
+    const newModule = (name: string) =>
+      store.createModule(
+        name,
+        moduleSettingsSchema.parse({}),
+        [{ name: 'one', input: 1, hasExpected: true, expected: 1 }],
+        {
+          parentId: null,
+          source: 'export default (x: number) => x;',
+          author: 'admin:alice',
+          authorRole: 'admin',
+          activateRequested: true,
+          dryRun: false,
+        },
+        'admin:alice',
+        3,
+      );
+    const compiled = { compiled: 'compiled', sha256: 'abc', status: 'ready' as const };
+    const names = async (moduleId: string) => (await store.listTests(moduleId)).map((c) => c.name);
+
+    it('refuses to grow a suite past the cap, whoever adds', async () => {
+      const { module } = await newModule('capped');
+      const adding = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({ name: `c${i}`, input: i, hasExpected: false }));
+      await store.addTests(module.id, adding(2), 'agent:bot', 3);
+      await expect(
+        store.addTests(module.id, [{ name: 'x', input: 0, hasExpected: false }], 'admin:alice', 3),
+      ).rejects.toMatchObject({ code: 'too_many_cases', details: { existing: 3, adding: 1, max: 3 } });
+      await expect(store.replaceTests(module.id, adding(4), 'admin:alice', 3)).rejects.toMatchObject({
+        code: 'too_many_cases',
+      });
+      expect(await names(module.id)).toEqual(['one', 'c0', 'c1']);
+    });
+
+    it("joins a version's goal cases to the suite when it is activated, not when it is submitted", async () => {
+      const { module, version } = await newModule('goals');
+      await store.updateVersion(version.id, compiled);
+      await store.activate(module.id, version.id, { reason: 'manual', actor: 'admin:alice', maxCases: 3 });
+      const goal = await store.addVersion(module.id, {
+        parentId: version.id,
+        source: 'export default (x: number) => x * 1;',
+        author: 'agent:mock',
+        authorRole: 'agent',
+        activateRequested: true,
+        dryRun: false,
+        goalCases: [
+          { name: 'one', input: 9, hasExpected: false },
+          { name: 'two', input: null, hasExpected: true, expected: null },
+          { name: 'three', input: 3, hasExpected: false },
+        ],
+      });
+      expect(await names(module.id)).toEqual(['one']);
+      await store.updateVersion(goal.id, compiled);
+      await store.activate(module.id, goal.id, { reason: 'gates', actor: 'agent:mock', maxCases: 2 });
+      // "one" was already in the suite; "three" does not fit under the cap.
+      const suite = await store.listTests(module.id);
+      expect(suite.map((c) => [c.name, c.input, c.hasExpected, c.expected])).toEqual([
+        ['one', 1, true, 1],
+        ['two', null, true, null],
+      ]);
     });
   });
 

@@ -80,6 +80,7 @@ describe('ImprovementLoop', () => {
       module.id,
       [{ name: 'adds', input: { a: 2, b: 3 }, expected: { sum: 5 }, hasExpected: true }],
       'admin:test',
+      200,
     );
     return versionId;
   }

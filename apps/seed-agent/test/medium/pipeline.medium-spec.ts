@@ -37,7 +37,14 @@ describe('PipelineService', () => {
     name: string,
     tests: NewTestCase[] = [{ name: 'adds', input: 1, hasExpected: false }],
   ) {
-    const { module, version } = await store.createModule(name, {}, tests, adminVersion(V(1)), 'admin:test');
+    const { module, version } = await store.createModule(
+      name,
+      {},
+      tests,
+      adminVersion(V(1)),
+      'admin:test',
+      200,
+    );
     const result = await pipeline.evaluate(version.id, recordingRun(version.id).run);
     expect(result).toMatchObject({ status: 'active', activated: true });
     return { module, first: version };

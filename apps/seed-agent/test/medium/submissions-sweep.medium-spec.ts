@@ -56,6 +56,7 @@ describe('submissions sweeper on PostgreSQL and Redis', () => {
         dryRun: false,
       },
       'admin:test',
+      200,
     );
     moduleId = created.module.id;
     parentId = created.version.id;

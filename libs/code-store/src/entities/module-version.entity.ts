@@ -35,6 +35,14 @@ export type AuthorRole = Role | 'system';
 const AUTHOR_ROLE_SET: Record<AuthorRole, true> = { admin: true, agent: true, viewer: true, system: true };
 export const AUTHOR_ROLES = Object.keys(AUTHOR_ROLE_SET) as AuthorRole[];
 
+/** A test case carried by a version (see `goalCases`); the shape of a new suite case. */
+export interface GoalCase {
+  name: string;
+  input: unknown;
+  expected?: unknown;
+  hasExpected: boolean;
+}
+
 export interface Diagnostic {
   stage: 'compile' | 'validate' | 'test' | 'activate';
   message: string;
@@ -148,6 +156,13 @@ export class ModuleVersionEntity {
 
   @Column({ name: 'idempotency_key', type: 'text', nullable: true })
   idempotencyKey!: string | null;
+
+  /**
+   * Cases of a goal the active version does not meet yet (an improvement's): this version is tested on them
+   * too, and they join the module's suite when it is activated.
+   */
+  @Column({ name: 'goal_cases', type: 'jsonb', default: () => "'[]'" })
+  goalCases!: GoalCase[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CodeStoreRepository, type NewTestCase } from '@seed/code-store';
+import { assertCaseRoom, CodeStoreRepository, type NewTestCase } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { ModulesService, type CallStats } from '@seed/hot-reload';
+import type { CallStats } from '@seed/hot-reload';
 import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ModelRegistry } from '../models/model-registry.js';
 import { AgentError } from './agent.errors.js';
@@ -14,7 +14,10 @@ import { selfHealRequest } from './self-heal.js';
 
 export interface ImproveRequest {
   goal: string;
-  /** Cases added to the module before the first attempt (agents may add cases, never edit or remove them). */
+  /**
+   * Cases of the goal, which the active version need not pass: kept with the job, they join the module's
+   * suite with the candidate that passes them, once it is activated.
+   */
   tests?: NewTestCase[];
   maxAttempts?: number;
   /** A model spec for ModelRegistry.resolve; AGENT_MODEL when absent. */
@@ -52,7 +55,6 @@ export class AgentService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
-    private readonly modules: ModulesService,
     private readonly agentStore: AgentStore,
     private readonly models: ModelRegistry,
     private readonly recentErrors: RecentErrors,
@@ -76,6 +78,13 @@ export class AgentService {
     });
     if (!module.activeVersionId)
       throw new AgentError('no_active_version', `module ${moduleName} has no active version to improve`);
+    // Goal cases must fit in the suite once they join it.
+    if (request.tests?.length)
+      assertCaseRoom(
+        await this.store.countTests(module.id),
+        request.tests.length,
+        this.config.pipeline.maxCasesPerModule,
+      );
     const model = request.model ?? this.config.integrations.agentModel;
     this.models.resolve(model); // an unknown provider or a missing key is the request's error, not the job's
 
@@ -101,7 +110,6 @@ export class AgentService {
           { limit: settings.dailyLimit, retryAfterSeconds: secondsUntilNextDay(now) },
         );
       }
-      if (request.tests?.length) await this.modules.addTests(moduleName, request.tests, actor);
       const data: AgentJobData = {
         module: moduleName,
         goal: request.goal,
@@ -109,6 +117,7 @@ export class AgentService {
         model,
         requestedBy: actor,
         origin,
+        goalCases: request.tests ?? [],
       };
       await this.jobs.add('agent', jobId, data);
     } catch (error) {

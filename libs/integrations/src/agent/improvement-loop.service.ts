@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
-import { CodeStoreError, CodeStoreRepository, ModuleEntity, previewText, sha256 } from '@seed/code-store';
+import {
+  CodeStoreError,
+  CodeStoreRepository,
+  ModuleEntity,
+  type NewTestCase,
+  previewText,
+  sha256,
+} from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { SubmissionsService } from '@seed/hot-reload';
 import { PermanentJobFailure } from '@seed/jobs';
@@ -28,6 +35,11 @@ export interface AgentJobData {
   /** Who asked: `role:name`, or `system:self-heal`. */
   requestedBy: string;
   origin: 'request' | 'self-heal';
+  /**
+   * Cases of the goal (the request's, or the failures self-healing captured): each candidate is tested on
+   * them, and they join the module's suite only with a candidate that passes them and is activated.
+   */
+  goalCases?: NewTestCase[];
 }
 
 /** Kept in the job's progress, so a retried job resumes after its last recorded attempt. */
@@ -168,6 +180,7 @@ export class ImprovementLoop {
       goal: data.goal,
       active: { seq: active.seq, source: active.source },
       tests,
+      goalCases: data.goalCases ?? [],
       recentErrors,
       previous: state.attempts,
       ...(lastCandidate ? { lastCandidate: { attempt: last!.attempt, source: lastCandidate.source } } : {}),
@@ -236,6 +249,7 @@ export class ImprovementLoop {
       parentVersionId: active.id,
       // A retried job that submitted before it could record the attempt finds its own submission again.
       idempotencyKey: `${job.id}:${n}`,
+      goalCases: data.goalCases ?? [],
     });
     state.attempts.push({
       attempt: n,

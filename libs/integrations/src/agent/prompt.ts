@@ -30,6 +30,8 @@ export interface PromptInput {
   goal: string;
   active: { seq: number; source: string };
   tests: readonly PromptCase[];
+  /** Cases of this improvement's goal, which the active version does not meet yet. */
+  goalCases?: readonly PromptCase[];
   recentErrors: readonly RecentError[];
   /** Settled earlier attempts of this improvement, oldest first. */
   previous: readonly AttemptRecord[];
@@ -70,6 +72,10 @@ export function buildPrompt(input: PromptInput): { system: string; prompt: strin
     `Current active source (version ${input.active.seq}):\n${untrusted('module-source', fence(input.active.source))}`,
   );
   sections.push(testsSection(input.tests));
+  if (input.goalCases?.length)
+    sections.push(
+      casesList('Goal cases (the active version fails them; yours must pass them)', input.goalCases),
+    );
   if (input.recentErrors.length) sections.push(errorsSection(input.recentErrors));
   if (input.previous.length) sections.push(previousSection(input.previous));
   if (input.lastCandidate) {
@@ -112,7 +118,10 @@ function diagnosticLine(d: Diagnostic): string {
 }
 
 function testsSection(tests: readonly PromptCase[]): string {
-  if (!tests.length) return 'Test cases: none yet.';
+  return tests.length ? casesList('Test cases (every one must pass)', tests) : 'Test cases: none yet.';
+}
+
+function casesList(title: string, tests: readonly PromptCase[]): string {
   const lines = tests
     .slice(0, MAX_CASES)
     .map(
@@ -120,7 +129,7 @@ function testsSection(tests: readonly PromptCase[]): string {
         `- "${t.name}": input ${json(t.input)} → ${t.hasExpected ? `expects ${json(t.expected)}` : 'must not throw'}`,
     );
   if (tests.length > MAX_CASES) lines.push(`- … and ${tests.length - MAX_CASES} more`);
-  return `Test cases (every one must pass):\n${untrusted('test-cases', lines.join('\n'))}`;
+  return `${title}:\n${untrusted('test-cases', lines.join('\n'))}`;
 }
 
 function errorsSection(errors: readonly RecentError[]): string {

@@ -33,7 +33,11 @@ async function firstAndReopen(start) {
 
 runBenchmark(async () => {
   const servers = [
-    { name: 'PGlite', start: (dir) => startEmbeddedPostgres({ dir, log: quiet }), aim: 'first 5–6 s, reopen ~0.6 s' },
+    {
+      name: 'PGlite',
+      start: (dir) => startEmbeddedPostgres({ dir, log: quiet }),
+      aim: 'first 5–6 s, reopen ~0.6 s',
+    },
     { name: 'redis-server', start: (dir) => startEmbeddedRedis({ dir, log: quiet }), aim: '' },
   ];
   const rows = [];
@@ -59,7 +63,17 @@ runBenchmark(async () => {
     ),
   );
   return rows.flatMap((row) => [
-    { benchmark: '8. embedded servers', measure: `${row.server} first start (p50)`, result: fmtMs(row.first.p50, 0), aim: row.aim },
-    { benchmark: '8. embedded servers', measure: `${row.server} reopen (p50)`, result: fmtMs(row.reopen.p50, 0), aim: '' },
+    {
+      benchmark: '8. embedded servers',
+      measure: `${row.server} first start (p50)`,
+      result: fmtMs(row.first.p50, 0),
+      aim: row.aim,
+    },
+    {
+      benchmark: '8. embedded servers',
+      measure: `${row.server} reopen (p50)`,
+      result: fmtMs(row.reopen.p50, 0),
+      aim: '',
+    },
   ]);
 });

@@ -22,7 +22,12 @@ const busy = (ms) => `const end = Date.now() + ${ms}; while (Date.now() < end) {
 async function load(source, limits = {}) {
   const compiled = await compileModule(source);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
-  return LoadedVersion.load({ module: 'm', versionId: 'v', code: compiled.code, limits: { ...LIMITS, ...limits } });
+  return LoadedVersion.load({
+    module: 'm',
+    versionId: 'v',
+    code: compiled.code,
+    limits: { ...LIMITS, ...limits },
+  });
 }
 
 /** Milliseconds until `call` settles, and the failure code it settled with (undefined when it answered). */
@@ -40,7 +45,8 @@ async function measure(what, expected, round) {
   const samples = [];
   for (let i = 0; i < ROUNDS; i++) {
     const { ms, code } = await round();
-    if (code !== expected) throw new Error(`${what}: expected ${expected ?? 'an answer'}, got ${code ?? 'an answer'}`);
+    if (code !== expected)
+      throw new Error(`${what}: expected ${expected ?? 'an answer'}, got ${code ?? 'an answer'}`);
     samples.push(ms);
   }
   return summary(samples);
@@ -73,7 +79,9 @@ runBenchmark(async () => {
     await measure('wall timeout', 'timeout', () => timed(() => pending.invoke(null))),
     `≥ ${LIMITS.wallTimeoutMs} ms, < 3000 ms`,
   );
-  const recursion = await load(`const down = (n: number): number => down(n + 1) + 1; export default () => down(0);`);
+  const recursion = await load(
+    `const down = (n: number): number => down(n + 1) + 1; export default () => down(0);`,
+  );
   cell(
     'deep recursion → RangeError',
     await measure('recursion', 'runtime_error', () => timed(() => recursion.invoke(null))),

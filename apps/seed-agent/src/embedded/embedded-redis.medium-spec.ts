@@ -105,6 +105,10 @@ describe('startEmbeddedRedis', () => {
     );
     expect(await answers(port)).toBe(true);
     parent.kill('SIGKILL');
-    await eventually(async () => ((await answers(port)) ? undefined : true), 5000, `redis on ${port} to exit`);
+    await eventually(
+      async () => ((await answers(port)) ? undefined : true),
+      5000,
+      `redis on ${port} to exit`,
+    );
   });
 });

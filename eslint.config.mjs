@@ -45,6 +45,7 @@ export default tseslint.config(
     files: [
       'libs/config/**',
       '**/*.spec.ts',
+      '**/*.medium-spec.ts',
       '**/*.e2e-spec.ts',
       'apps/*/test/**',
       'bench/**',

@@ -4,7 +4,6 @@
 // inputs) are submitted round-robin over the nodes by 16 concurrent clients; timed from the first submission until
 // PostgreSQL shows every one of them validated (status ready). Same database, a separate module and Redis prefix
 // per run.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import pg from 'pg';
+import { spawnApp } from '../apps/seed-agent/test/support/processes.ts';
 import { benchEnv, expectStatus, request } from './lib/app.mjs';
 import { context, runBenchmark } from './lib/child.mjs';
 import { dist } from './lib/paths.mjs';
@@ -48,36 +48,26 @@ function freePort() {
 async function startNode({ name, databaseUrl, redisPrefix }) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'seed-bench-queue-'));
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--max-semi-space-size=16', MAIN], {
+  // the snapshot of dist/ the orchestrator made, with the flags `npm start` uses (spawnApp's default)
+  const node = spawnApp({
+    script: MAIN,
     env: {
-      PATH: process.env.PATH ?? '',
       ...benchEnv({ databaseUrl, redisPrefix, dataDir, logLevel: 'warn' }),
       PORT: String(port),
       NODE_NAME: name,
       PIPELINE_CONCURRENCY: CONCURRENCY,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ok = await fetch(`${url}/health/ready`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error(`node ${name} did not become ready`);
-    await sleep(100);
-  }
+  await node.waitForHttp(`${url}/health/ready`, 60_000).catch((error) => {
+    throw new Error(`node ${name} did not become ready: ${error.message}`);
+  });
   return {
     name,
     url,
     request: (method, path, body) => request(url, method, path, body),
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
+      await node.stop('SIGTERM');
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

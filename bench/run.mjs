@@ -12,7 +12,10 @@
 //   BENCH_CONVERGENCE          activations in the cluster convergence benchmark (default 200)
 //   BENCH_QUEUE_SUBMISSIONS    candidates per node count in the queue scaling benchmark (default 300)
 //   BENCH_QUEUE_NODES          node counts for queue scaling (default "1,3")
-//   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue
+//   BENCH_LIMIT_ROUNDS         rounds per cell of the sandbox limits benchmark (default 10)
+//   BENCH_EMBEDDED_ROUNDS      start/reopen rounds per embedded server (default 3)
+//   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue,limits,
+//                              embedded
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -28,6 +31,8 @@ const BENCHMARKS = [
   { name: 'memory', script: 'memory.mjs', title: '4. memory over activations' },
   { name: 'convergence', script: 'convergence.mjs', title: '5. cluster convergence (3 nodes)' },
   { name: 'queue', script: 'queue-scaling.mjs', title: '6. improvement queue, 1 vs 3 nodes' },
+  { name: 'limits', script: 'sandbox-limits.mjs', title: '7. sandbox limits' },
+  { name: 'embedded', script: 'embedded-start.mjs', title: '8. embedded servers' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')
@@ -85,6 +90,8 @@ const ENTRIES = [
   'libs/runtime/src/index.js',
   'libs/hot-reload/src/index.js',
   'libs/telemetry/src/index.js',
+  'apps/seed-agent/src/embedded/embedded-postgres.js',
+  'apps/seed-agent/src/embedded/embedded-redis.js',
 ];
 const snapshot = fileURLToPath(new URL(`.dist-${runId}/`, import.meta.url));
 

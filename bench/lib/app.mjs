@@ -1,31 +1,34 @@
-// Starts the real app in this process, the way main.ts does minus the embedded servers: the machine's
-// PostgreSQL (a database the orchestrator created for this benchmark) and Redis (a key prefix of its own).
+// Starts the real app the way the tests do (apps/seed-agent/test/support/start-app.ts), from the built dist/,
+// minus the embedded servers: the machine's PostgreSQL (a database the orchestrator created for this benchmark)
+// and Redis (a key prefix of its own).
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import {
+  appEnv,
+  eventually,
+  removeDir,
+  request as jsonRequest,
+  startInProcess,
+  tempDataDir,
+  TOKENS,
+} from '../../apps/seed-agent/test/support/start-app.ts';
 import { dist } from './paths.mjs';
-import { sleep } from './stats.mjs';
 
 const { loadConfig } = await import(dist('libs/config/src/index.js'));
 const { createApp, startApp } = await import(dist('apps/seed-agent/src/bootstrap.js'));
 
-export const ADMIN_SECRET = process.env.BENCH_ADMIN_SECRET ?? 'bench-admin-secret-0123456789';
-export const AUTH = `Bearer ${ADMIN_SECRET}`;
+export const AUTH = `Bearer ${TOKENS.admin}`;
 
 /** The environment every benchmarked app runs with, in process or as a process of its own. */
 export function benchEnv({ databaseUrl, redisPrefix, dataDir, logLevel = 'silent' }) {
   return {
-    // production: JSON logging without the pino-pretty transport thread, as deployed
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: redisPrefix,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? logLevel,
-    API_TOKENS: `admin:admin:${ADMIN_SECRET}`,
+    ...appEnv({
+      databaseUrl,
+      redisPrefix,
+      dataDir,
+      redisUrl: process.env.BENCH_REDIS_URL,
+      logLevel: process.env.BENCH_LOG_LEVEL ?? logLevel,
+      nodeEnv: 'production',
+    }),
     // the per-token rate limit (default 1200/min, burst 200) would answer a load test with 429s: these
     // benchmarks measure the invoke path, not the limiter (which still runs, with a bucket that never empties)
     RATE_LIMIT_PER_MINUTE: '1000000000',
@@ -37,12 +40,11 @@ export function benchEnv({ databaseUrl, redisPrefix, dataDir, logLevel = 'silent
  * @param {{ databaseUrl: string, redisPrefix: string, env?: Record<string,string> }} options
  */
 export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'seed-bench-'));
-  const config = loadConfig({ ...benchEnv({ databaseUrl, redisPrefix, dataDir }), ...env });
-  const app = await createApp(config);
-  await startApp(app, config);
-  const { port } = app.getHttpServer().address();
-  const url = `http://127.0.0.1:${port}`;
+  const dataDir = tempDataDir('seed-bench-');
+  const { app, config, url } = await startInProcess(
+    { loadConfig, createApp, startApp },
+    { ...benchEnv({ databaseUrl, redisPrefix, dataDir }), ...env },
+  );
   return {
     app,
     config,
@@ -50,27 +52,14 @@ export async function startBenchApp({ databaseUrl, redisPrefix, env = {} }) {
     request: (method, path, body) => request(url, method, path, body),
     async close() {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     },
   };
 }
 
-export async function request(base, method, path, body) {
-  const headers = { authorization: AUTH };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // keep the text
-  }
-  return { status: response.status, body: parsed };
+/** A JSON request as admin. */
+export function request(base, method, path, body) {
+  return jsonRequest(base, method, path, body);
 }
 
 /** Fails loudly with the response when a control-API call did not answer as expected. */
@@ -85,17 +74,17 @@ export function expectStatus(response, status, what) {
 
 /** Polls GET /jobs/:id until the job completed or failed; returns the version. */
 export async function settle(bench, module, versionId, { intervalMs = 10, timeoutMs = 30_000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await bench.request('GET', `/jobs/${versionId}`);
-    if (job.status === 200 && ['completed', 'failed'].includes(job.body.state)) {
-      const version = await bench.request('GET', `/modules/${module}/versions/${versionId}`);
-      return expectStatus(version, 200, `version ${versionId}`);
-    }
-    if (Date.now() > deadline)
-      throw new Error(`version ${versionId} did not settle: ${JSON.stringify(job.body)}`);
-    await sleep(intervalMs);
-  }
+  await eventually(
+    async () => {
+      const job = await bench.request('GET', `/jobs/${versionId}`);
+      return job.status === 200 && ['completed', 'failed'].includes(job.body.state) ? job : undefined;
+    },
+    timeoutMs,
+    `version ${versionId} to settle`,
+    intervalMs,
+  );
+  const version = await bench.request('GET', `/modules/${module}/versions/${versionId}`);
+  return expectStatus(version, 200, `version ${versionId}`);
 }
 
 /** Creates a module (its first version is activated by the pipeline) and waits until it is active. */

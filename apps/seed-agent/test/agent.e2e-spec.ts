@@ -1,5 +1,5 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
-import { ModelRegistry } from '@seed/integrations';
+import { AgentService, ModelRegistry } from '@seed/integrations';
 import { MockLanguageModelV4 } from 'ai/test';
 import { eventually, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
 import { openEventStream } from './support/event-stream';
@@ -363,11 +363,14 @@ describe('self-healing', () => {
     expect(prompt).toContain('input {"text":"nope"} → runtime_error');
     expect(candidate.status).toBe('rejected');
 
-    // Still failing, but within the cooldown: nothing more is scheduled.
+    // Still failing, but within the cooldown: nothing more is scheduled. Self-healing decides as each call
+    // ends, before its answer, so the spy (a pass-through) has seen every decision once the calls answered.
+    const asked = jest.spyOn(t.app.get(AgentService), 'selfHeal');
     for (const text of ['{{', '}}', '((', '))', '[[']) {
-      await t.request('POST', '/modules/parse/invoke', { input: { text } });
+      expect((await t.request('POST', '/modules/parse/invoke', { input: { text } })).status).toBe(422);
     }
-    await new Promise((r) => setTimeout(r, 1500));
+    expect(asked).not.toHaveBeenCalled();
+    asked.mockRestore();
     expect(await agentVersions()).toHaveLength(1);
     expect(mock.prompts.get('parse')).toHaveLength(1);
   });

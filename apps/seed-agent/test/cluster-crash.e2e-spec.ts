@@ -3,16 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort } from '../src/embedded/free-port';
 import { ensureBuilt } from './ensure-built';
-import { eventually, request, SHARED_REDIS_URL, TOKENS } from './harness';
+import { API_TOKENS, eventually, request, SHARED_REDIS_URL, TOKENS } from './harness';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { openEventStream } from './support/event-stream';
 import { Client } from './support/pg';
 import { AppProcess, spawnApp } from './support/processes';
 import { uniquePrefix } from './support/redis';
-
-const API_TOKENS = Object.entries(TOKENS)
-  .map(([role, secret]) => `${role}:${role}:${secret}`)
-  .join(',');
 
 /** Two app processes share the queue; the one running a job is killed with SIGKILL. */
 describe('cluster: a node dies in the middle of a job', () => {

@@ -101,7 +101,8 @@ describe('cluster: three nodes, one truth', () => {
         serviceVersion: a.config.version,
       });
       for (const n of view.nodes) {
-        expect(n.lastSeenMs).toBeGreaterThanOrEqual(0);
+        // fresh presence, not a leftover: a node unseen for the TTL would have left the view
+        expect(n.lastSeenMs).toBeLessThan(a.config.cluster.presenceTtlMs);
         expect(n.modules.find((m) => m.name === 'greet')).toMatchObject({
           current: v2.id,
           behind: false,

@@ -1,3 +1,4 @@
+import { ModuleRegistry } from '@seed/runtime';
 import { RouteCatalog } from '../src/http/route-catalog';
 import { eventually, settledVersion, startTestApp, TestApp, TestRole, TOKENS } from './harness';
 import { openEventStream } from './support/event-stream';
@@ -272,15 +273,28 @@ describe('control API: request timeouts', () => {
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('request_timeout');
     // the module's late answer is dropped; the node keeps answering
-    await new Promise((r) => setTimeout(r, 700));
+    await eventually(
+      () => (t.app.get(ModuleRegistry).stats().inFlight === 0 ? true : undefined),
+      10_000,
+      'the timed-out call to finish in the sandbox',
+    );
     expect((await t.request('GET', '/modules/slowpoke')).status).toBe(200);
   });
 
   it('keeps server-sent event streams open past REQUEST_TIMEOUT', async () => {
     const stream = await openEventStream(`${t.url}/events`, TOKENS.viewer);
-    await new Promise((r) => setTimeout(r, 800));
+    // the server began the stream before its headers arrived here: a heartbeat it sent more than
+    // REQUEST_TIMEOUT (300 ms) after this moment proves the stream outlived the timeout
+    const opened = Date.now();
+    await eventually(
+      () =>
+        stream.events.some((e) => e.type === 'heartbeat' && Date.parse(String(e.data.at)) > opened + 300)
+          ? true
+          : undefined,
+      10_000,
+      'a heartbeat sent after REQUEST_TIMEOUT',
+    );
     expect(stream.status).toBe(200);
-    expect(stream.events.map((e) => e.type)).toContain('heartbeat');
     await stream.close();
   });
 });

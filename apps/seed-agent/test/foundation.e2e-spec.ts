@@ -1,3 +1,4 @@
+import { LifecycleService } from '@seed/health';
 import { DataSource } from 'typeorm';
 import { request, startTestApp, TestApp, eventually } from './harness';
 import { PrivatePostgres, startPrivatePostgres } from './support/postgres';
@@ -58,11 +59,16 @@ describe('foundation: health, readiness, deep checks and metrics', () => {
 
   it('turns readiness to 503 as soon as shutdown starts', async () => {
     const other = await startTestApp();
+    const lifecycle = other.app.get(LifecycleService);
     const closing = other.close();
-    // shutdown marks the node first; the HTTP server closes last
-    const res = await request(other.url, 'GET', '/health/ready', undefined, { role: null }).catch(() => ({
-      status: 503,
-    }));
+    // shutdown marks the node first; the HTTP server closes last, so this request must get an answer
+    await eventually(
+      () => (lifecycle.phase === 'shutting_down' ? true : undefined),
+      5000,
+      'shutdown to start',
+      1,
+    );
+    const res = await request(other.url, 'GET', '/health/ready', undefined, { role: null });
     expect(res.status).toBe(503);
     await closing;
   });

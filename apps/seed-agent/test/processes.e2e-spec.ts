@@ -5,14 +5,10 @@ import { dataSourceOptions } from '@seed/persistence';
 import { Client } from './support/pg';
 import { getFreePort } from '../src/embedded/free-port';
 import { ensureBuilt } from './ensure-built';
-import { eventually, request, SHARED_REDIS_URL, TOKENS } from './harness';
+import { API_TOKENS, eventually, request, SHARED_REDIS_URL } from './harness';
 import { createTestDatabase } from './support/databases';
 import { AppProcess, spawnApp } from './support/processes';
 import { uniquePrefix } from './support/redis';
-
-const API_TOKENS = Object.entries(TOKENS)
-  .map(([role, secret]) => `${role}:${role}:${secret}`)
-  .join(',');
 
 /** The built app as its own process: what `npm start` runs. */
 describe('the app as a process', () => {

@@ -1,4 +1,5 @@
-import { settledVersion, startTestApp, TestApp } from './harness';
+import { ModuleRegistry } from '@seed/runtime';
+import { eventually, settledVersion, startTestApp, TestApp } from './harness';
 
 /** Hostile modules over HTTP: each fails with its typed error, and nothing else is disturbed. */
 describe('sandbox isolation through the control API', () => {
@@ -81,7 +82,13 @@ describe('sandbox isolation through the control API', () => {
       order.push('loop');
       return res;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // the loop's call has reached the registry (this node's only call in flight)
+    await eventually(
+      () => (t.app.get(ModuleRegistry).stats().inFlight === 1 ? true : undefined),
+      5000,
+      'the loop call to be in flight',
+      5,
+    );
     const health = await t.request('GET', '/health', undefined, { role: null });
     order.push('health');
     const other = await invoke('healthy', 41);

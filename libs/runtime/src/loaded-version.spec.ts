@@ -42,12 +42,6 @@ async function failure(call: Promise<unknown>): Promise<InvokeError> {
   throw new Error('expected the call to fail');
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
-  const started = performance.now();
-  const value = await work();
-  return [value, performance.now() - started];
-}
-
 const busy = (ms: number) => `const end = Date.now() + ${ms}; while (Date.now() < end) {}`;
 
 afterAll(() => {
@@ -68,8 +62,13 @@ describe('LoadedVersion', () => {
       const result = await version.invoke(input);
       expect(result.output).toEqual({ sum: 105, at: '1970-01-01T00:00:00.000Z' });
       expect(input.items).toEqual([1, 2, 3]);
-      expect(result.durationMs).toBeGreaterThanOrEqual(0);
       expect(result.logs).toEqual([]);
+    });
+
+    it('reports how long the call ran, its busy time included', async () => {
+      const version = await load(`export default () => { ${busy(30)} return 1; };`);
+      // a lower bound set by the module's own busy loop: what durationMs measures, not how fast it runs
+      expect((await version.invoke(null)).durationMs).toBeGreaterThanOrEqual(25);
     });
 
     it('awaits an async module', async () => {
@@ -238,17 +237,21 @@ describe('LoadedVersion', () => {
       }
     });
 
+    // How close to its limit a timeout fires is measured by `npm run bench` (sandbox limits).
     it('stops an infinite loop at the CPU timeout, then serves the next call from a fresh isolate', async () => {
-      const version = await load(`
+      const version = await load(
+        `
         let calls = 0;
         export default (input: { loop: boolean }) => { calls++; while (input.loop) {} return calls; };
-      `);
+      `,
+        // out of reach: only the CPU timeout can end the loop
+        { wallTimeoutMs: 60_000 },
+      );
       expect((await version.invoke({ loop: false })).output).toBe(1);
-      const [error, elapsed] = await timed(() => failure(version.invoke({ loop: true })));
+      const error = await failure(version.invoke({ loop: true }));
       expect(error.code).toBe('timeout');
+      expect(error.message).toBe(`the module exceeded its CPU timeout of ${LIMITS.cpuTimeoutMs} ms`);
       expect(error.moduleFault).toBe(true);
-      expect(elapsed).toBeGreaterThanOrEqual(150);
-      expect(elapsed).toBeLessThan(900);
       // nothing of the timed-out call survives: the module's globals start over
       expect((await version.invoke({ loop: false })).output).toBe(1);
     });
@@ -264,10 +267,12 @@ describe('LoadedVersion', () => {
     });
 
     it('stops a loop that starts after an await at the CPU timeout', async () => {
-      const version = await load(`export default async () => { await null; while (true) {} };`);
-      const [error, elapsed] = await timed(() => failure(version.invoke(null)));
+      const version = await load(`export default async () => { await null; while (true) {} };`, {
+        wallTimeoutMs: 60_000,
+      });
+      const error = await failure(version.invoke(null));
       expect(error.code).toBe('timeout');
-      expect(elapsed).toBeLessThan(900);
+      expect(error.message).toBe(`the module exceeded its CPU timeout of ${LIMITS.cpuTimeoutMs} ms`);
     });
 
     it('ends a promise that never resolves at the wall-clock timeout', async () => {
@@ -284,10 +289,9 @@ describe('LoadedVersion', () => {
           return 'resumed';
         };
       `);
-      const [error, elapsed] = await timed(() => failure(version.invoke({ wait: true })));
+      const error = await failure(version.invoke({ wait: true }));
       expect(error.code).toBe('timeout');
-      expect(elapsed).toBeGreaterThanOrEqual(900);
-      expect(elapsed).toBeLessThan(3000);
+      expect(error.message).toBe(`the module did not finish within ${LIMITS.wallTimeoutMs} ms`);
       expect((await version.invoke({ wait: false })).output).toBe(1);
     });
 
@@ -298,14 +302,13 @@ describe('LoadedVersion', () => {
       expect((await failure(version.invoke(null))).code).toBe('timeout');
     });
 
-    it('fails deep recursion quickly with a RangeError', async () => {
+    it('fails deep recursion with a RangeError, not a timeout', async () => {
       const version = await load(
         `const down = (n: number): number => down(n + 1) + 1; export default () => down(0);`,
       );
-      const [error, elapsed] = await timed(() => failure(version.invoke(null)));
+      const error = await failure(version.invoke(null));
       expect(error.code).toBe('runtime_error');
       expect(error.message).toMatch(/RangeError: Maximum call stack size exceeded/);
-      expect(elapsed).toBeLessThan(1000);
     });
 
     it('fails a heap bomb with memory_limit and recreates the isolate for the next call', async () => {
@@ -318,8 +321,8 @@ describe('LoadedVersion', () => {
           return calls;
         };
       `,
-        // the GC works hard near the limit: leave it the time to get there
-        { cpuTimeoutMs: 5000 },
+        // the GC works hard near the limit, slower on a busy machine: only the memory limit may end it
+        { cpuTimeoutMs: 30_000, wallTimeoutMs: 30_000 },
       );
       expect((await version.invoke({ bomb: false })).output).toBe(1);
       const error = await failure(version.invoke({ bomb: true }));
@@ -428,17 +431,23 @@ describe('LoadedVersion', () => {
     it('never blocks the host: its event loop ticks and another version answers during a busy call', async () => {
       const spinner = await load(`export default () => { ${busy(10_000)} };`, { cpuTimeoutMs: 600 });
       const other = await load(`export default (x: number) => x + 1;`);
-      let ticks = 0;
-      const interval = setInterval(() => ticks++, 10);
+      const order: string[] = [];
+      const interval = setInterval(() => order.push('tick'), 10);
       try {
-        const spinning = failure(spinner.invoke(null));
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const [answer, elapsed] = await timed(() => other.invoke(1));
+        const spinning = failure(spinner.invoke(null)).then((error) => {
+          order.push('spinner stopped');
+          return error;
+        });
+        // once the pending microtasks ran, the spinner's call has been handed to its isolate
+        await new Promise((resolve) => setImmediate(resolve));
+        const answer = await other.invoke(1);
+        order.push('other answered');
         expect(answer.output).toBe(2);
-        expect(elapsed).toBeLessThan(300);
         expect((await spinning).code).toBe('timeout');
-        // ~60 ticks in 600 ms when nothing blocks; a blocked loop would manage one or two
-        expect(ticks).toBeGreaterThan(20);
+        const stopped = order.indexOf('spinner stopped');
+        expect(order.indexOf('other answered')).toBeLessThan(stopped);
+        // the host's timers kept firing while the spinner ran
+        expect(order.slice(0, stopped).filter((e) => e === 'tick').length).toBeGreaterThan(1);
       } finally {
         clearInterval(interval);
       }
@@ -477,13 +486,13 @@ describe('LoadedVersion', () => {
       });
       const running = failure(version.invoke(null));
       const queued = failure(version.invoke(null));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const [, elapsed] = await timed(async () => {
-        version.dispose();
-        expect((await running).code).toBe('disposed');
-        expect((await queued).code).toBe('disposed');
-      });
-      expect(elapsed).toBeLessThan(1000);
+      expect(version.queued).toBe(1);
+      // once the pending microtasks ran, the first call has been handed to its isolate
+      await new Promise((resolve) => setImmediate(resolve));
+      version.dispose();
+      // the busy call would have answered 1 after 2 s: it was cut, not waited for
+      expect((await running).code).toBe('disposed');
+      expect((await queued).code).toBe('disposed');
       await version.drained();
       expect((await failure(version.invoke(null))).code).toBe('disposed');
     });

@@ -37,7 +37,10 @@ async function failure(call: Promise<unknown>): Promise<InvokeError> {
   throw new Error(`expected an InvokeError, got ${String(error)}`);
 }
 
-const started = (ms = 50) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The call is in flight, not merely scheduled: invoke counts it before its first await. */
+function expectInFlight(version: LoadedVersion, calls = 1): void {
+  expect(version.inFlight).toBe(calls);
+}
 const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ModuleRegistry', () => {
@@ -71,7 +74,7 @@ describe('ModuleRegistry', () => {
     const v1 = await version('v1', 200);
     registry.activate('greeter', v1);
     const inFlight = registry.invoke('greeter', null);
-    await started();
+    expectInFlight(v1);
 
     registry.activate('greeter', await version('v2'));
     expect(registry.current('greeter')).toEqual({ versionId: 'v2' });
@@ -88,7 +91,7 @@ describe('ModuleRegistry', () => {
     const v1 = await version('v1', 2000);
     registry.activate('greeter', v1);
     const inFlight = failure(registry.invoke('greeter', null));
-    await started();
+    expectInFlight(v1);
 
     const v2 = await version('v2');
     registry.activate('greeter', v2);
@@ -108,7 +111,7 @@ describe('ModuleRegistry', () => {
     const v1 = await version('v1', 200);
     registry.activate('greeter', v1);
     const inFlight = registry.invoke('greeter', null);
-    await started();
+    expectInFlight(v1);
     const v2 = await version('v2');
     registry.activate('greeter', v2);
     registry.activate('greeter', v1);
@@ -124,7 +127,7 @@ describe('ModuleRegistry', () => {
     const v1 = await version('v1', 200);
     registry.activate('greeter', v1);
     const inFlight = registry.invoke('greeter', null);
-    await started();
+    expectInFlight(v1);
     const unloaded = registry.unload('greeter');
     expect((await failure(registry.invoke('greeter', null))).code).toBe('not_loaded');
     expect((await inFlight).output).toBe('v1');
@@ -134,7 +137,7 @@ describe('ModuleRegistry', () => {
     const v2 = await version('v2', 2000);
     registry.activate('greeter', v2);
     const cut = failure(registry.invoke('greeter', null));
-    await started();
+    expectInFlight(v2);
     await registry.unload('greeter', { force: true });
     expect((await cut).code).toBe('disposed');
     expect(registry.loadedModules()).toEqual([]);

@@ -1,16 +1,17 @@
+// Only `node:` imports and erasable TypeScript: bench/*.mjs import this file as it is (see ./start-app.ts).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The built app; jest's global setup runs `nest build` when it is missing or stale. */
+/** The built app, relative to the repository root; tests call ensureBuilt() first, the bench builds. */
 export const APP_MAIN = join('dist', 'apps', 'seed-agent', 'src', 'main.js');
 
 export interface SpawnAppOptions {
   /** The child's whole environment besides PATH: nothing else leaks in from the test process. */
   env: Record<string, string>;
-  /** Working directory; APP_MAIN is resolved from it. Default: the repository root. */
+  /** Working directory; APP_MAIN is resolved from it. Default: the current one (npm and jest run at the root). */
   cwd?: string;
-  /** Script to run instead of the app (tests of this helper). */
+  /** Script to run instead of the app: tests of this helper, or the bench's snapshot of dist/. */
   script?: string;
   /** Node's whole argument list instead of the app's start command (e.g. the Dockerfile's CMD). */
   args?: readonly string[];
@@ -48,7 +49,7 @@ process.once('exit', () =>
 );
 
 export function spawnApp(options: SpawnAppOptions): AppProcess {
-  const cwd = options.cwd ?? join(__dirname, '..', '..', '..', '..');
+  const cwd = options.cwd ?? process.cwd();
   const child = spawn(
     process.execPath,
     options.args ?? ['--no-node-snapshot', '--max-semi-space-size=16', options.script ?? APP_MAIN],

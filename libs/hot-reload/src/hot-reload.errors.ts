@@ -1,6 +1,6 @@
 import { DomainError } from '@seed/errors';
 
-export type HotReloadErrorCode = 'no_active_version' | 'job_not_found';
+export type HotReloadErrorCode = 'no_active_version' | 'job_not_found' | 'idempotency_conflict';
 
 /** Errors of the pipeline and the invocation path; the HTTP layer maps `code` to a status in one place. */
 export class HotReloadError extends DomainError<HotReloadErrorCode> {}

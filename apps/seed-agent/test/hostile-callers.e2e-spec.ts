@@ -7,6 +7,8 @@ import { openEventStream } from './support/event-stream';
 const V1 = 'export default (input: { n: number }) => input.n * 2;';
 const NO_VERSION = '00000000-0000-0000-0000-000000000000';
 
+const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+
 describe('hostile callers: refusals, parsing and public routes', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -48,9 +50,9 @@ describe('hostile callers: refusals, parsing and public routes', () => {
       });
     // Fastify would refuse both bodies with 400 before any Nest guard ran.
     const anonymous = await send('DELETE', undefined);
-    expect([anonymous.status, ((await anonymous.json()) as any).error.code]).toEqual([401, 'unauthorized']);
+    expect([anonymous.status, await errorCode(anonymous)]).toEqual([401, 'unauthorized']);
     const agent = await send('DELETE', undefined, TOKENS.agent);
-    expect([agent.status, ((await agent.json()) as any).error.code]).toEqual([403, 'forbidden']);
+    expect([agent.status, await errorCode(agent)]).toEqual([403, 'forbidden']);
     expect((await send('PATCH', '{not json', TOKENS.agent)).status).toBe(403);
   });
 
@@ -118,7 +120,7 @@ describe('hostile callers: idempotency keys, health detail, streams', () => {
     expect(open.map((s) => s.status)).toEqual([200, 200]);
     const refused = async (token: string) => {
       const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-      return [res.status, ((await res.json()) as any).error.code];
+      return [res.status, await errorCode(res)];
     };
     expect(await refused(TOKENS.viewer)).toEqual([429, 'too_many_streams']);
     open.push(await openEventStream(url, TOKENS.agent));

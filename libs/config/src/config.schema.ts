@@ -27,11 +27,21 @@ function productionProblems(env: Env): Array<{ variable: keyof Env; message: str
   return [
     ...(env.API_TOKENS
       ? []
-      : [{ variable: 'API_TOKENS' as const, message: 'required in production (no token is generated there)' }]),
+      : [
+          {
+            variable: 'API_TOKENS' as const,
+            message: 'required in production (no token is generated there)',
+          },
+        ]),
     // Metrics name every module and node: not for anyone who can reach the port.
     ...(env.METRICS_TOKEN
       ? []
-      : [{ variable: 'METRICS_TOKEN' as const, message: 'required in production (/metrics is open without it)' }]),
+      : [
+          {
+            variable: 'METRICS_TOKEN' as const,
+            message: 'required in production (/metrics is open without it)',
+          },
+        ]),
   ];
 }
 

@@ -61,7 +61,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses production without METRICS_TOKEN, and names it', () => {
-    const start = () => loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret' }, '1');
+    const start = () =>
+      loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret' }, '1');
     expect(start).toThrow(ConfigError);
     expect(start).toThrow(/METRICS_TOKEN.*required in production/);
     expect(() => loadConfig({ NODE_ENV: 'development' }, '1')).not.toThrow();

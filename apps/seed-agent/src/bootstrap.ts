@@ -1,17 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AuditRepository } from '@seed/code-store';
 import type { AppConfig } from '@seed/config';
 import { LifecycleService } from '@seed/health';
 import { MetricsService } from '@seed/telemetry';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { ensurePrivateDir } from './data-dir.js';
+import { addAuthentication } from './http/auth/authenticate.hook.js';
+import { RateLimiter } from './http/auth/rate-limiter.js';
+import { TokenRegistry } from './http/auth/token-registry.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { RouteCatalog } from './http/route-catalog.js';
 import { addRequestTimeout } from './http/request-timeout.js';
 
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  ensurePrivateDir(config.dataDir, (m) => new NestLogger('Boot').warn(m));
   mkdirSync(config.codeDir, { recursive: true });
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
@@ -30,6 +38,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const metrics = app.get(MetricsService);
   metrics.setBuildInfo(config.version, config.nodeName);
   addRequestTimeout(fastify, config.http.requestTimeoutMs);
+  const { rateLimit, publicRateLimit } = config.http;
+  const catalog = app.get(RouteCatalog);
+  addAuthentication(fastify, {
+    routes: () => catalog.routes(),
+    tokens: app.get(TokenRegistry),
+    limiter: new RateLimiter(rateLimit.perMinute, rateLimit.burst),
+    publicLimiter: new RateLimiter(publicRateLimit.perMinute, publicRateLimit.burst),
+    audit: app.get(AuditRepository),
+  });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfigFromProcess, scrubSecretsFromProcessEnv, type AppConfig } from '@seed/config';
 import { createApp, startApp } from './bootstrap.js';
+import { ensurePrivateDir } from './data-dir.js';
 import { EmbeddedRedisUnavailableError } from './embedded/embedded-redis.js';
 import { bootLogger } from './logging.js';
 import { resolveResources } from './resources.js';
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   const log = bootLogger(config);
   const boot = (message: string) => log.info({ context: 'Boot' }, message);
 
+  // Before the embedded servers create their folders in it.
+  ensurePrivateDir(config.dataDir, (message) => log.warn({ context: 'Boot' }, message));
   const resources = await resolveResources(config, boot);
   let app: NestFastifyApplication | undefined;
   try {

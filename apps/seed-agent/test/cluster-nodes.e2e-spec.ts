@@ -191,7 +191,7 @@ describe('cluster: three nodes, one truth', () => {
         missing: ['fdaa::d'],
         unexpected: [{ name: 'node-c', address: '10.0.0.3' }],
       });
-      const deep = await a.request('GET', '/health/deep', undefined, { role: null });
+      const deep = await a.request('GET', '/health/deep', undefined, { role: 'viewer' });
       expect(deep.status).toBe(200);
       expect(deep.body.details.cluster).toMatchObject({
         status: 'up',
@@ -206,7 +206,7 @@ describe('cluster: three nodes, one truth', () => {
       resolve4.mockResolvedValue(['10.0.0.3']);
       resolve6.mockResolvedValue(['fdaa::a', 'fdaa::b']);
       await a.app.get(DnsDiscovery).poll();
-      const agreed = await a.request('GET', '/health/deep', undefined, { role: null });
+      const agreed = await a.request('GET', '/health/deep', undefined, { role: 'viewer' });
       expect(agreed.body.details.cluster).toMatchObject({ status: 'up', missing: [], unexpected: [] });
       expect(agreed.body.details.cluster).not.toHaveProperty('warning');
       expect((await a.request('GET', '/cluster')).body).toMatchObject({ missing: [], unexpected: [] });

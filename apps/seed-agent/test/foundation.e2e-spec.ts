@@ -26,7 +26,7 @@ describe('foundation: health, readiness, deep checks and metrics', () => {
   });
 
   it('checks every dependency deeply', async () => {
-    const res = await t.request('GET', '/health/deep', undefined, { role: null });
+    const res = await t.request('GET', '/health/deep', undefined, { role: 'viewer' });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.details).sort()).toEqual(['disk', 'memory', 'postgres', 'queue', 'redis']);
     expect(res.body.details.queue).toMatchObject({ status: 'up', depth: 0 });
@@ -91,7 +91,7 @@ describe('foundation: a Redis outage', () => {
   it('fails /health/deep naming redis while /health/ready stays 200 (degraded), and both recover', async () => {
     await redis.stop();
     const deep = await eventually(async () => {
-      const res = await t.request('GET', '/health/deep', undefined, { role: null });
+      const res = await t.request('GET', '/health/deep', undefined, { role: 'viewer' });
       return res.status === 503 ? res : undefined;
     });
     expect(deep.body.error).toHaveProperty('redis');
@@ -103,7 +103,9 @@ describe('foundation: a Redis outage', () => {
 
     await redis.start();
     await eventually(async () =>
-      (await t.request('GET', '/health/deep', undefined, { role: null })).status === 200 ? true : undefined,
+      (await t.request('GET', '/health/deep', undefined, { role: 'viewer' })).status === 200
+        ? true
+        : undefined,
     );
     const recovered = await t.request('GET', '/health/ready', undefined, { role: null });
     expect(recovered.body).toMatchObject({ status: 'ok', degraded: [] });
@@ -157,7 +159,7 @@ describe('foundation: a PostgreSQL outage', () => {
 
     await postgres.stop();
     const deep = await eventually(async () => {
-      const res = await t.request('GET', '/health/deep', undefined, { role: null });
+      const res = await t.request('GET', '/health/deep', undefined, { role: 'viewer' });
       return res.status === 503 ? res : undefined;
     });
     expect(deep.body.error).toHaveProperty('postgres');
@@ -176,7 +178,9 @@ describe('foundation: a PostgreSQL outage', () => {
     await postgres.start();
     await eventually(
       async () =>
-        (await t.request('GET', '/health/deep', undefined, { role: null })).status === 200 ? true : undefined,
+        (await t.request('GET', '/health/deep', undefined, { role: 'viewer' })).status === 200
+          ? true
+          : undefined,
       20_000,
     );
     expect((await t.request('GET', '/modules')).status).toBe(200);

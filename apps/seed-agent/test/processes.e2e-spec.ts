@@ -100,7 +100,11 @@ describe('the app as a process', () => {
       const tokenFile = join(dataDir, 'admin-token');
       expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
       const secret = readFileSync(tokenFile, 'utf8').trim();
-      expect(first.lines.filter((l) => l.text.includes(secret))).toHaveLength(1);
+      // Once, on the terminal (stderr), never in the log (stdout)
+      expect(first.lines.filter((l) => l.text.includes(secret))).toEqual([
+        { stream: 'stderr', text: expect.stringContaining('shown once') },
+      ]);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
       const auth = { authorization: `Bearer ${secret}` };
       const created = await fetch(`${base}/modules`, {
         method: 'POST',

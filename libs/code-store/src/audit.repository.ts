@@ -25,6 +25,21 @@ export class AuditRepository {
       .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
   }
 
+  /**
+   * A refused action, counted into one row per actor, action and minute (target `*` once the minute's
+   * refusals had several): an upsert, so concurrent refusals on any number of nodes are all counted.
+   */
+  async recordDenial(entry: { actor: string; action: string; target: string }): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO audit_log (actor, action, target, outcome, denied_minute, count)
+       VALUES ($1, $2, $3, 'forbidden', date_trunc('minute', now()), 1)
+       ON CONFLICT ON CONSTRAINT audit_log_denial_minute_key DO UPDATE SET
+         count = audit_log.count + 1,
+         target = CASE WHEN audit_log.target = EXCLUDED.target THEN audit_log.target ELSE '*' END`,
+      [entry.actor, entry.action, entry.target],
+    );
+  }
+
   /** Newest first; rows written in the same instant keep their insertion order. */
   async list(page: Page): Promise<{ items: AuditEntryEntity[]; total: number }> {
     const [items, total] = await this.dataSource

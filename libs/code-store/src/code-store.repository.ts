@@ -22,7 +22,8 @@ export interface NewVersion {
   rationale?: string | null;
   activateRequested: boolean;
   dryRun: boolean;
-  idempotencyKey?: string | null;
+  /** An Idempotency-Key, whose it is (`role:name`) and the hash of the request it came with. */
+  idempotency?: { key: string; actor: string; requestSha256: string };
   goalCases?: NewTestCase[];
 }
 
@@ -130,8 +131,15 @@ export class CodeStoreRepository {
     return this.dataSource.transaction((em) => this.insertVersion(em, moduleId, version));
   }
 
-  async findVersionByIdempotencyKey(moduleId: string, key: string): Promise<ModuleVersionEntity | null> {
-    return this.dataSource.getRepository(ModuleVersionEntity).findOneBy({ moduleId, idempotencyKey: key });
+  /** Keys are scoped by actor and module: another caller's key is never found. */
+  async findVersionByIdempotencyKey(
+    moduleId: string,
+    actor: string,
+    key: string,
+  ): Promise<ModuleVersionEntity | null> {
+    return this.dataSource
+      .getRepository(ModuleVersionEntity)
+      .findOneBy({ moduleId, idempotencyActor: actor, idempotencyKey: key });
   }
 
   async findVersion(id: string): Promise<ModuleVersionEntity | null> {
@@ -360,7 +368,9 @@ export class CodeStoreRepository {
         score: null,
         activateRequested: version.activateRequested,
         dryRun: version.dryRun,
-        idempotencyKey: version.idempotencyKey ?? null,
+        idempotencyKey: version.idempotency?.key ?? null,
+        idempotencyActor: version.idempotency?.actor ?? null,
+        requestSha256: version.idempotency?.requestSha256 ?? null,
         goalCases: version.goalCases ?? [],
       }),
     );

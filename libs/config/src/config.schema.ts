@@ -13,15 +13,36 @@ const CLI_ENV = ['PATH', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
  */
 export const configSchema = envSchema.transform((env, ctx) => {
   const tokens = parseApiTokens(env.API_TOKENS);
-  const problems = [...tokens.problems, ...productionProblems(env)];
-  for (const message of problems) ctx.addIssue({ code: 'custom', message, path: ['API_TOKENS'] });
+  const problems = [
+    ...tokens.problems.map((message) => ({ variable: 'API_TOKENS', message })),
+    ...productionProblems(env),
+  ];
+  for (const { variable, message } of problems) ctx.addIssue({ code: 'custom', message, path: [variable] });
   return nested(env, tokens.tokens);
 });
 
 /** Rules that only hold in production, where a missing setting must stop the start instead of defaulting. */
-function productionProblems(env: Env): string[] {
+function productionProblems(env: Env): Array<{ variable: keyof Env; message: string }> {
   if (env.NODE_ENV !== 'production') return [];
-  return env.API_TOKENS ? [] : ['required in production (no token is generated there)'];
+  return [
+    ...(env.API_TOKENS
+      ? []
+      : [
+          {
+            variable: 'API_TOKENS' as const,
+            message: 'required in production (no token is generated there)',
+          },
+        ]),
+    // Metrics name every module and node: not for anyone who can reach the port.
+    ...(env.METRICS_TOKEN
+      ? []
+      : [
+          {
+            variable: 'METRICS_TOKEN' as const,
+            message: 'required in production (/metrics is open without it)',
+          },
+        ]),
+  ];
 }
 
 function nested(env: Env, apiTokens: ApiToken[]) {
@@ -38,7 +59,16 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       /** Per token, per node: a token bucket refilled at perMinute with room for burst. */
       rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, burst: env.RATE_LIMIT_BURST },
+      /** Per client address, per node, on the routes that need no token. */
+      publicRateLimit: { perMinute: env.RATE_LIMIT_PUBLIC_PER_MINUTE, burst: env.RATE_LIMIT_PUBLIC_BURST },
       eventsHeartbeatMs: env.EVENTS_HEARTBEAT,
+      /** Server-sent event streams (`/events` and streamed chat), per node. */
+      streams: {
+        max: env.EVENTS_MAX_STREAMS,
+        maxPerToken: env.EVENTS_MAX_STREAMS_PER_TOKEN,
+        maxBufferBytes: env.EVENTS_MAX_BUFFER_BYTES,
+        maxEventBytes: env.EVENTS_MAX_EVENT_BYTES,
+      },
     },
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,

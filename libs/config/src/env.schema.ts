@@ -33,7 +33,7 @@ const server = {
     .enum(['development', 'production', 'test'])
     .default('development')
     .describe(
-      '`production` turns on the production rules (listen on all interfaces, `API_TOKENS` required, JSON logs)',
+      '`production` turns on the production rules (listen on all interfaces, `API_TOKENS` and `METRICS_TOKEN` required, JSON logs)',
     ),
   PORT: int(4000).pipe(z.number().max(65535)).describe('HTTP port'),
   HOST: optionalText.meta(unset('`127.0.0.1`, `0.0.0.0` in production')).describe('listen address'),
@@ -41,6 +41,16 @@ const server = {
   REQUEST_TIMEOUT: ms(30000, 100).describe('bound on receiving a request and on a handler'),
   BODY_LIMIT_BYTES: int(2 * 1024 * 1024, 1024).describe('larger bodies get 413'),
   EVENTS_HEARTBEAT: ms(15000, 100).describe('heartbeat interval of `/events`'),
+  EVENTS_MAX_STREAMS: int(1000, 1).describe(
+    'open event streams (`/events`, streamed chat) per node; more get 429',
+  ),
+  EVENTS_MAX_STREAMS_PER_TOKEN: int(10, 1).describe('open event streams per token, per node; more get 429'),
+  EVENTS_MAX_BUFFER_BYTES: int(1_048_576, 1024).describe(
+    'unsent bytes a stream may hold; a reader that falls further behind is disconnected',
+  ),
+  EVENTS_MAX_EVENT_BYTES: int(16_384, 2048).describe(
+    'larger events are sent as a preview (`truncated: true`)',
+  ),
   SHUTDOWN_TIMEOUT: ms(10000, 100).describe('bound on graceful shutdown; workers get half of it'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -52,9 +62,15 @@ const access = {
   API_TOKENS: optionalText
     .meta({ ...unset('generated admin token (not in production)'), ...secret })
     .describe('`name:role:secret` or `name:role:sha256:<hex>`, comma-separated'),
-  METRICS_TOKEN: optionalText.meta(secret).describe('bearer token for `/metrics` (open when unset)'),
+  METRICS_TOKEN: optionalText
+    .meta(secret)
+    .describe('bearer token for `/metrics` (open when unset; required in production)'),
   RATE_LIMIT_PER_MINUTE: int(1200, 1).describe('control-plane requests per token per minute, per node'),
   RATE_LIMIT_BURST: int(200, 1).describe('room for bursts above that rate, per token, per node'),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: int(600, 1).describe(
+    'requests per client address per minute to the public routes (`/health*`, `/metrics`), per node',
+  ),
+  RATE_LIMIT_PUBLIC_BURST: int(100, 1).describe('room for bursts above that rate, per address, per node'),
 };
 
 const storage = {

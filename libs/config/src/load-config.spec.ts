@@ -12,7 +12,10 @@ describe('loadConfig', () => {
   });
 
   it('listens on all interfaces in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret' }, '1');
+    const config = loadConfig(
+      { NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret', METRICS_TOKEN: 'm3trics' },
+      '1',
+    );
     expect(config.http.host).toBe('0.0.0.0');
     expect(config.production).toBe(true);
   });
@@ -54,7 +57,15 @@ describe('loadConfig', () => {
   });
 
   it('refuses production without API tokens', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' }, '1')).toThrow(/API_TOKENS/);
+    expect(() => loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 'm3trics' }, '1')).toThrow(/API_TOKENS/);
+  });
+
+  it('refuses production without METRICS_TOKEN, and names it', () => {
+    const start = () =>
+      loadConfig({ NODE_ENV: 'production', API_TOKENS: 'ops:admin:s3cret-s3cret-s3cret' }, '1');
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(/METRICS_TOKEN.*required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'development' }, '1')).not.toThrow();
   });
 
   it('scrubs the secret variables from an environment once read, and nothing else', () => {

@@ -18,6 +18,8 @@ export interface Readiness {
 
 @Injectable()
 export class HealthService {
+  private deepRun?: Promise<HealthCheckResult>;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lifecycle: LifecycleService,
@@ -52,8 +54,16 @@ export class HealthService {
     };
   }
 
-  /** Every dependency; Terminus throws a 503 naming the failing ones. */
+  /**
+   * Every dependency; Terminus throws a 503 naming the failing ones. Concurrent callers share one run, so
+   * a burst of probes costs one round of checks.
+   */
   deep(): Promise<HealthCheckResult> {
+    this.deepRun ??= this.checkAll().finally(() => (this.deepRun = undefined));
+    return this.deepRun;
+  }
+
+  private checkAll(): Promise<HealthCheckResult> {
     const all: Array<() => Promise<HealthIndicatorResult>> = [
       () => this.checks.postgres(),
       () => this.checks.redisPing(),

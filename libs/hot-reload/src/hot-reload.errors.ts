@@ -3,6 +3,7 @@ import { DomainError } from '@seed/errors';
 export type HotReloadErrorCode =
   | 'no_active_version'
   | 'job_not_found'
+  | 'idempotency_conflict'
   /** an agent's case fails on the active version: a goal, not a regression test */
   | 'case_fails_on_active';
 

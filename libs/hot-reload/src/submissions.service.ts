@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthorRole,
@@ -27,6 +28,7 @@ export interface Candidate {
   parentVersionId?: string;
   activate: boolean;
   dryRun: boolean;
+  /** Scoped by author and module; the same key with a different candidate is `idempotency_conflict`. */
   idempotencyKey?: string;
   /** Cases of the goal this candidate is meant to meet: tested on it, joined to the suite on its activation. */
   goalCases?: NewTestCase[];
@@ -99,10 +101,25 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
 
   async submit(moduleName: string, candidate: Candidate): Promise<Submission> {
     const module = await this.store.getModule(moduleName);
-    if (candidate.idempotencyKey) {
-      const earlier = await this.store.findVersionByIdempotencyKey(module.id, candidate.idempotencyKey);
-      if (earlier) return this.replayed(earlier);
-    }
+    const idempotency = candidate.idempotencyKey
+      ? { key: candidate.idempotencyKey, actor: candidate.author, requestSha256: requestHash(candidate) }
+      : undefined;
+    const earlierFor = async () => {
+      if (!idempotency) return null;
+      const { actor, key } = idempotency;
+      const earlier = await this.store.findVersionByIdempotencyKey(module.id, actor, key);
+      // Rows from before request hashes were stored have none to compare: they replay as they used to.
+      if (earlier?.requestSha256 && earlier.requestSha256 !== idempotency.requestSha256) {
+        throw new HotReloadError(
+          'idempotency_conflict',
+          `Idempotency-Key ${key} was used for a different submission to ${moduleName}`,
+          { versionId: earlier.id, seq: earlier.seq },
+        );
+      }
+      return earlier;
+    };
+    const earlier = await earlierFor();
+    if (earlier) return this.replayed(earlier);
     const parentId = candidate.parentVersionId ?? module.activeVersionId;
     if (candidate.parentVersionId) await this.store.getVersion(module.id, candidate.parentVersionId);
     let version: ModuleVersionEntity;
@@ -115,15 +132,13 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
         rationale: candidate.rationale,
         activateRequested: candidate.activate,
         dryRun: candidate.dryRun,
-        idempotencyKey: candidate.idempotencyKey,
+        idempotency,
         goalCases: candidate.goalCases,
       });
     } catch (error) {
       // Two requests with the same key raced: the loser answers with the winner's submission.
-      const earlier = candidate.idempotencyKey
-        ? await this.store.findVersionByIdempotencyKey(module.id, candidate.idempotencyKey)
-        : null;
-      if (earlier) return this.replayed(earlier);
+      const winner = await earlierFor();
+      if (winner) return this.replayed(winner);
       throw error;
     }
     return this.submitted(moduleName, version);
@@ -222,4 +237,11 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
   private replayed(version: ModuleVersionEntity): Submission {
     return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: true };
   }
+}
+
+/** What makes two submissions the same request (the author and the key scope it, so they are not in it). */
+function requestHash(candidate: Candidate): string {
+  const { source, rationale, parentVersionId, activate, dryRun } = candidate;
+  const fields = [source, rationale ?? null, parentVersionId ?? null, activate, dryRun];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }

@@ -5,6 +5,8 @@ import { ActivationCommitOrder1764100000000 } from './migrations/1764100000000-a
 import { ModuleVersionAuthorRole1764200000000 } from './migrations/1764200000000-module-version-author-role.js';
 import { VersionStatusActivating1764300000000 } from './migrations/1764300000000-version-status-activating.js';
 import { VersionGoalCases1764410000000 } from './migrations/1764410000000-version-goal-cases.js';
+import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit-denial-counts.js';
+import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -12,6 +14,8 @@ export const MIGRATIONS = [
   ModuleVersionAuthorRole1764200000000,
   VersionStatusActivating1764300000000,
   VersionGoalCases1764410000000,
+  AuditDenialCounts1764420000000,
+  IdempotencyScope1764420000001,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

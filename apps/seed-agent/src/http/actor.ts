@@ -7,10 +7,10 @@ export interface Actor {
   role: Role;
 }
 
-/** The authenticated caller, set on the request by the auth guard. */
+/** The authenticated caller, set on the request by the authentication hook (authenticate.hook.ts). */
 export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => {
   const request = context.switchToHttp().getRequest<{ actor?: Actor }>();
-  if (!request.actor) throw new Error('no actor on the request: is the auth guard registered?');
+  if (!request.actor) throw new Error('no actor on the request: is the authentication hook added?');
   return request.actor;
 });
 

@@ -1,14 +1,16 @@
 import { DomainError } from '@seed/errors';
 
-/** What the HTTP layer itself refuses with: authentication, roles, rate limits, malformed requests. */
+/** What the HTTP layer itself refuses with: authentication, roles, rate limits, stream caps, malformed requests. */
 export type ApiErrorCode =
   | 'invalid_request'
   | 'validation_failed'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'payload_too_large'
   | 'rate_limited'
+  | 'too_many_streams'
   | 'unavailable';
 
 /** An error the control API answers with `{ error: { code, message, details? } }`. */

@@ -7,7 +7,8 @@ import { ChatCompletionBody, chatCompletionRequestSchema } from './chat.dto.js';
 import { ErrorFilter, type ErrorResponse, toErrorResponse } from './error.filter.js';
 import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
 import { ValidBody } from './validated.js';
-import { startEventStream } from './sse.js';
+import { Actor, CurrentActor } from './actor.js';
+import { EventStreams } from './sse.js';
 
 /** OpenAI's error shape, `{ error: { message, type, code } }`, with our codes and statuses. */
 export function openAiError(error: unknown, logger: Logger): ErrorResponse<unknown> {
@@ -50,13 +51,17 @@ export class OpenAiErrorFilter extends ErrorFilter {
 export class ChatController {
   private readonly logger = new Logger('Chat');
 
-  constructor(private readonly chat: ChatCompletionsService) {}
+  constructor(
+    private readonly chat: ChatCompletionsService,
+    private readonly streams: EventStreams,
+  ) {}
 
   @Post('chat/completions')
   @Roles('admin', 'agent')
   @RouteConfig(NO_REQUEST_TIMEOUT)
   async completions(
     @ValidBody(chatCompletionRequestSchema) body: ChatCompletionBody,
+    @CurrentActor() actor: Actor,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const gone = new AbortController();
@@ -69,13 +74,15 @@ export class ChatController {
       return;
     }
     // Until the first text arrives a failure is still an HTTP error; after it, an error event in the stream.
+    this.streams.checkRoom(actor);
     const chunks = await this.chat.stream(body, gone.signal);
-    const raw = startEventStream(reply);
+    const stream = this.streams.start(reply, actor);
     const send = (data: unknown) =>
-      raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+      stream.send(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
     try {
       for await (const chunk of chunks) {
-        if (raw.destroyed) return;
+        // Gone, or dropped for not reading: the abort stops the model.
+        if (stream.closed) return;
         send(chunk);
       }
     } catch (error) {
@@ -83,7 +90,7 @@ export class ChatController {
       send(openAiError(error, this.logger).body);
     }
     send('[DONE]');
-    raw.end();
+    stream.end();
   }
 
   @Get('models')

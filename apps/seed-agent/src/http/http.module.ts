@@ -1,18 +1,17 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
 import { IntegrationsModule } from '@seed/integrations';
 import { AuditController } from './audit/audit.controller.js';
-import { AuthGuard } from './auth/auth.guard.js';
 import { ChatController } from './chat.controller.js';
-import { RateLimiter } from './auth/rate-limiter.js';
-import { generatedAdminToken } from './auth/generated-admin-token.js';
+import { generatedAdminToken, warnStaleGeneratedToken } from './auth/generated-admin-token.js';
 import { TokenRegistry } from './auth/token-registry.js';
 import { ClusterController } from './cluster.controller.js';
 import { DocsController } from './docs.controller.js';
 import { EventsController } from './events.controller.js';
+import { EventStreams } from './sse.js';
 import { RouteCatalog } from './route-catalog.js';
 import { HealthController } from './health.controller.js';
 import { ImproveController } from './improve.controller.js';
@@ -22,7 +21,7 @@ import { ModulesController } from './modules.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
-  exports: [RouteCatalog],
+  exports: [RouteCatalog, TokenRegistry],
   imports: [HotReloadModule, ClusterModule, DiscoveryModule, IntegrationsModule],
   controllers: [
     HealthController,
@@ -43,19 +42,16 @@ import { VersionsController } from './versions.controller.js';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => {
         const logger = new Logger('Auth');
-        const tokens = config.apiTokens.length
-          ? config.apiTokens
-          : [generatedAdminToken(config.dataDir, (m) => logger.warn(m))];
-        return new TokenRegistry(tokens);
+        const warn = (m: string) => logger.warn(m);
+        if (config.apiTokens.length) {
+          warnStaleGeneratedToken(config.dataDir, warn);
+          return new TokenRegistry(config.apiTokens);
+        }
+        const terminal = (m: string) => process.stderr.write(`${m}\n`);
+        return new TokenRegistry([generatedAdminToken(config.dataDir, { terminal, warn })]);
       },
     },
-    {
-      provide: RateLimiter,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        new RateLimiter(config.http.rateLimit.perMinute, config.http.rateLimit.burst),
-    },
-    { provide: APP_GUARD, useClass: AuthGuard },
+    EventStreams,
     RouteCatalog,
   ],
 })

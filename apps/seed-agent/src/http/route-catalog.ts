@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Role } from '@seed/config';
 import type { z } from 'zod';
+import { AUDIT_KEY } from './audit/audit.decorator.js';
 import { PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
 import { BODY_SCHEMA, QUERY_SCHEMA } from './validated.js';
 
@@ -14,13 +15,16 @@ export interface RouteInfo {
   handler: string;
   public: boolean;
   roles: Role[];
+  /** The audit action of a state-changing route (@Audit). */
+  audit?: string;
   body?: z.ZodType;
   query?: z.ZodType;
 }
 
 /**
- * Every route of the control API read from Nest's own metadata: the source of the OpenAPI document and
- * of the test that walks every route for 401/403, so neither can drift from the controllers.
+ * Every route of the control API read from Nest's own metadata: the source of authentication and roles
+ * (authenticate.hook.ts), of the OpenAPI document and of the test that walks every route for 401/403, so
+ * none can drift from the controllers.
  */
 @Injectable()
 export class RouteCatalog {
@@ -55,6 +59,7 @@ export class RouteCatalog {
             roles: isPublic
               ? []
               : ((Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ?? ['admin']),
+            audit: Reflect.getMetadata(AUDIT_KEY, handler) as string | undefined,
             body: Reflect.getMetadata(BODY_SCHEMA, prototype, name) as z.ZodType | undefined,
             query: Reflect.getMetadata(QUERY_SCHEMA, prototype, name) as z.ZodType | undefined,
           },

@@ -33,6 +33,7 @@ const CMD = lastOf(dockerfile, runtime, 'CMD')!.json!;
 const HEALTHCHECK = healthcheckCommand(lastOf(dockerfile, runtime, 'HEALTHCHECK')!)!;
 const IMAGE_ENV = stageEnv(dockerfile, runtime);
 const TOKEN = 'image-admin-secret-0123456789';
+const METRICS_TOKEN = 'image-metrics-secret-0123456789';
 
 /** Node 24 first on PATH, and its headers for any native build (the machine's ~/.npmrc may point elsewhere). */
 function toolEnv(): Record<string, string> {
@@ -106,6 +107,7 @@ it('installs production dependencies from the lockfile, migrates, starts with th
     REDIS_URL: SHARED_REDIS_URL,
     REDIS_PREFIX: redisPrefix,
     API_TOKENS: `ops:admin:${TOKEN}`,
+    METRICS_TOKEN,
     LOG_LEVEL: 'warn',
     // As on Fly: the release_command migrates, the machines do not.
     MIGRATIONS_RUN: 'false',
@@ -135,7 +137,10 @@ it('installs production dependencies from the lockfile, migrates, starts with th
   expect(modules.status).toBe(200);
 
   // Build info in /metrics: the release and this node, one series.
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  expect((await fetch(`${base}/metrics`)).status).toBe(401);
+  const metrics = await (
+    await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+  ).text();
   const buildInfo = metrics.split('\n').filter((l) => l.startsWith('seed_agent_build_info{'));
   expect(buildInfo).toHaveLength(1);
   expect(buildInfo[0]).toMatch(

@@ -209,5 +209,46 @@ describe('code store on PostgreSQL', () => {
       const rest = await audit.list({ limit: 2, offset: 2 });
       expect(rest).toMatchObject({ total: 3, items: [{ actor: 'admin:alice', target: 'a', details: null }] });
     });
+
+    it('counts concurrent refusals exactly, into one row per actor, action and minute', async () => {
+      const audit = new AuditRepository(dataSource);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          audit.recordDenial({ actor: 'viewer:mallory', action: 'delete', target: i % 2 ? 'a' : 'b' }),
+        ),
+      );
+      const rows: Array<{ count: number; target: string; outcome: string }> = await dataSource.query(
+        `SELECT count, target, outcome FROM audit_log WHERE actor = 'viewer:mallory'`,
+      );
+      // two rows only if the burst straddled a minute boundary
+      expect(rows.length).toBeLessThanOrEqual(2);
+      expect(rows.reduce((sum, r) => sum + r.count, 0)).toBe(40);
+      expect(rows.every((r) => r.outcome === 'forbidden')).toBe(true);
+      expect(rows.some((r) => r.target === '*')).toBe(true);
+    });
+  });
+
+  describe('module_versions idempotency scope', () => {
+    it("scopes the previous release's keys to their author (blue/green), so actors never share one", async () => {
+      await dataSource.query(
+        `INSERT INTO module_versions (module_id, seq, source, status, author, author_role, idempotency_key)
+         VALUES ($1, 50, 'export default () => 50;', 'ready', 'agent:agent', 'agent', 'job:1')`,
+        [legacyModuleId],
+      );
+      expect((await store.findVersionByIdempotencyKey(legacyModuleId, 'agent:agent', 'job:1'))?.seq).toBe(50);
+      expect(await store.findVersionByIdempotencyKey(legacyModuleId, 'admin:admin', 'job:1')).toBeNull();
+      const admin = await store.addVersion(legacyModuleId, {
+        parentId: null,
+        source: 'export default () => 51;',
+        author: 'admin:admin',
+        authorRole: 'admin',
+        activateRequested: false,
+        dryRun: false,
+        idempotency: { key: 'job:1', actor: 'admin:admin', requestSha256: 'h' },
+      });
+      expect((await store.findVersionByIdempotencyKey(legacyModuleId, 'admin:admin', 'job:1'))?.id).toBe(
+        admin.id,
+      );
+    });
   });
 });

@@ -88,7 +88,7 @@ export interface VersionScore {
 
 @Entity({ name: 'module_versions' })
 @Unique('module_versions_module_id_seq_key', ['moduleId', 'seq'])
-@Unique('module_versions_module_id_idempotency_key_key', ['moduleId', 'idempotencyKey'])
+@Unique('module_versions_idempotency_scope_key', ['moduleId', 'idempotencyActor', 'idempotencyKey'])
 @Index('module_versions_status_idx', ['status'])
 @Check('module_versions_status_check', `status IN (${VERSION_STATUSES.map((s) => `'${s}'`).join(',')})`)
 @Check('module_versions_author_role_check', `author_role IN (${AUTHOR_ROLES.map((r) => `'${r}'`).join(',')})`)
@@ -163,6 +163,13 @@ export class ModuleVersionEntity {
    */
   @Column({ name: 'goal_cases', type: 'jsonb', default: () => "'[]'" })
   goalCases!: GoalCase[];
+  /** Whose key it is (`role:name`): keys are scoped by actor and module. */
+  @Column({ name: 'idempotency_actor', type: 'text', nullable: true })
+  idempotencyActor!: string | null;
+
+  /** sha256 of the submitted request: the same key with another body is a conflict, not a replay. */
+  @Column({ name: 'request_sha256', type: 'text', nullable: true })
+  requestSha256!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

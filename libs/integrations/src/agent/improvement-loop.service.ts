@@ -9,7 +9,7 @@ import {
   sha256,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { SubmissionsService } from '@seed/hot-reload';
+import { HotReloadError, SubmissionsService } from '@seed/hot-reload';
 import { PermanentJobFailure } from '@seed/jobs';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import { generateText, NoObjectGeneratedError, Output } from 'ai';
@@ -239,18 +239,24 @@ export class ImprovementLoop {
       });
       return this.saveProgress(job, state, 'model', n);
     }
-    const submission = await this.submissions.submit(data.module, {
-      source: answer.source,
-      rationale: answer.rationale,
-      author: `agent:${data.model}`,
-      authorRole: 'agent',
-      activate: true,
-      dryRun: false,
-      parentVersionId: active.id,
-      // A retried job that submitted before it could record the attempt finds its own submission again.
-      idempotencyKey: `${job.id}:${n}`,
-      goalCases: data.goalCases ?? [],
-    });
+    const submission = await this.submissions
+      .submit(data.module, {
+        source: answer.source,
+        rationale: answer.rationale,
+        author: `agent:${data.model}`,
+        authorRole: 'agent',
+        activate: true,
+        dryRun: false,
+        parentVersionId: active.id,
+        // A retried job that submitted before it could record the attempt finds its own submission again.
+        idempotencyKey: `${job.id}:${n}`,
+        goalCases: data.goalCases ?? [],
+      })
+      .catch((error: unknown) => {
+        // ...even though the model, asked again, answered differently: the key names the attempt.
+        if (!(error instanceof HotReloadError && error.code === 'idempotency_conflict')) throw error;
+        return error.details as { versionId: string; seq: number };
+      });
     state.attempts.push({
       attempt: n,
       versionId: submission.versionId,

@@ -9,7 +9,7 @@ import { page } from '../views.js';
 export class AuditController {
   constructor(private readonly audit: AuditRepository) {}
 
-  /** Newest first. */
+  /** Newest first. A refusal row counts every refusal of its actor and action in its minute. */
   @Get()
   @Roles('admin')
   async list(@ValidQuery(pageSchema) query: PageQuery) {
@@ -21,6 +21,7 @@ export class AuditController {
         action: e.action,
         target: e.target,
         outcome: e.outcome,
+        count: e.count,
         details: e.details,
         createdAt: e.createdAt,
       })),

@@ -7,7 +7,9 @@ import { LifecycleService } from '@seed/health';
 import { MetricsService } from '@seed/telemetry';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { requireJsonBodies } from './http/json-bodies.js';
 import { addRequestTimeout } from './http/request-timeout.js';
 
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
@@ -19,6 +21,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     requestTimeout: config.http.requestTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     bufferLogs: true,
@@ -30,6 +33,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const metrics = app.get(MetricsService);
   metrics.setBuildInfo(config.version, config.nodeName);
   addRequestTimeout(fastify, config.http.requestTimeoutMs);
+  requireJsonBodies(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

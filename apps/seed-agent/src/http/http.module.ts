@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
@@ -13,6 +13,7 @@ import { TokenRegistry } from './auth/token-registry.js';
 import { ClusterController } from './cluster.controller.js';
 import { DocsController } from './docs.controller.js';
 import { EventsController } from './events.controller.js';
+import { RequestInputPipe } from './request-input.pipe.js';
 import { RouteCatalog } from './route-catalog.js';
 import { HealthController } from './health.controller.js';
 import { ImproveController } from './improve.controller.js';
@@ -56,6 +57,7 @@ import { VersionsController } from './versions.controller.js';
         new RateLimiter(config.http.rateLimit.perMinute, config.http.rateLimit.burst),
     },
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_PIPE, useClass: RequestInputPipe },
     RouteCatalog,
   ],
 })

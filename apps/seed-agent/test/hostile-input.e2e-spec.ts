@@ -11,7 +11,13 @@ const VALID: Record<string, string> = { name: 'target', id: UUID, jobId: UUID };
 const HOSTILE = ['%00', `a%00b`, 'x'.repeat(300), 'UPPER', '..', '%F0%9F%98%80', '%ED%A0%80', '1'];
 
 /** A body sent as raw text with an admin token, JSON unless `contentType` says otherwise. */
-async function raw(t: TestApp, method: string, path: string, body?: string, contentType = 'application/json') {
+async function raw(
+  t: TestApp,
+  method: string,
+  path: string,
+  body?: string,
+  contentType = 'application/json',
+) {
   const headers: Record<string, string> = { authorization: `Bearer ${TOKENS.admin}` };
   if (body !== undefined && contentType) headers['content-type'] = contentType;
   const response = await fetch(`${t.url}${path}`, { method, headers, body });
@@ -53,13 +59,17 @@ describe('hostile callers and hostile input', () => {
       const params = [...route.path.matchAll(/:(\w+)/g)].map(([, name]) => name);
       for (const param of params) {
         for (const value of HOSTILE) {
-          const path = route.path.replace(/:(\w+)/g, (_, name: string) => (name === param ? value : VALID[name]));
+          const path = route.path.replace(/:(\w+)/g, (_, name: string) =>
+            name === param ? value : VALID[name],
+          );
           // '1' is a valid job id shape for nothing and an invalid module name; '..' may normalise away.
           const res = await t.request(route.method, path, route.body ? {} : undefined);
           if (res.status >= 500) failures.push(`${route.method} ${path} → ${res.status}`);
         }
         // Without a body to refuse first, the parameter itself is what the 400 names.
-        const nul = route.path.replace(/:(\w+)/g, (_, name: string) => (name === param ? '%00' : VALID[name]));
+        const nul = route.path.replace(/:(\w+)/g, (_, name: string) =>
+          name === param ? '%00' : VALID[name],
+        );
         const res = await t.request(route.method, nul, route.body ? {} : undefined);
         if (res.status !== 400 || (!route.body && !/is invalid/.test(res.body.error.message)))
           failures.push(`${route.method} ${nul} → ${res.status} ${JSON.stringify(res.body)}`);
@@ -106,7 +116,10 @@ describe('hostile callers and hostile input', () => {
       { name: 'one', input: { n: 1 }, expect: 2 },
       { name: 'two', input: { n: 2 }, expect: 4 },
     ];
-    const duplicate = await t.request('PUT', '/modules/target/tests', [...cases, { name: ' one ', input: 3 }]);
+    const duplicate = await t.request('PUT', '/modules/target/tests', [
+      ...cases,
+      { name: ' one ', input: 3 },
+    ]);
     expect([duplicate.status, duplicate.body.error.code]).toEqual([400, 'validation_failed']);
     expect(duplicate.body.error.message).toMatch(/2\.name: duplicate test name "one"/);
     const added = await t.request('POST', '/modules/target/tests', [cases[1], cases[1]]);
@@ -115,9 +128,9 @@ describe('hostile callers and hostile input', () => {
       Array.from({ length: 6 }, async () => (await t.request('PUT', '/modules/target/tests', cases)).status),
     );
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
-    expect((await t.request('GET', '/modules/target/tests')).body.items.map((c: { name: string }) => c.name)).toEqual(
-      ['one', 'two'],
-    );
+    expect(
+      (await t.request('GET', '/modules/target/tests')).body.items.map((c: { name: string }) => c.name),
+    ).toEqual(['one', 'two']);
   });
 
   it('answers a body that is not declared JSON with 415, and keeps bodiless requests working', async () => {
@@ -129,7 +142,13 @@ describe('hostile callers and hostile input', () => {
     expect([untyped.status, untyped.body.error.code]).toEqual([415, 'unsupported_media_type']);
     const form = await raw(t, 'POST', '/modules', 'name=x', 'application/x-www-form-urlencoded');
     expect(form.status).toBe(415);
-    const charset = await raw(t, 'POST', '/modules/target/invoke', '{"input":{"n":2}}', 'application/json; charset=utf-8');
+    const charset = await raw(
+      t,
+      'POST',
+      '/modules/target/invoke',
+      '{"input":{"n":2}}',
+      'application/json; charset=utf-8',
+    );
     expect(charset.status).toBe(200);
     // Nothing to roll back to: refused for that (404), not for its missing body.
     const rollback = await raw(t, 'POST', '/modules/target/rollback');
@@ -166,7 +185,9 @@ describe('hostile callers and hostile input', () => {
       socket.on('data', (chunk) => (text += chunk.toString()));
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
-      socket.write(`GET /health?pad=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`);
+      socket.write(
+        `GET /health?pad=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`,
+      );
     });
     expect(answer).toMatch(/^HTTP\/1\.1 431 [\s\S]*connection: close[\s\S]*"headers_too_large"/i);
   });

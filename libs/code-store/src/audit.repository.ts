@@ -54,5 +54,5 @@ const MAX_FIELD_CHARS = 500;
 function storable(text: string): string {
   // Cut first: cutting could split a surrogate pair, which the replacement then catches.
   const cut = text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
-  return cut.replace(/\u0000|\p{Cs}/gu, '\ufffd');
+  return cut.replaceAll('\u0000', '\ufffd').replace(/\p{Cs}/gu, '\ufffd');
 }

@@ -29,7 +29,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 
 function refusal(code: string | undefined): [number, string, string] {
   if (code === 'HPE_HEADER_OVERFLOW') {
-    return [431, 'headers_too_large', 'the request line and headers exceed 16 KB: shorten the URL or the headers'];
+    return [
+      431,
+      'headers_too_large',
+      'the request line and headers exceed 16 KB: shorten the URL or the headers',
+    ];
   }
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return [408, 'request_timeout', 'the request was not received within REQUEST_TIMEOUT'];

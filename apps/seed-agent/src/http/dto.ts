@@ -19,7 +19,11 @@ export function distinctTestNames(cases: ReadonlyArray<{ name: string }>, ctx: z
   const seen = new Set<string>();
   cases.forEach((c, index) => {
     if (seen.has(c.name)) {
-      ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate test name ${JSON.stringify(c.name)}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `duplicate test name ${JSON.stringify(c.name)}`,
+      });
     }
     seen.add(c.name);
   });

@@ -28,7 +28,10 @@ export function parseModuleName(raw: string): string {
 
 export function parseVersionRef(raw: string): VersionRef {
   if (UUID.test(raw)) return { kind: 'id', id: raw };
-  throw new ApiError('invalid_request', `version ${preview(raw)} is invalid: a version id (uuid) is expected`);
+  throw new ApiError(
+    'invalid_request',
+    `version ${preview(raw)} is invalid: a version id (uuid) is expected`,
+  );
 }
 
 /** A pipeline job's id is its version's id; an agent job's is `agent-<uuid>`. */

@@ -193,7 +193,13 @@ describe('code store on PostgreSQL', () => {
     });
 
     it('serialises concurrent replacements of the same cases instead of failing on the unique index', async () => {
-      const { module } = await store.createModule('replaced', moduleSettingsSchema.parse({}), cases, first, 'x');
+      const { module } = await store.createModule(
+        'replaced',
+        moduleSettingsSchema.parse({}),
+        cases,
+        first,
+        'x',
+      );
       await Promise.all(Array.from({ length: 5 }, () => store.replaceTests(module.id, cases, 'admin:alice')));
       expect((await store.listTests(module.id)).map((t) => t.name)).toEqual(['a', 'b', 'c']);
     });

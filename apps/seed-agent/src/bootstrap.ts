@@ -13,8 +13,10 @@ import { ensurePrivateDir } from './data-dir.js';
 import { addAuthentication } from './http/auth/authenticate.hook.js';
 import { RateLimiter } from './http/auth/rate-limiter.js';
 import { TokenRegistry } from './http/auth/token-registry.js';
-import { ErrorFilter } from './http/error.filter.js';
 import { RouteCatalog } from './http/route-catalog.js';
+import { clientErrorHandler } from './http/client-error.js';
+import { ErrorFilter } from './http/error.filter.js';
+import { requireJsonBodies } from './http/json-bodies.js';
 import { addRequestTimeout } from './http/request-timeout.js';
 
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
@@ -27,6 +29,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     requestTimeout: config.http.requestTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    clientErrorHandler,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     bufferLogs: true,
@@ -47,6 +50,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     publicLimiter: new RateLimiter(publicRateLimit.perMinute, publicRateLimit.burst),
     audit: app.get(AuditRepository),
   });
+  requireJsonBodies(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -19,10 +19,24 @@ export interface NewAuditEntry {
 export class AuditRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Audit rows are written for refused requests too, whose fields may be hostile (a NUL byte, a lone
+   * surrogate, 16 KB of route parameter): they are made storable here, so that no input loses its row.
+   */
   async write(entry: NewAuditEntry): Promise<void> {
-    await this.dataSource
-      .getRepository(AuditEntryEntity)
-      .insert({ ...entry, details: entry.details ?? null } as QueryDeepPartialEntity<AuditEntryEntity>);
+    await this.dataSource.getRepository(AuditEntryEntity).insert({
+      actor: storable(entry.actor),
+      action: storable(entry.action),
+      target: storable(entry.target),
+      outcome: storable(entry.outcome),
+      details: entry.details
+        ? (JSON.parse(
+            JSON.stringify(entry.details, (_key, value: unknown) =>
+              typeof value === 'string' ? storable(value) : value,
+            ),
+          ) as Record<string, unknown>)
+        : null,
+    } as QueryDeepPartialEntity<AuditEntryEntity>);
   }
 
   /**
@@ -47,4 +61,13 @@ export class AuditRepository {
       .findAndCount({ order: { createdAt: 'DESC', id: 'DESC' }, take: page.limit, skip: page.offset });
     return { items, total };
   }
+}
+
+const MAX_FIELD_CHARS = 500;
+
+/** NUL (PostgreSQL text refuses it) and lone surrogates (jsonb refuses them) become U+FFFD; long values are cut. */
+function storable(text: string): string {
+  // Cut first: cutting could split a surrogate pair, which the replacement then catches.
+  const cut = text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
+  return cut.replaceAll('\u0000', '\ufffd').replace(/\p{Cs}/gu, '\ufffd');
 }

@@ -50,6 +50,22 @@ export interface ActiveVersion {
   settings: ModuleSettings;
 }
 
+/** What a list of versions shows; the rest of a row is read one version at a time. */
+const VERSION_SUMMARY_COLUMNS = [
+  'id',
+  'seq',
+  'status',
+  'parentId',
+  'author',
+  'rationale',
+  'score',
+  'dryRun',
+  'createdAt',
+  'updatedAt',
+] as const satisfies ReadonlyArray<keyof ModuleVersionEntity>;
+
+export type VersionSummaryRow = Pick<ModuleVersionEntity, (typeof VERSION_SUMMARY_COLUMNS)[number]>;
+
 const PG_UNIQUE_VIOLATION = '23505';
 
 /** The PostgreSQL seam for modules, versions, test cases and activations (audit_log: AuditRepository). */
@@ -155,8 +171,10 @@ export class CodeStoreRepository {
     return version;
   }
 
-  async listVersions(moduleId: string, page: Page): Promise<{ items: ModuleVersionEntity[]; total: number }> {
+  /** Summaries only: source, compiled code and test reports are what make a version row heavy. */
+  async listVersions(moduleId: string, page: Page): Promise<{ items: VersionSummaryRow[]; total: number }> {
     const [items, total] = await this.dataSource.getRepository(ModuleVersionEntity).findAndCount({
+      select: Object.fromEntries(VERSION_SUMMARY_COLUMNS.map((c) => [c, true])),
       where: { moduleId },
       order: { seq: 'DESC' },
       take: page.limit,
@@ -219,6 +237,7 @@ export class CodeStoreRepository {
     }
   }
 
+  /** Serialised per module: two replaces at once would each delete, then both insert the same names. */
   async replaceTests(
     moduleId: string,
     tests: NewTestCase[],
@@ -226,10 +245,16 @@ export class CodeStoreRepository {
     maxCases: number,
   ): Promise<void> {
     assertCaseRoom(0, tests.length, maxCases);
-    await this.dataSource.transaction(async (em) => {
-      await em.delete(TestCaseEntity, { moduleId });
-      await this.insertTests(em, moduleId, tests, createdBy);
-    });
+    try {
+      await this.dataSource.transaction(async (em) => {
+        await em.query('SELECT id FROM modules WHERE id = $1 FOR UPDATE', [moduleId]);
+        await em.delete(TestCaseEntity, { moduleId });
+        await this.insertTests(em, moduleId, tests, createdBy);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new CodeStoreError('conflict', 'two test cases have the same name');
+      throw error;
+    }
   }
 
   // ---- activation ----

@@ -9,6 +9,7 @@ export {
   type NewTestCase,
   type NewVersion,
   type Page,
+  type VersionSummaryRow,
 } from './code-store.repository.js';
 export * from './entities/index.js';
 export {

@@ -57,6 +57,9 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
       requestTimeoutMs: env.REQUEST_TIMEOUT,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      maxJsonDepth: env.HTTP_MAX_JSON_DEPTH,
+      /** `?diff=parent` runs on the event loop: bounded in edits and in time. */
+      diff: { maxEditLength: env.HTTP_DIFF_MAX_EDIT_LENGTH, timeoutMs: env.HTTP_DIFF_TIMEOUT },
       /** Per token, per node: a token bucket refilled at perMinute with room for burst. */
       rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, burst: env.RATE_LIMIT_BURST },
       /** Per client address, per node, on the routes that need no token. */

@@ -40,6 +40,11 @@ const server = {
   HTTP_SERVER_ENABLED: bool(true).describe('`false` runs workers and reconciliation without HTTP'),
   REQUEST_TIMEOUT: ms(30000, 100).describe('bound on receiving a request and on a handler'),
   BODY_LIMIT_BYTES: int(2 * 1024 * 1024, 1024).describe('larger bodies get 413'),
+  HTTP_MAX_JSON_DEPTH: int(64, 1).describe('deeper nesting of a JSON body or query gets 400 `json_too_deep`'),
+  HTTP_DIFF_MAX_EDIT_LENGTH: int(1000, 1).describe(
+    '`?diff=parent` between sources differing by more lines than this gets 422 `diff_too_large`',
+  ),
+  HTTP_DIFF_TIMEOUT: ms(500, 1).describe('time budget of one `?diff=parent`; past it 422 `diff_too_large`'),
   EVENTS_HEARTBEAT: ms(15000, 100).describe('heartbeat interval of `/events`'),
   EVENTS_MAX_STREAMS: int(1000, 1).describe(
     'open event streams (`/events`, streamed chat) per node; more get 429',

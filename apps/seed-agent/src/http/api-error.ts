@@ -4,6 +4,10 @@ import { DomainError } from '@seed/errors';
 export type ApiErrorCode =
   | 'invalid_request'
   | 'validation_failed'
+  | 'json_too_deep'
+  | 'unsupported_media_type'
+  | 'source_too_large'
+  | 'diff_too_large'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

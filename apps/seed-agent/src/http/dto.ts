@@ -14,18 +14,34 @@ export const testCaseSchema = z
   })
   .strict();
 
+/** Two cases of one body with the same name would collide in the store's unique index: refused up front. */
+export function distinctTestNames(cases: ReadonlyArray<{ name: string }>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  cases.forEach((c, index) => {
+    if (seen.has(c.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'name'],
+        message: `duplicate test name ${JSON.stringify(c.name)}`,
+      });
+    }
+    seen.add(c.name);
+  });
+}
+
+export const testCasesSchema = z.array(testCaseSchema).max(1000).superRefine(distinctTestNames);
+
 export const createModuleSchema = z
   .object({
     name: z
       .string()
       .regex(MODULE_NAME_PATTERN, 'lowercase letters, digits and dashes, starting with a letter, at most 63'),
     source: z.string().min(1),
-    tests: z.array(testCaseSchema).max(1000).default([]),
+    tests: testCasesSchema.default([]),
     settings: moduleSettingsSchema.default({}),
   })
   .strict();
 
-export const testCasesSchema = z.array(testCaseSchema).max(1000);
 /** One case or several. */
 export const addTestsSchema = z.union([testCasesSchema, testCaseSchema]);
 

@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
@@ -12,6 +12,7 @@ import { ClusterController } from './cluster.controller.js';
 import { DocsController } from './docs.controller.js';
 import { EventsController } from './events.controller.js';
 import { EventStreams } from './sse.js';
+import { RequestInputPipe } from './request-input.pipe.js';
 import { RouteCatalog } from './route-catalog.js';
 import { HealthController } from './health.controller.js';
 import { ImproveController } from './improve.controller.js';
@@ -52,6 +53,7 @@ import { VersionsController } from './versions.controller.js';
       },
     },
     EventStreams,
+    { provide: APP_PIPE, useClass: RequestInputPipe },
     RouteCatalog,
   ],
 })

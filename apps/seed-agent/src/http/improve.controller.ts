@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
 import { Roles } from './auth/roles.decorator.js';
-import { testCaseSchema, toNewTestCase } from './dto.js';
+import { distinctTestNames, testCaseSchema, toNewTestCase } from './dto.js';
 import { ValidBody } from './validated.js';
 
 export const improveSchema = z
@@ -13,7 +13,7 @@ export const improveSchema = z
     /** What the improvement should achieve, in plain words. */
     goal: z.string().trim().min(1).max(10_000),
     /** Cases of the goal: each candidate must pass them; they join the suite with the one activated. */
-    tests: z.array(testCaseSchema).max(100).default([]),
+    tests: z.array(testCaseSchema).max(100).superRefine(distinctTestNames).default([]),
     /** At most AGENT_MAX_ATTEMPTS (the default). */
     maxAttempts: z.number().int().min(1).optional(),
     /** A model spec (`provider` or `provider:model`); AGENT_MODEL when absent. */

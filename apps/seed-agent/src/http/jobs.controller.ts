@@ -12,9 +12,9 @@ export class JobsController {
   ) {}
 
   /** A pipeline job (its id is the version id) or an improvement by the agent (`agent-…`). */
-  @Get(':id')
+  @Get(':jobId')
   @AnyRole()
-  job(@Param('id') id: string) {
+  job(@Param('jobId') id: string) {
     return id.startsWith(AGENT_JOB_PREFIX) ? this.agent.job(id) : this.submissions.job(id);
   }
 }

@@ -1,5 +1,6 @@
-import { Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
+import { APP_CONFIG, AppConfig } from '@seed/config';
 import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import { z } from 'zod';
@@ -17,12 +18,14 @@ import {
   testCasesSchema,
   toNewTestCase,
 } from './dto.js';
+import { assertSourceSize } from './source-limit.js';
 import { moduleView, page, testCaseView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
 @Controller('modules')
 export class ModulesController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     private readonly modules: ModulesService,
     private readonly submissions: SubmissionsService,
@@ -33,6 +36,7 @@ export class ModulesController {
   @Roles('admin')
   @Audit('create')
   async create(@ValidBody(createModuleSchema) body: CreateModuleBody, @CurrentActor() actor: Actor) {
+    assertSourceSize(body.source, this.config.pipeline.maxSourceBytes);
     const submission = await this.submissions.createModule(
       body.name,
       body.source,

@@ -1,7 +1,7 @@
-import { Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { CodeStoreRepository } from '@seed/code-store';
+import { APP_CONFIG, AppConfig } from '@seed/config';
 import { ActivationService, SubmissionsService } from '@seed/hot-reload';
-import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
@@ -16,12 +16,16 @@ import {
   submitVersionSchema,
   versionQuerySchema,
 } from './dto.js';
+import type { VersionRef } from './route-params.js';
+import { assertSourceSize } from './source-limit.js';
+import { boundedDiff } from './version-diff.js';
 import { activationView, page, versionSummary, versionView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
 @Controller('modules/:name')
 export class VersionsController {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     private readonly submissions: SubmissionsService,
     private readonly activation: ActivationService,
@@ -40,6 +44,7 @@ export class VersionsController {
     if (idempotencyKey !== undefined && !/^[\w.:-]{1,200}$/.test(idempotencyKey)) {
       throw new ApiError('invalid_request', 'Idempotency-Key must be 1-200 letters, digits or . _ : -');
     }
+    assertSourceSize(body.source, this.config.pipeline.maxSourceBytes);
     const submission = await this.submissions.submit(name, {
       source: body.source,
       rationale: body.rationale,
@@ -65,18 +70,17 @@ export class VersionsController {
   @AnyRole()
   async get(
     @Param('name') name: string,
-    @Param('id') id: string,
+    @Param('id') ref: VersionRef,
     @ValidQuery(versionQuerySchema) query: z.infer<typeof versionQuerySchema>,
   ) {
     const module = await this.store.getModule(name);
-    const version = await this.store.getVersion(module.id, id);
+    const version = await this.store.getVersion(module.id, ref.id);
     if (query.diff !== 'parent') return versionView(version);
     const parent = version.parentId ? await this.store.findVersion(version.parentId) : null;
-    const diff = createTwoFilesPatch(
-      parent ? `${name}@${parent.seq}` : '/dev/null',
-      `${name}@${version.seq}`,
-      parent?.source ?? '',
-      version.source,
+    const diff = boundedDiff(
+      { label: parent ? `${name}@${parent.seq}` : '/dev/null', source: parent?.source ?? '' },
+      { label: `${name}@${version.seq}`, source: version.source },
+      this.config.http.diff,
     );
     return { ...versionView(version), diff };
   }

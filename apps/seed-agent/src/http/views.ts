@@ -1,4 +1,10 @@
-import type { ActivationEntity, ModuleEntity, ModuleVersionEntity, TestCaseEntity } from '@seed/code-store';
+import type {
+  ActivationEntity,
+  ModuleEntity,
+  ModuleVersionEntity,
+  TestCaseEntity,
+  VersionSummaryRow,
+} from '@seed/code-store';
 
 /** How entities look on the wire: stable names, no compiled code, no internal flags. */
 
@@ -17,7 +23,7 @@ export function moduleView(
   };
 }
 
-export function versionSummary(v: ModuleVersionEntity) {
+export function versionSummary(v: VersionSummaryRow) {
   return {
     id: v.id,
     seq: v.seq,

@@ -251,4 +251,75 @@ describe('code store on PostgreSQL', () => {
       );
     });
   });
+
+  describe('audit rows from hostile input', () => {
+    it('never loses a row to hostile fields: NUL, lone surrogates and overlong values are made storable', async () => {
+      const audit = new AuditRepository(dataSource);
+      await audit.write({
+        actor: 'admin:alice',
+        action: 'settings',
+        target: `bad\u0000name\ud800${'x'.repeat(20_000)}`,
+        outcome: 'invalid_request',
+        details: { versionId: 'v\u0000\udfff' },
+      });
+      const [row] = (await audit.list({ limit: 1, offset: 0 })).items;
+      expect(row.target.startsWith('bad\ufffdname\ufffdxxx')).toBe(true);
+      expect(row.target.length).toBeLessThan(1000);
+      expect(row.details).toEqual({ versionId: 'v\ufffd\ufffd' });
+    });
+  });
+
+  describe('versions and test cases', () => {
+    const first = {
+      parentId: null,
+      source: 'export default () => 7;',
+      author: 'admin:alice',
+      authorRole: 'admin' as const,
+      activateRequested: false,
+      dryRun: false,
+    };
+    const cases = ['a', 'b', 'c'].map((name) => ({ name, input: null, hasExpected: false }));
+
+    it('lists version summaries without reading source, compiled code or test reports', async () => {
+      const { module } = await store.createModule(
+        'listed',
+        moduleSettingsSchema.parse({}),
+        [],
+        first,
+        'x',
+        200,
+      );
+      const { items, total } = await store.listVersions(module.id, { limit: 10, offset: 0 });
+      expect(total).toBe(1);
+      // Entity fields exist on every instance (class fields); the columns not read stay undefined.
+      const read = Object.entries(items[0]).flatMap(([key, value]) => (value === undefined ? [] : [key]));
+      expect(read.sort()).toEqual([
+        'author',
+        'createdAt',
+        'dryRun',
+        'id',
+        'parentId',
+        'rationale',
+        'score',
+        'seq',
+        'status',
+        'updatedAt',
+      ]);
+    });
+
+    it('serialises concurrent replacements of the same cases instead of failing on the unique index', async () => {
+      const { module } = await store.createModule(
+        'replaced',
+        moduleSettingsSchema.parse({}),
+        cases,
+        first,
+        'x',
+        200,
+      );
+      await Promise.all(
+        Array.from({ length: 5 }, () => store.replaceTests(module.id, cases, 'admin:alice', 200)),
+      );
+      expect((await store.listTests(module.id)).map((t) => t.name)).toEqual(['a', 'b', 'c']);
+    });
+  });
 });

@@ -68,6 +68,9 @@ describe('property-based fuzz of every route', () => {
     t = await startTestApp({
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_BURST: '1000000',
+      // the fuzz sends thousands of unauthenticated requests from one address, public routes included
+      RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+      RATE_LIMIT_PUBLIC_BURST: '1000000',
       AGENT_ENABLED: 'false',
     });
     const created = await t.request('POST', '/modules', { name: 'target', source: V1 });

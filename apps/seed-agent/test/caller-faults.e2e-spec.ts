@@ -1,4 +1,12 @@
-import { eventually, request, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
+import {
+  createLiveModule,
+  eventually,
+  request,
+  settledVersion,
+  startTestApp,
+  TestApp,
+  TOKENS,
+} from './harness';
 
 const V1 = 'export default (input: { n: number }) => input.n * 2;';
 const REFUSES_BIG =
@@ -31,17 +39,8 @@ describe('faults of callers and agents are not the version’s', () => {
   const invoke = (module: string, n: number, caller: string) =>
     request(t.url, 'POST', `/modules/${module}/invoke`, { input: { n } }, as(caller));
 
-  async function createModule(name: string, settings: Record<string, unknown> = {}) {
-    const res = await t.request('POST', '/modules', {
-      name,
-      source: V1,
-      tests: [{ name: 'one', input: { n: 1 }, expect: 2 }],
-      settings,
-    });
-    expect(res.status).toBe(201);
-    expect((await settledVersion(t, name, res.body.versionId)).status).toBe('active');
-    return res.body.versionId as string;
-  }
+  const createModule = (name: string, settings: Record<string, unknown> = {}) =>
+    createLiveModule(t, { name, source: V1, tests: [{ name: 'one', input: { n: 1 }, expect: 2 }], settings });
 
   async function activate(name: string, source: string, role: 'admin' | 'agent' = 'admin') {
     const res = await t.request('POST', `/modules/${name}/versions`, { source, activate: true }, { role });

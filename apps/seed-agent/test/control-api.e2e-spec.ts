@@ -1,6 +1,14 @@
 import { ModuleRegistry } from '@seed/runtime';
 import { RouteCatalog } from '../src/http/route-catalog';
-import { eventually, settledVersion, startTestApp, TestApp, TestRole, TOKENS } from './harness';
+import {
+  createLiveModule,
+  eventually,
+  settledVersion,
+  startTestApp,
+  TestApp,
+  TestRole,
+  TOKENS,
+} from './harness';
 import { openEventStream } from './support/event-stream';
 
 const V1 = 'export default (input: { n: number }) => input.n * 2;';
@@ -13,17 +21,8 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
   });
   afterAll(() => t?.close());
 
-  async function createModule(name: string, settings: Record<string, unknown> = {}) {
-    const res = await t.request('POST', '/modules', {
-      name,
-      source: V1,
-      tests: [{ name: 'one', input: { n: 1 }, expect: 2 }],
-      settings,
-    });
-    expect(res.status).toBe(201);
-    expect((await settledVersion(t, name, res.body.versionId)).status).toBe('active');
-    return res.body.versionId as string;
-  }
+  const createModule = (name: string, settings: Record<string, unknown> = {}) =>
+    createLiveModule(t, { name, source: V1, tests: [{ name: 'one', input: { n: 1 }, expect: 2 }], settings });
 
   it('walks every route: 401 without a token, 403 for a role that may not use it', async () => {
     const routes = t.app.get(RouteCatalog).routes();

@@ -82,6 +82,14 @@ export async function settledVersion(app: TestApp, module: string, versionId: st
   );
 }
 
+/** Creates a module (POST /modules) and waits until its first version is active; answers that version's id. */
+export async function createLiveModule(app: TestApp, body: Record<string, unknown>): Promise<string> {
+  const res = await app.request('POST', '/modules', body);
+  expect(res.status).toBe(201);
+  expect((await settledVersion(app, String(body.name), res.body.versionId)).status).toBe('active');
+  return res.body.versionId as string;
+}
+
 /** Deletes every Redis key under `prefix` (best effort: prefixes are unique per test anyway). */
 export async function clearPrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });

@@ -21,4 +21,5 @@ export {
   utf8Bytes,
   type Preview,
 } from './preview.js';
+export { describeVersionRef, toVersionRef, type VersionRef } from './version-ref.js';
 export { MODULE_NAME_PATTERN, moduleSettingsSchema, type ModuleSettings } from './module-settings.js';

@@ -36,7 +36,7 @@ export class EventsController implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe = this.bus.subscribe((event: BusMessage) => {
       let frame: Buffer | undefined;
       for (const [stream, module] of this.subscribers) {
-        if (module && event.module !== module) continue;
+        if (module && (!('module' in event) || event.module !== module)) continue;
         frame ??= this.frame(event.type, event);
         stream.send(frame);
       }

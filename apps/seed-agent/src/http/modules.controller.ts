@@ -20,7 +20,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
-import { AnyRole, Roles } from './auth/roles.decorator.js';
+import { AnyRole, ModuleScoped, Roles } from './auth/roles.decorator.js';
 import {
   addTestsSchema,
   CreateModuleBody,
@@ -162,6 +162,7 @@ export class ModulesController {
 
   @Post(':name/invoke')
   @AnyRole()
+  @ModuleScoped()
   @HttpCode(200)
   async invoke(
     @Param('name') name: string,

@@ -22,8 +22,11 @@ export class ApiTokensRepository {
 
   async create(token: NewApiToken): Promise<ApiTokenEntity> {
     try {
+      // insert, not save: save would overwrite a token of the same name.
       const repository = this.dataSource.getRepository(ApiTokenEntity);
-      return await repository.save(repository.create({ ...token, lastUsedAt: null }));
+      const entity = repository.create({ ...token, lastUsedAt: null });
+      await repository.insert(entity);
+      return entity;
     } catch (error) {
       const code = (error as { driverError?: { code?: string } }).driverError?.code;
       if (code === PG_UNIQUE_VIOLATION) {

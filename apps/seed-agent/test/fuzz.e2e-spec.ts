@@ -87,7 +87,10 @@ describe('property-based fuzz of every route', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(),
-        fc.dictionary(fc.constantFrom('name', 'id', 'jobId', 'tokenName'), fc.option(hostileString, { nil: undefined })),
+        fc.dictionary(
+          fc.constantFrom('name', 'id', 'jobId', 'tokenName'),
+          fc.option(hostileString, { nil: undefined }),
+        ),
         fc.option(fc.tuple(hostileString, hostileString), { nil: undefined }),
         hostileBody,
         async (pick, params, query, body) => {

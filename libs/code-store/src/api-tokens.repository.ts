@@ -30,9 +30,13 @@ export class ApiTokensRepository {
     } catch (error) {
       const code = (error as { driverError?: { code?: string } }).driverError?.code;
       if (code === PG_UNIQUE_VIOLATION) {
-        throw new CodeStoreError('conflict', `token ${token.name} already exists: DELETE /tokens/${token.name} first`, {
-          token: token.name,
-        });
+        throw new CodeStoreError(
+          'conflict',
+          `token ${token.name} already exists: DELETE /tokens/${token.name} first`,
+          {
+            token: token.name,
+          },
+        );
       }
       throw error;
     }

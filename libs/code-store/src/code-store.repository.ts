@@ -197,7 +197,10 @@ export class CodeStoreRepository {
       }
     }
     if (!version) {
-      throw new CodeStoreError('version_not_found', `${describeVersionRef(ref)} does not exist in this module`);
+      throw new CodeStoreError(
+        'version_not_found',
+        `${describeVersionRef(ref)} does not exist in this module`,
+      );
     }
     return version;
   }

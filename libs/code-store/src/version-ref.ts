@@ -3,10 +3,7 @@
  * or `latest` (the highest sequence number). Parsed at the edge, resolved once, in CodeStoreRepository.
  */
 export type VersionRef =
-  | { kind: 'id'; id: string }
-  | { kind: 'seq'; seq: number }
-  | { kind: 'active' }
-  | { kind: 'latest' };
+  { kind: 'id'; id: string } | { kind: 'seq'; seq: number } | { kind: 'active' } | { kind: 'latest' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Sequence numbers are PostgreSQL integers: more digits could not name a version.

@@ -32,7 +32,10 @@ export function parseModuleName(raw: string): string {
 export function parseVersionRef(raw: string): VersionRef {
   const ref = toVersionRef(raw);
   if (ref) return ref;
-  throw new ApiError('invalid_request', `version ${preview(raw)} is invalid: ${VERSION_REF_HINT} is expected`);
+  throw new ApiError(
+    'invalid_request',
+    `version ${preview(raw)} is invalid: ${VERSION_REF_HINT} is expected`,
+  );
 }
 
 /** The names API_TOKENS allows, so a runtime token can never shadow a bootstrap one by spelling. */

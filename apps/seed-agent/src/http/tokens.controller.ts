@@ -30,7 +30,10 @@ export class TokensController {
   /** The secret is in this answer only: it is stored as a hash. */
   @Post()
   @Audit('token.create')
-  async create(@ValidBody(createTokenSchema) body: z.infer<typeof createTokenSchema>, @CurrentActor() actor: Actor) {
+  async create(
+    @ValidBody(createTokenSchema) body: z.infer<typeof createTokenSchema>,
+    @CurrentActor() actor: Actor,
+  ) {
     const { entity, secret } = await this.tokens.create(
       { ...body, expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined },
       actorLabel(actor),

@@ -81,7 +81,8 @@ export class RuntimeTokens implements OnApplicationBootstrap, OnApplicationShutd
     if (this.registry.isBootstrapName(name)) {
       throw new ApiError('conflict', `token ${name} comes from API_TOKENS: remove it there and restart`);
     }
-    if (!(await this.repository.delete(name))) throw new ApiError('not_found', `token ${name} does not exist`);
+    if (!(await this.repository.delete(name)))
+      throw new ApiError('not_found', `token ${name} does not exist`);
     this.registry.forget(name);
     await this.bus.publish({ type: 'token.revoked', token: name });
   }

@@ -32,7 +32,8 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
       const path = route.path
         .replace(':name', 'no-such-module')
         .replace(':id', '00000000-0000-0000-0000-000000000000')
-        .replace(':jobId', '00000000-0000-0000-0000-000000000000');
+        .replace(':jobId', '00000000-0000-0000-0000-000000000000')
+        .replace(':tokenName', 'no-such-token');
       if (route.public) {
         expect([route.path, route.public]).toEqual([
           route.path,

@@ -4,7 +4,7 @@ import { settledVersion, startTestApp, TestApp, TOKENS } from './harness';
 
 const V1 = 'export default (input: { n: number }) => input.n * 2;';
 const UUID = '0b9a6a8e-3c1f-4c55-9a43-2f1f6f0c9d11';
-const VALID: Record<string, string> = { name: 'target', id: UUID, jobId: UUID };
+const VALID: Record<string, string> = { name: 'target', id: UUID, jobId: UUID, tokenName: 'no-such-token' };
 /** Streams that never end on their own: not a request/response route to fuzz. */
 const SKIPPED = new Set(['GET /events']);
 
@@ -87,7 +87,10 @@ describe('property-based fuzz of every route', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(),
-        fc.dictionary(fc.constantFrom('name', 'id', 'jobId'), fc.option(hostileString, { nil: undefined })),
+        fc.dictionary(
+          fc.constantFrom('name', 'id', 'jobId', 'tokenName'),
+          fc.option(hostileString, { nil: undefined }),
+        ),
         fc.option(fc.tuple(hostileString, hostileString), { nil: undefined }),
         hostileBody,
         async (pick, params, query, body) => {

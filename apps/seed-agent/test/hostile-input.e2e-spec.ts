@@ -7,7 +7,7 @@ import { settledVersion, startTestApp, TestApp, TOKENS } from './harness';
 const V1 = 'export default (input: { n: number }) => input.n * 2;';
 const UUID = '0b9a6a8e-3c1f-4c55-9a43-2f1f6f0c9d11';
 /** A valid value of each route parameter, so that only the parameter under test is wrong. */
-const VALID: Record<string, string> = { name: 'target', id: UUID, jobId: UUID };
+const VALID: Record<string, string> = { name: 'target', id: UUID, jobId: UUID, tokenName: 'no-such-token' };
 const HOSTILE = ['%00', `a%00b`, 'x'.repeat(300), 'UPPER', '..', '%F0%9F%98%80', '%ED%A0%80', '1'];
 
 /** A body sent as raw text with an admin token, JSON unless `contentType` says otherwise. */

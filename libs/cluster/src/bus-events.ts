@@ -40,6 +40,8 @@ export type BusEvent =
       status: string;
       feedback: string[];
     }
+  | TokenEvent<'token.created'>
+  | TokenEvent<'token.revoked'>
   | {
       type: 'agent.done';
       module: string;
@@ -58,6 +60,13 @@ interface ActivationEvent<T extends string> {
   fromVersionId: string | null;
   seq: number;
   reason: string;
+}
+
+/** Runtime tokens changed: every node reloads its token cache (a revoked one is dropped at once). */
+interface TokenEvent<T extends string> {
+  type: T;
+  /** The token's name, never its secret or hash. */
+  token: string;
 }
 
 export type BusEventType = BusEvent['type'];
@@ -90,7 +99,11 @@ const TYPES: Record<BusEventType, true> = {
   'module.deleted': true,
   'agent.attempt': true,
   'agent.done': true,
+  'token.created': true,
+  'token.revoked': true,
 };
+
+const TOKEN_TYPES = new Set<string>(['token.created', 'token.revoked'] satisfies BusEventType[]);
 
 /** Messages come from Redis, which anyone with access can write to: keep only well-formed known ones. */
 export function parseBusMessage(raw: string): BusMessage | null {
@@ -101,8 +114,10 @@ export function parseBusMessage(raw: string): BusMessage | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const { type, module, node, at } = value as Record<string, unknown>;
+  const { type, module, token, node, at } = value as Record<string, unknown>;
   if (typeof type !== 'string' || !Object.hasOwn(TYPES, type)) return null;
-  if (typeof module !== 'string' || typeof node !== 'string' || typeof at !== 'string') return null;
+  // Token events are about a token, every other one about a module.
+  const subject = TOKEN_TYPES.has(type) ? token : module;
+  if (typeof subject !== 'string' || typeof node !== 'string' || typeof at !== 'string') return null;
   return value as BusMessage;
 }

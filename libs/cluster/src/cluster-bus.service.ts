@@ -70,7 +70,8 @@ export class ClusterBus implements OnModuleInit, OnApplicationShutdown {
         this.redis.client.publish(this.channel, JSON.stringify(message)),
       );
     } catch (error) {
-      this.logger.warn(`${event.type} of ${event.module} not broadcast: ${(error as Error).message}`);
+      const subject = 'module' in event ? event.module : event.token;
+      this.logger.warn(`${event.type} of ${subject} not broadcast: ${(error as Error).message}`);
     }
   }
 

@@ -12,6 +12,7 @@ import {
 import { ModuleEntity } from './entities/module.entity.js';
 import { TestCaseEntity } from './entities/test-case.entity.js';
 import type { ModuleSettings } from './module-settings.js';
+import { describeVersionRef, type VersionRef } from './version-ref.js';
 
 export interface NewVersion {
   parentId: string | null;
@@ -94,7 +95,11 @@ export class CodeStoreRepository {
       });
     } catch (error) {
       if (isUniqueViolation(error))
-        throw new CodeStoreError('module_exists', `module ${name} already exists`);
+        throw new CodeStoreError(
+          'module_exists',
+          `module ${name} already exists: submit a new version with POST /modules/${name}/versions`,
+          { module: name, submitVersion: `POST /modules/${name}/versions` },
+        );
       throw error;
     }
   }
@@ -167,6 +172,35 @@ export class CodeStoreRepository {
     const version = await this.findVersion(id);
     if (!version || version.moduleId !== moduleId) {
       throw new CodeStoreError('version_not_found', `version ${id} does not exist in this module`);
+    }
+    return version;
+  }
+
+  /** The one place a version reference (id, seq, `active`, `latest`) becomes a version of the module. */
+  async resolveVersionRef(moduleId: string, ref: VersionRef): Promise<ModuleVersionEntity> {
+    const versions = this.dataSource.getRepository(ModuleVersionEntity);
+    let version: ModuleVersionEntity | null;
+    switch (ref.kind) {
+      case 'id':
+        version = await versions.findOneBy({ id: ref.id, moduleId });
+        break;
+      case 'seq':
+        version = await versions.findOneBy({ seq: ref.seq, moduleId });
+        break;
+      case 'latest':
+        version = await versions.findOne({ where: { moduleId }, order: { seq: 'DESC' } });
+        break;
+      case 'active': {
+        const module = await this.dataSource.getRepository(ModuleEntity).findOneBy({ id: moduleId });
+        version = module?.activeVersionId ? await versions.findOneBy({ id: module.activeVersionId }) : null;
+        break;
+      }
+    }
+    if (!version) {
+      throw new CodeStoreError(
+        'version_not_found',
+        `${describeVersionRef(ref)} does not exist in this module`,
+      );
     }
     return version;
   }

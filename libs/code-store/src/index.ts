@@ -1,3 +1,4 @@
+export { ApiTokensRepository, type NewApiToken } from './api-tokens.repository.js';
 export { ArtifactCache, sha256 } from './artifact-cache.js';
 export { AuditRepository, type NewAuditEntry } from './audit.repository.js';
 export { assertCaseRoom, CodeStoreError, type CodeStoreErrorCode } from './code-store.errors.js';
@@ -21,4 +22,5 @@ export {
   utf8Bytes,
   type Preview,
 } from './preview.js';
+export { describeVersionRef, toVersionRef, type VersionRef } from './version-ref.js';
 export { MODULE_NAME_PATTERN, moduleSettingsSchema, type ModuleSettings } from './module-settings.js';

@@ -15,4 +15,4 @@ export {
   SECRET_VARIABLES,
 } from './load-config.js';
 export { APP_CONFIG, ConfigModule } from './config.module.js';
-export { hashSecret, type ApiToken, type Role } from './api-tokens.js';
+export { hashSecret, ROLES, type ApiToken, type Role } from './api-tokens.js';

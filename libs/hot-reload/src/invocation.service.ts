@@ -78,7 +78,30 @@ export class InvocationService {
       if (entity.activeVersionId) await this.reconciler.syncModule(module);
     }
     const version = this.registry.currentVersion(module);
-    if (!version) throw new HotReloadError('no_active_version', `module ${module} has no active version`);
+    if (!version) throw await this.noActiveVersion(module);
     return version;
+  }
+
+  /** The failure path only: says why nothing serves, naming the newest version and what became of it. */
+  private async noActiveVersion(module: string): Promise<HotReloadError> {
+    const entity = await this.store.findModule(module);
+    const latest = entity
+      ? await this.store.resolveVersionRef(entity.id, { kind: 'latest' }).catch(() => null)
+      : null;
+    if (!latest) return new HotReloadError('no_active_version', `module ${module} has no active version`);
+    const { id: versionId, seq, status } = latest;
+    const versionRoute = `GET /modules/${module}/versions/${seq}`;
+    const why =
+      status === 'rejected'
+        ? `its version ${seq} (${versionId}) was rejected: ${versionRoute} has the diagnostics`
+        : status === 'ready'
+          ? `its version ${seq} (${versionId}) passed but was not activated: POST /modules/${module}/activate`
+          : `its latest version ${seq} (${versionId}) is ${status} (${versionRoute})`;
+    return new HotReloadError('no_active_version', `module ${module} has no active version: ${why}`, {
+      versionId,
+      seq,
+      status,
+      diagnostics: (latest.diagnostics ?? []).slice(0, 3),
+    });
   }
 }

@@ -5,6 +5,8 @@ export type Role = 'admin' | 'agent' | 'viewer';
 export interface Actor {
   name: string;
   role: Role;
+  /** A token limited to invoking these modules; absent: any. */
+  modules?: readonly string[];
 }
 
 /** The authenticated caller, set on the request by the authentication hook (authenticate.hook.ts). */

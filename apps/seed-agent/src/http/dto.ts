@@ -1,5 +1,6 @@
-import { MODULE_NAME_PATTERN, moduleSettingsSchema } from '@seed/code-store';
+import { MODULE_NAME_PATTERN, moduleSettingsSchema, toVersionRef, type VersionRef } from '@seed/code-store';
 import { z } from 'zod';
+import { VERSION_REF_HINT } from './route-params.js';
 
 /** Request schemas: one definition validates the bodies and generates the OpenAPI document. */
 
@@ -45,18 +46,30 @@ export const createModuleSchema = z
 /** One case or several. */
 export const addTestsSchema = z.union([testCasesSchema, testCaseSchema]);
 
+/** A version named in a body or query, as routes name it: id, seq, `active` or `latest`. */
+export const versionRefSchema = z
+  .string()
+  .max(64)
+  .describe(VERSION_REF_HINT)
+  .transform((raw, ctx): VersionRef => {
+    const ref = toVersionRef(raw);
+    if (ref) return ref;
+    ctx.addIssue({ code: 'custom', message: `${VERSION_REF_HINT} is expected` });
+    return z.NEVER;
+  });
+
 export const submitVersionSchema = z
   .object({
     source: z.string().min(1),
     rationale: z.string().max(10_000).optional(),
-    parentVersionId: z.uuid().optional(),
+    parentVersionId: versionRefSchema.optional(),
     activate: z.boolean().default(false),
     dryRun: z.boolean().default(false),
   })
   .strict();
 
-export const activateSchema = z.object({ versionId: z.uuid() }).strict();
-export const rollbackSchema = z.object({ versionId: z.uuid().optional() }).strict();
+export const activateSchema = z.object({ versionId: versionRefSchema }).strict();
+export const rollbackSchema = z.object({ versionId: versionRefSchema.optional() }).strict();
 
 export const invokeSchema = z
   .object({
@@ -70,7 +83,10 @@ export const pageSchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const versionQuerySchema = z.object({ diff: z.enum(['parent']).optional() });
+/** `?diff=parent`, or a diff against any version of the module. */
+export const versionQuerySchema = z.object({
+  diff: z.union([z.literal('parent'), versionRefSchema]).optional(),
+});
 
 export type TestCaseBody = z.infer<typeof testCaseSchema>;
 export type CreateModuleBody = z.infer<typeof createModuleSchema>;

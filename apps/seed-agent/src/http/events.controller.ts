@@ -34,6 +34,8 @@ export class EventsController implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe((event: BusMessage) => {
+      // Token events name credentials: GET /tokens (admin) lists them, this any-role stream does not.
+      if (!('module' in event)) return;
       let frame: Buffer | undefined;
       for (const [stream, module] of this.subscribers) {
         if (module && event.module !== module) continue;

@@ -7,6 +7,7 @@ import { IntegrationsModule } from '@seed/integrations';
 import { AuditController } from './audit/audit.controller.js';
 import { ChatController } from './chat.controller.js';
 import { generatedAdminToken, warnStaleGeneratedToken } from './auth/generated-admin-token.js';
+import { RuntimeTokens } from './auth/runtime-tokens.service.js';
 import { TokenRegistry } from './auth/token-registry.js';
 import { ClusterController } from './cluster.controller.js';
 import { DocsController } from './docs.controller.js';
@@ -19,6 +20,7 @@ import { ImproveController } from './improve.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
+import { TokensController } from './tokens.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
@@ -36,6 +38,7 @@ import { VersionsController } from './versions.controller.js';
     AuditController,
     EventsController,
     ChatController,
+    TokensController,
   ],
   providers: [
     {
@@ -52,6 +55,7 @@ import { VersionsController } from './versions.controller.js';
         return new TokenRegistry([generatedAdminToken(config.dataDir, { terminal, warn })]);
       },
     },
+    RuntimeTokens,
     EventStreams,
     { provide: APP_PIPE, useClass: RequestInputPipe },
     RouteCatalog,

@@ -38,10 +38,14 @@ describe('route parameters', () => {
       expect(() => parseModuleName(bad)).toThrow(/module name .* is invalid/);
   });
 
-  it('parses version references (ids today) and job ids (version ids or agent-<uuid>)', () => {
+  it('parses version references (id, seq, active, latest) and job ids (version ids or agent-<uuid>)', () => {
     expect(parseVersionRef(uuid)).toEqual({ kind: 'id', id: uuid });
-    expect(() => parseVersionRef('1')).toThrow(/version "1" is invalid/);
-    expect(() => parseVersionRef(`${uuid}\u0000`)).toThrow(/invalid/);
+    expect(parseVersionRef(uuid.toUpperCase())).toEqual({ kind: 'id', id: uuid });
+    expect(parseVersionRef('3')).toEqual({ kind: 'seq', seq: 3 });
+    expect(parseVersionRef('active')).toEqual({ kind: 'active' });
+    expect(parseVersionRef('latest')).toEqual({ kind: 'latest' });
+    for (const bad of ['0', '01', '-1', '1.5', '99999999999', 'Active', 'parent', '', `${uuid}\u0000`])
+      expect(() => parseVersionRef(bad)).toThrow(/version .* is invalid: a version id/);
     expect(parseJobId(uuid)).toBe(uuid);
     expect(parseJobId(`agent-${uuid}`)).toBe(`agent-${uuid}`);
     for (const bad of ['agent-', 'agent-1', 'pipeline-x', '\u0000'])

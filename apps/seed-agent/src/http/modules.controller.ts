@@ -1,12 +1,26 @@
-import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Res,
+} from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
-import { AnyRole, Roles } from './auth/roles.decorator.js';
+import { AnyRole, ModuleScoped, Roles } from './auth/roles.decorator.js';
 import {
   addTestsSchema,
   CreateModuleBody,
@@ -18,6 +32,7 @@ import {
   testCasesSchema,
   toNewTestCase,
 } from './dto.js';
+import { PreferWait, withOutcome } from './prefer-wait.js';
 import { assertSourceSize } from './source-limit.js';
 import { moduleView, page, testCaseView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
@@ -32,10 +47,17 @@ export class ModulesController {
     private readonly invocations: InvocationService,
   ) {}
 
+  /** 201 with the first version queued; under `Prefer: wait`, with its outcome once the pipeline decides. */
   @Post()
   @Roles('admin')
   @Audit('create')
-  async create(@ValidBody(createModuleSchema) body: CreateModuleBody, @CurrentActor() actor: Actor) {
+  @PreferWait()
+  async create(
+    @ValidBody(createModuleSchema) body: CreateModuleBody,
+    @CurrentActor() actor: Actor,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     assertSourceSize(body.source, this.config.pipeline.maxSourceBytes);
     const submission = await this.submissions.createModule(
       body.name,
@@ -45,7 +67,16 @@ export class ModulesController {
       actorLabel(actor),
       actor.role,
     );
-    return { name: body.name, versionId: submission.versionId, jobId: submission.jobId };
+    return withOutcome(
+      { name: body.name, versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq },
+      {
+        submissions: this.submissions,
+        prefer,
+        requestTimeoutMs: this.config.http.requestTimeoutMs,
+        reply,
+        decidedStatus: 201,
+      },
+    );
   }
 
   @Get()
@@ -131,6 +162,7 @@ export class ModulesController {
 
   @Post(':name/invoke')
   @AnyRole()
+  @ModuleScoped()
   @HttpCode(200)
   async invoke(
     @Param('name') name: string,

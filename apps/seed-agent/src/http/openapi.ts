@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PREFER_WAIT_SECONDS } from './prefer-wait.js';
 import type { RouteInfo } from './route-catalog.js';
 
 const errorSchema = {
@@ -11,6 +12,16 @@ const errorSchema = {
       properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
     },
   },
+};
+
+const PREFER_WAIT_PARAMETER = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description:
+    `wait=<seconds> (RFC 7240, at most ${MAX_PREFER_WAIT_SECONDS}): answer with the pipeline's outcome ` +
+    '(status, activated, diagnostics) and Preference-Applied: wait when it decides in time; otherwise as without it',
+  schema: { type: 'string', example: 'wait=10' },
 };
 
 /** Pure: the OpenAPI 3.1 document of the given routes, with bodies and queries from their zod schemas. */
@@ -26,6 +37,7 @@ export function openApiDocument(routes: RouteInfo[], version: string): Record<st
         schema: { type: 'string' },
       })),
       ...queryParameters(route.query),
+      ...(route.preferWait ? [PREFER_WAIT_PARAMETER] : []),
     ];
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {

@@ -4,7 +4,8 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Role } from '@seed/config';
 import type { z } from 'zod';
 import { AUDIT_KEY } from './audit/audit.decorator.js';
-import { PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
+import { MODULE_SCOPED_KEY, PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
+import { PREFER_WAIT_KEY } from './prefer-wait.js';
 import { BODY_SCHEMA, QUERY_SCHEMA } from './validated.js';
 
 export interface RouteInfo {
@@ -19,6 +20,10 @@ export interface RouteInfo {
   audit?: string;
   body?: z.ZodType;
   query?: z.ZodType;
+  /** Honours `Prefer: wait` (@PreferWait). */
+  preferWait: boolean;
+  /** Runs a module: a token scoped to modules may only use it on those (@ModuleScoped). */
+  moduleScoped: boolean;
 }
 
 /**
@@ -62,6 +67,8 @@ export class RouteCatalog {
             audit: Reflect.getMetadata(AUDIT_KEY, handler) as string | undefined,
             body: Reflect.getMetadata(BODY_SCHEMA, prototype, name) as z.ZodType | undefined,
             query: Reflect.getMetadata(QUERY_SCHEMA, prototype, name) as z.ZodType | undefined,
+            preferWait: Reflect.getMetadata(PREFER_WAIT_KEY, handler) === true,
+            moduleScoped: Reflect.getMetadata(MODULE_SCOPED_KEY, handler) === true,
           },
         ];
       });

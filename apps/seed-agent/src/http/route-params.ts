@@ -1,4 +1,4 @@
-import { MODULE_NAME_PATTERN } from '@seed/code-store';
+import { MODULE_NAME_PATTERN, toVersionRef, type VersionRef } from '@seed/code-store';
 import { AGENT_JOB_PREFIX } from '@seed/jobs';
 import { ApiError } from './api-error.js';
 
@@ -11,10 +11,13 @@ export const ROUTE_PARAMS: Readonly<Record<string, (raw: string) => unknown>> = 
   name: parseModuleName,
   id: parseVersionRef,
   jobId: parseJobId,
+  tokenName: parseTokenName,
 };
 
-/** How a route names a version. Only ids today; sequence numbers and aliases are meant to join here. */
-export type VersionRef = { kind: 'id'; id: string };
+export type { VersionRef };
+
+/** What every place that names a version accepts (routes, bodies, `?diff=`). */
+export const VERSION_REF_HINT = 'a version id (uuid), a sequence number (3), active or latest';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,10 +30,22 @@ export function parseModuleName(raw: string): string {
 }
 
 export function parseVersionRef(raw: string): VersionRef {
-  if (UUID.test(raw)) return { kind: 'id', id: raw };
+  const ref = toVersionRef(raw);
+  if (ref) return ref;
   throw new ApiError(
     'invalid_request',
-    `version ${preview(raw)} is invalid: a version id (uuid) is expected`,
+    `version ${preview(raw)} is invalid: ${VERSION_REF_HINT} is expected`,
+  );
+}
+
+/** The names API_TOKENS allows, so a runtime token can never shadow a bootstrap one by spelling. */
+export const TOKEN_NAME_PATTERN = /^[\w.-]{1,64}$/;
+
+export function parseTokenName(raw: string): string {
+  if (TOKEN_NAME_PATTERN.test(raw)) return raw;
+  throw new ApiError(
+    'invalid_request',
+    `token name ${preview(raw)} is invalid: 1-64 letters, digits, _ . - are expected`,
   );
 }
 

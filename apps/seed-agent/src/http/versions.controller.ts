@@ -1,7 +1,8 @@
-import { Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { CodeStoreRepository } from '@seed/code-store';
+import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { CodeStoreRepository, type ModuleVersionEntity } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { ActivationService, SubmissionsService } from '@seed/hot-reload';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
@@ -16,6 +17,7 @@ import {
   submitVersionSchema,
   versionQuerySchema,
 } from './dto.js';
+import { PreferWait, withOutcome } from './prefer-wait.js';
 import type { VersionRef } from './route-params.js';
 import { assertSourceSize } from './source-limit.js';
 import { boundedDiff } from './version-diff.js';
@@ -31,31 +33,45 @@ export class VersionsController {
     private readonly activation: ActivationService,
   ) {}
 
+  /** 202 while the candidate is in the pipeline; 200 with its outcome under `Prefer: wait`. */
   @Post('versions')
   @Roles('admin', 'agent')
   @Audit('submit')
+  @PreferWait()
   @HttpCode(202)
   async submit(
     @Param('name') name: string,
     @ValidBody(submitVersionSchema) body: SubmitVersionBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('prefer') prefer: string | undefined,
     @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (idempotencyKey !== undefined && !/^[\w.:-]{1,200}$/.test(idempotencyKey)) {
       throw new ApiError('invalid_request', 'Idempotency-Key must be 1-200 letters, digits or . _ : -');
     }
     assertSourceSize(body.source, this.config.pipeline.maxSourceBytes);
+    const parent = body.parentVersionId && (await this.resolve(name, body.parentVersionId));
     const submission = await this.submissions.submit(name, {
       source: body.source,
       rationale: body.rationale,
-      parentVersionId: body.parentVersionId,
+      parentVersionId: parent ? parent.id : undefined,
       activate: body.activate,
       dryRun: body.dryRun,
       author: actorLabel(actor),
       authorRole: actor.role,
       idempotencyKey,
     });
-    return { versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq };
+    return withOutcome(
+      { versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq },
+      {
+        submissions: this.submissions,
+        prefer,
+        requestTimeoutMs: this.config.http.requestTimeoutMs,
+        reply,
+        decidedStatus: 200,
+      },
+    );
   }
 
   @Get('versions')
@@ -73,12 +89,16 @@ export class VersionsController {
     @Param('id') ref: VersionRef,
     @ValidQuery(versionQuerySchema) query: z.infer<typeof versionQuerySchema>,
   ) {
-    const module = await this.store.getModule(name);
-    const version = await this.store.getVersion(module.id, ref.id);
-    if (query.diff !== 'parent') return versionView(version);
-    const parent = version.parentId ? await this.store.findVersion(version.parentId) : null;
+    const version = await this.resolve(name, ref);
+    if (query.diff === undefined) return versionView(version);
+    const base =
+      query.diff !== 'parent'
+        ? await this.store.resolveVersionRef(version.moduleId, query.diff)
+        : version.parentId
+          ? await this.store.findVersion(version.parentId)
+          : null;
     const diff = boundedDiff(
-      { label: parent ? `${name}@${parent.seq}` : '/dev/null', source: parent?.source ?? '' },
+      { label: base ? `${name}@${base.seq}` : '/dev/null', source: base?.source ?? '' },
       { label: `${name}@${version.seq}`, source: version.source },
       this.config.http.diff,
     );
@@ -100,10 +120,11 @@ export class VersionsController {
   @HttpCode(200)
   async activate(
     @Param('name') name: string,
-    @ValidBody(activateSchema) body: { versionId: string },
+    @ValidBody(activateSchema) body: { versionId: VersionRef },
     @CurrentActor() actor: Actor,
   ) {
-    const result = await this.activation.activate(name, body.versionId, actorLabel(actor));
+    const target = await this.resolve(name, body.versionId);
+    const result = await this.activation.activate(name, target.id, actorLabel(actor));
     return {
       module: name,
       activeVersionId: result.toVersionId,
@@ -118,15 +139,21 @@ export class VersionsController {
   @HttpCode(200)
   async rollback(
     @Param('name') name: string,
-    @ValidBody(rollbackSchema) body: { versionId?: string },
+    @ValidBody(rollbackSchema) body: { versionId?: VersionRef },
     @CurrentActor() actor: Actor,
   ) {
-    const result = await this.activation.rollback(name, actorLabel(actor), body.versionId);
+    const target = body.versionId && (await this.resolve(name, body.versionId));
+    const result = await this.activation.rollback(name, actorLabel(actor), target ? target.id : undefined);
     return {
       module: name,
       activeVersionId: result.toVersionId,
       previousVersionId: result.fromVersionId,
       seq: result.seq,
     };
+  }
+
+  private async resolve(name: string, ref: VersionRef): Promise<ModuleVersionEntity> {
+    const module = await this.store.getModule(name);
+    return this.store.resolveVersionRef(module.id, ref);
   }
 }

@@ -1,10 +1,12 @@
 import { ActivationEntity } from './activation.entity.js';
+import { ApiTokenEntity } from './api-token.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
 
 export * from './activation.entity.js';
+export * from './api-token.entity.js';
 export * from './audit-entry.entity.js';
 export * from './module-version.entity.js';
 export * from './module.entity.js';
@@ -16,4 +18,5 @@ export const ENTITIES = [
   TestCaseEntity,
   ActivationEntity,
   AuditEntryEntity,
+  ApiTokenEntity,
 ];

@@ -12,7 +12,9 @@ export type AuditAction =
   | 'tests.add'
   | 'tests.replace'
   | 'delete'
-  | 'improve';
+  | 'improve'
+  | 'token.create'
+  | 'token.revoke';
 
 export const AUDIT_KEY = 'seed:audit';
 
@@ -54,7 +56,9 @@ export class AuditInterceptor implements NestInterceptor {
     result?: unknown,
   ): Promise<void> {
     const target =
-      request.params.name ?? (typeof request.body?.name === 'string' ? request.body.name : 'modules');
+      request.params.name ??
+      request.params.tokenName ??
+      (typeof request.body?.name === 'string' ? request.body.name : 'modules');
     const versionId =
       (result as { versionId?: string; activeVersionId?: string } | undefined)?.versionId ??
       (result as { activeVersionId?: string } | undefined)?.activeVersionId ??

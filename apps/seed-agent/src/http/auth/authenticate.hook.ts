@@ -40,8 +40,15 @@ export function addAuthentication(fastify: FastifyInstance, auth: Authentication
 
   fastify.addHook('onRequest', async (request, reply) => {
     const route = routeOf(request);
-    const token = auth.tokens.find(bearerSecret(request.headers.authorization));
-    const actor: Actor | undefined = token && { name: token.name, role: token.role };
+    const now = Date.now();
+    const found = auth.tokens.find(bearerSecret(request.headers.authorization));
+    const expired = found?.expiresAtMs != null && found.expiresAtMs <= now;
+    const token = expired ? undefined : found;
+    const actor: Actor | undefined = token && {
+      name: token.name,
+      role: token.role,
+      ...(token.modules ? { modules: token.modules } : {}),
+    };
     (request as { actor?: Actor }).actor = actor;
     try {
       // Unknown paths answer 404 with no token; a route missing from the catalog is admin-only.
@@ -49,18 +56,27 @@ export function addAuthentication(fastify: FastifyInstance, auth: Authentication
         spend(auth.publicLimiter, `public:${request.ip}`, reply);
         return;
       }
-      if (!actor) {
+      if (!token || !actor) {
         // Failed attempts spend a bucket of the caller's address, so guessing tokens is throttled too.
         spend(auth.limiter, `address:${request.ip}`, reply);
+        if (expired) throw new ApiError('unauthorized', `token ${found.name} has expired`);
         throw new ApiError('unauthorized', 'a valid bearer token is required');
       }
       spend(auth.limiter, `token:${actor.name}`, reply);
+      auth.tokens.used(token, now);
       const allowed = route?.roles ?? ['admin'];
       if (!allowed.includes(actor.role)) {
         if (route?.audit) await auditDenied(auth.audit, actor, route.audit, request);
         throw new ApiError(
           'forbidden',
           `role ${actor.role} may not use this route (allowed: ${allowed.join(', ')})`,
+        );
+      }
+      const module = (request.params as Record<string, string> | undefined)?.name;
+      if (route?.moduleScoped && actor.modules && !actor.modules.includes(module ?? '')) {
+        throw new ApiError(
+          'forbidden',
+          `token ${actor.name} may invoke only ${actor.modules.join(', ')}, not ${module ?? '(none)'}`,
         );
       }
       const config = request.routeOptions.config as { noRequestTimeout?: boolean } | undefined;

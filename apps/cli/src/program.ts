@@ -1,3 +1,5 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { activateCommand, rollbackCommand, versionsCommand } from './commands/versions.js';
 import { eventsCommand } from './commands/events.js';
@@ -34,6 +36,7 @@ export function buildProgram(env: CliEnv, last: { ctx?: Context } = {}): Command
     .description('Drive a Seed Agent server: modules, versions, rollouts, the agent, live events')
     .option('--json', 'machine-readable output (one JSON document; events: one per line)')
     .addOption(new Option('--timeout <seconds>', 'how long to wait for an outcome').default(DEFAULT_TIMEOUT))
+    .version(packageVersion(), '-V, --version')
     .showHelpAfterError();
 
   for (const command of [
@@ -58,4 +61,17 @@ export function buildProgram(env: CliEnv, last: { ctx?: Context } = {}): Command
       process.stdout.write(completionScript(program, shell));
     });
   return program;
+}
+
+/** The package's version: main.js is dist/apps/cli/src/main.js, four levels below the package root. */
+function packageVersion(): string {
+  try {
+    return (
+      JSON.parse(
+        readFileSync(join(dirname(realpathSync(process.argv[1])), '../../../../package.json'), 'utf8'),
+      ) as { version: string }
+    ).version;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -6,6 +6,13 @@ import { EXIT } from './cli-error.js';
 
 /** Statuses the pipeline is still working on; any other is its decision. */
 const IN_PIPELINE = new Set(['queued', 'compiling', 'testing', 'activating']);
+/** The event each decision publishes, after the stages: rejected, ready (not activating), superseded, active. */
+const OUTCOME_EVENTS = new Set([
+  'version.rejected',
+  'version.ready',
+  'version.superseded',
+  'module.activated',
+]);
 
 export interface Submitted {
   versionId: string;
@@ -32,9 +39,10 @@ export async function submitAndFollow(
       return submitted;
     },
     onEvent: (event, submitted) => {
-      if (event.data.versionId !== submitted.versionId) return;
+      if (event.data.versionId !== submitted.versionId) return false;
       const line = describeStage(event);
       if (line) ctx.out.progress(`  ${line}`);
+      return OUTCOME_EVENTS.has(event.type);
     },
     settled: async (submitted) => {
       const version = await client.get(

@@ -2,7 +2,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestApp, TestApp, TOKENS } from '../../seed-agent/test/harness';
+import { eventually, startTestApp, TestApp, TOKENS } from '../../seed-agent/test/harness';
 import { runCli } from './run-cli';
 
 const V1 = 'export default (input: { name: string }) => ({ text: `Hello, ${input.name}` });';
@@ -118,6 +118,49 @@ describe('seed-agent CLI against the real app', () => {
     const json = await cli(['--json', 'versions', 'show', 'ansi', push.body.versionId]);
     expect(json.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
     expect(JSON.parse(json.stdout).rationale).toContain('\u009b2J');
+  });
+
+  it('tails events filtered by module and type', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI_JS } = await import('../../seed-agent/test/ensure-built');
+    const child = spawn(process.execPath, [CLI_JS, 'events', '-m', 'greet', '-t', 'version.*', '-n', '2'], {
+      env: { ...env, PATH: process.env.PATH ?? '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await eventually(
+      () => (stderr.includes('listening') ? true : undefined),
+      20_000,
+      'the events tail to subscribe',
+    );
+    await t.request('POST', '/modules/ansi/versions', { source: V1 }); // another module: filtered out
+    const submitted = await t.request('POST', '/modules/greet/versions', {
+      source: `${V1}\n// tailed`,
+      rationale: 'tail',
+    });
+    expect(submitted.status).toBe(202);
+    expect(await closed).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`version\\.submitted greet ${submitted.body.versionId}`));
+    expect(lines[1]).toMatch(/version\.stage greet/);
+  });
+
+  it('answers "no rollouts API" on a server without one, and prints completion scripts', async () => {
+    const status = await cli(['--json', 'rollout', 'status', 'greet']);
+    const parsed = JSON.parse(status.stdout);
+    if (status.code !== 0) expect(parsed.error).toMatchObject({ code: 'no_rollouts_api' });
+    else expect(parsed).toBeInstanceOf(Object); // the rollouts API has landed: its history parses
+    const bash = await cli(['completion', 'bash']);
+    expect(bash.code).toBe(0);
+    expect(bash.stdout).toContain('"versions diff")');
+    expect(bash.stdout).toContain('complete -o default -F _seed_agent seed-agent');
+    const zsh = await cli(['completion', 'zsh']);
+    expect(zsh.stdout.startsWith('#compdef seed-agent')).toBe(true);
+    expect((await cli(['completion', 'fish'])).code).toBe(2);
   });
 
   describe('login', () => {

@@ -21,6 +21,7 @@ export function eventsCommand(run: Run): Command {
         process.once('SIGINT', () => abort.abort());
         let seen = 0;
         for await (const event of eventStream(ctx.client(), { module: o.module, signal: abort.signal })) {
+          if (event.type === 'ready') ctx.out.progress(`listening on ${event.data.node}…`);
           if (!wanted(event)) continue;
           ctx.out.data({ type: event.type, ...event.data });
           ctx.out.line(describe(event));

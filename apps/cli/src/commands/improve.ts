@@ -50,14 +50,15 @@ export function improveCommand(run: Run): Command {
             },
             onEvent: (event, job) => {
               const d = event.data;
-              if (d.jobId !== job.jobId) return;
+              if (d.jobId !== job.jobId) return false;
               if (event.type === 'agent.attempt')
                 ctx.out.progress(
                   `  attempt ${d.attempt}/${d.maxAttempts}: ${d.status}${d.versionId ? ` (${d.versionId})` : ''}` +
                     (d.feedback?.length ? `\n    ${d.feedback.join('\n    ')}` : ''),
                 );
-              if (event.type === 'agent.done')
-                ctx.out.progress(`  done: ${d.outcome}${d.error ? ` (${d.error})` : ''}`);
+              if (event.type !== 'agent.done') return false;
+              ctx.out.progress(`  done: ${d.outcome}${d.error ? ` (${d.error})` : ''}`);
+              return true;
             },
             settled: async (job) => {
               const view = await client.get(`/jobs/${job.jobId}`);

@@ -84,7 +84,7 @@ export function reportVersion(ctx: Context, module: string, version: WireObject)
 
 export function diagnosticLine(d: WireObject): string {
   const at = d.line ? ` line ${d.line}${d.column ? `:${d.column}` : ''}` : '';
-  const kase = d.case ? ` case ${JSON.stringify(d.case)}` : '';
+  const kase = d.case && !String(d.message).includes(d.case) ? ` case ${JSON.stringify(d.case)}` : '';
   let text = `${d.stage}${at}${kase}: ${d.message}`;
   if (d.input !== undefined) text += `\n    input    ${JSON.stringify(d.input)}`;
   if (d.expected !== undefined) text += `\n    expected ${JSON.stringify(d.expected)}`;

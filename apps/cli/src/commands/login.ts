@@ -13,14 +13,14 @@ const ARGV_REFUSAL =
 export function loginCommand(run: Run): Command {
   return new Command('login')
     .description('store the server URL and a token (read from stdin) in the config file')
-    .option('--url <url>', 'the server', DEFAULT_URL)
+    .option('--url <url>', `the server (default: SEED_AGENT_URL, else ${DEFAULT_URL})`)
     .addOption(new Option('--token <token>').hideHelp())
     .argument('[token...]')
     .action(
-      run(async (ctx, extra: string[], options: { url: string; token?: string }) => {
+      run(async (ctx, extra: string[], options: { url?: string; token?: string }) => {
         if (extra.length || options.token !== undefined)
           throw new CliError(ARGV_REFUSAL, EXIT.usage, 'token_in_argv');
-        const url = parseServerUrl(options.url);
+        const url = parseServerUrl(options.url ?? (ctx.env.SEED_AGENT_URL || DEFAULT_URL));
         const path = configPath(ctx.env);
         readConfigFile(path); // refuses an existing file others could read before anything is written
         const token = await readToken();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const MAIN_JS = join(ROOT, 'dist', 'apps', 'seed-agent', 'src', 'main.js');
+export const CLI_JS = join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -35,6 +36,7 @@ export async function ensureBuilt(): Promise<string> {
     const sources = Math.max(
       newestSource(join(ROOT, 'apps', 'seed-agent', 'src')),
       newestSource(join(ROOT, 'libs')),
+      newestSource(join(ROOT, 'apps', 'cli', 'src')),
     );
     if (!existsSync(MAIN_JS) || statSync(MAIN_JS).mtimeMs < sources) {
       execSync('npx nest build', { cwd: ROOT, stdio: 'inherit' });

@@ -10,6 +10,10 @@ const V2 = 'export default (input: { name: string }) => ({ text: `Hello, ${input
 const BROKEN = 'export default (input: unknown) => {\n  return { broken: ;\n};';
 const TESTS = [{ name: 'greets Ada', input: { name: 'Ada' }, expect: { text: 'Hello, Ada' } }];
 
+// Each step spawns the CLI as its own Node process: on a loaded 2-core machine a long scenario needs more than
+// the default minute.
+jest.setTimeout(180_000);
+
 describe('seed-agent CLI against the real app', () => {
   let t: TestApp;
   let dir: string;

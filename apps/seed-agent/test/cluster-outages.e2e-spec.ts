@@ -175,7 +175,7 @@ describe('cluster: a PostgreSQL outage', () => {
     const v2 = await settledVersion(c, 'steady', submitted.body.versionId, 30_000);
     expect(v2.status).toBe('active');
     for (const node of nodes) {
-      await eventually(async () => (serving(node, 'steady') === v2.id ? true : undefined), 10_000);
+      await eventually(async () => (serving(node, 'steady') === v2.id ? true : undefined), 20_000);
       expect((await invoke(node, 'steady')).body).toEqual({ output: 6, versionId: v2.id });
     }
   }, 90_000);

@@ -19,6 +19,7 @@ import { ImproveController } from './improve.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
+import { UiSessionController } from './console/ui-session.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
@@ -36,6 +37,7 @@ import { VersionsController } from './versions.controller.js';
     AuditController,
     EventsController,
     ChatController,
+    UiSessionController,
   ],
   providers: [
     {

@@ -16,6 +16,11 @@ export class TokenRegistry {
     }
     return found;
   }
+
+  /** Tokens by name (the console's session cookie names its token, never carries its secret). */
+  named(name: string): ApiToken[] {
+    return this.tokens.filter((token) => token.name === name);
+  }
 }
 
 export function bearerSecret(header: string | undefined): string {

@@ -1,0 +1,40 @@
+import { useState } from 'react';
+import { api, describeError } from '../api';
+import { useSession } from '../session';
+import { ErrorLine, Section } from '../ui';
+
+/**
+ * bull-board at /ui/queues needs a cookie (its page loads cannot send the bearer header): the admin's token
+ * buys an HttpOnly, SameSite=Strict one with a bearer POST, then the board opens in a new tab.
+ */
+export function QueuesPage() {
+  const { token } = useSession();
+  const [error, setError] = useState<string>();
+  const [ready, setReady] = useState(false);
+  return (
+    <Section title="Queues">
+      <p>The pipeline and agent queues in bull-board, read-only, for one hour per session.</p>
+      <button
+        onClick={async () => {
+          setError(undefined);
+          try {
+            await api(token, 'POST', '/ui/session');
+            setReady(true);
+          } catch (e) {
+            setError(describeError(e));
+          }
+        }}
+      >
+        Open a queue session
+      </button>
+      {ready ? (
+        <p>
+          <a href="/ui/queues/" target="_blank" rel="noopener noreferrer">
+            Open the queues
+          </a>
+        </p>
+      ) : null}
+      <ErrorLine error={error} />
+    </Section>
+  );
+}

@@ -43,11 +43,14 @@ export function DiffViewer({
           setError('these sources are too large to diff in the browser');
           return;
         }
+        // One file name on both sides (versions of one module), the versions in the headers.
         const patch = createTwoFilesPatch(
-          a ? `${module}@${a.seq}` : '/dev/null',
-          `${module}@${b.seq}`,
+          `${module}.ts`,
+          `${module}.ts`,
           a?.source ?? '',
           b.source,
+          a ? `#${a.seq}` : '(empty)',
+          `#${b.seq}`,
         );
         setRendered(
           diffHtml(patch, { drawFileList: false, outputFormat: 'side-by-side', matching: 'lines' }),

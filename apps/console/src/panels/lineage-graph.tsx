@@ -70,7 +70,7 @@ export function LineageGraph({
         })}
       </svg>
       <p className="legend">
-        {['active', 'ready', 'superseded', 'rejected', 'queued'].map((s) => (
+        {['active', 'ready', 'retired', 'superseded', 'rejected', 'queued'].map((s) => (
           <span key={s} className={`swatch node-${s}`}>
             {s}
           </span>

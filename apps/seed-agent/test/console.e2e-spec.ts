@@ -24,8 +24,21 @@ describe('console (browser)', () => {
     await t?.close();
   });
 
+  // The console must work under its own CSP: anything it refuses is a bug (bull-board's own inline
+  // loading styles, under /ui/queues, are refused harmlessly and not counted).
+  let violations: string[] = [];
+  afterEach(() => {
+    expect(violations).toEqual([]);
+    violations = [];
+  });
+
   async function signIn(token: string, hash = ''): Promise<Page> {
     const page = await browser.context.newPage();
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text()) && !page.url().includes('/ui/queues')) {
+        violations.push(message.text());
+      }
+    });
     await page.goto(`${t.url}/ui/${hash}`);
     await page.fill('input[name=token]', token);
     await page.click('button:has-text("Sign in")');
@@ -43,6 +56,8 @@ describe('console (browser)', () => {
     const html = await shell.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toContain('style=');
+    const bare = await fetch(`${t.url}/ui`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([302, '/ui/']);
   });
 
   it('signs in, creates a module and watches its first version go live in the feed', async () => {
@@ -115,6 +130,17 @@ describe('console (browser)', () => {
     await page.goto(`${t.url}/ui/#/`);
     await page.waitForSelector('text=doubler');
     expect(await page.locator('button:has-text("Create module")').count()).toBe(0);
+    await page.close();
+  });
+
+  it('offers an agent only what an agent may do', async () => {
+    const page = await signIn(TOKENS.agent, '#/modules/doubler');
+    await page.waitForSelector('[data-testid=versions] tr[data-seq="1"]');
+    const count = (label: string) => page.locator(`button:has-text("${label}")`).count();
+    expect([await count('Submit candidate'), await count('Start improvement')]).toEqual([1, 1]);
+    expect([await count('Roll back'), await count('Activate'), await count('Edit settings')]).toEqual([
+      0, 0, 0,
+    ]);
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, describeError } from '../api';
+import { useAction } from '../action';
+import { api } from '../api';
 import { useSession } from '../session';
 import { ErrorLine, Section } from '../ui';
 
@@ -9,21 +10,18 @@ import { ErrorLine, Section } from '../ui';
  */
 export function QueuesPage() {
   const { token } = useSession();
-  const [error, setError] = useState<string>();
+  const { error, run } = useAction();
   const [ready, setReady] = useState(false);
   return (
     <Section title="Queues">
       <p>The pipeline and agent queues in bull-board, read-only, for one hour per session.</p>
       <button
-        onClick={async () => {
-          setError(undefined);
-          try {
+        onClick={() =>
+          run(async () => {
             await api(token, 'POST', '/ui/session');
             setReady(true);
-          } catch (e) {
-            setError(describeError(e));
-          }
-        }}
+          })
+        }
       >
         Open a queue session
       </button>

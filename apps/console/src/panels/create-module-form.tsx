@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { api, describeError } from '../api';
+import { ActionForm } from '../action';
+import { api } from '../api';
 import { useSession } from '../session';
-import { ErrorLine, Section } from '../ui';
+import { Section } from '../ui';
 
 const EXAMPLE = 'export default (input: { n: number }) => input.n * 2;\n';
 const EXAMPLE_TESTS = '[{ "name": "doubles", "input": { "n": 2 }, "expect": 4 }]';
@@ -12,23 +13,15 @@ export function CreateModuleForm({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [source, setSource] = useState(EXAMPLE);
   const [tests, setTests] = useState(EXAMPLE_TESTS);
-  const [error, setError] = useState<string>();
   const [created, setCreated] = useState<string>();
   return (
     <Section title="Create a module">
-      <form
-        className="stack"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setError(undefined);
-          try {
-            const parsed: unknown = tests.trim() ? JSON.parse(tests) : [];
-            await api(token, 'POST', '/modules', { name, source, tests: parsed });
-            setCreated(name);
-            onCreated();
-          } catch (e) {
-            setError(describeError(e));
-          }
+      <ActionForm
+        onSubmit={async () => {
+          const parsed: unknown = tests.trim() ? JSON.parse(tests) : [];
+          await api(token, 'POST', '/modules', { name, source, tests: parsed });
+          setCreated(name);
+          onCreated();
         }}
       >
         <label>
@@ -49,8 +42,7 @@ export function CreateModuleForm({ onCreated }: { onCreated: () => void }) {
           <textarea name="module-tests" rows={3} value={tests} onChange={(e) => setTests(e.target.value)} />
         </label>
         <button type="submit">Create module</button>
-      </form>
-      <ErrorLine error={error} />
+      </ActionForm>
       {created ? (
         <p>
           Created <a href={`#/modules/${encodeURIComponent(created)}`}>{created}</a>: follow it on the{' '}

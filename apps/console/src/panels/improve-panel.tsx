@@ -1,59 +1,45 @@
 import { useEffect, useState } from 'react';
-import { api, describeError } from '../api';
+import { ActionForm, useAction } from '../action';
+import { api } from '../api';
 import { useSession } from '../session';
 import { ErrorLine, Json, Section } from '../ui';
 
 const POLL_MS = 2000;
+
+type JobView = { state?: string } & Record<string, unknown>;
 
 /** Starts an improvement by the agent (POST /improve) and follows its job (GET /jobs/:id) until it ends. */
 export function ImprovePanel({ module }: { module: string }) {
   const { token } = useSession();
   const [goal, setGoal] = useState('');
   const [jobId, setJobId] = useState<string>();
-  const [job, setJob] = useState<{ state?: string } & Record<string, unknown>>();
-  const [error, setError] = useState<string>();
+  const [job, setJob] = useState<JobView>();
+  const polling = useAction();
 
   useEffect(() => {
     if (!jobId) return;
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const view = await api<{ state?: string } & Record<string, unknown>>(token, 'GET', `/jobs/${jobId}`);
+    const poll = () =>
+      polling.run(async () => {
+        const view = await api<JobView>(token, 'GET', `/jobs/${jobId}`);
         if (!live) return;
         setJob(view);
         if (view.state !== 'completed' && view.state !== 'failed') timer = setTimeout(poll, POLL_MS);
-      } catch (e) {
-        if (live) setError(describeError(e));
-      }
-    };
+      });
     void poll();
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [token, jobId]);
+  }, [token, jobId, polling.run]);
 
   return (
     <Section title="Improve">
-      <form
-        className="stack"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setError(undefined);
-          try {
-            const started = await api<{ jobId: string }>(
-              token,
-              'POST',
-              `/modules/${encodeURIComponent(module)}/improve`,
-              {
-                goal,
-              },
-            );
-            setJobId(started.jobId);
-          } catch (e) {
-            setError(describeError(e));
-          }
+      <ActionForm
+        onSubmit={async () => {
+          const path = `/modules/${encodeURIComponent(module)}/improve`;
+          setJobId((await api<{ jobId: string }>(token, 'POST', path, { goal })).jobId);
         }}
       >
         <label>
@@ -61,8 +47,8 @@ export function ImprovePanel({ module }: { module: string }) {
           <textarea name="improve-goal" rows={2} value={goal} onChange={(e) => setGoal(e.target.value)} />
         </label>
         <button type="submit">Start improvement</button>
-      </form>
-      <ErrorLine error={error} />
+      </ActionForm>
+      <ErrorLine error={polling.error} />
       {job ? <Json value={job} label="improvement job" /> : null}
     </Section>
   );

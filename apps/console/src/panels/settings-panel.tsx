@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { api, describeError } from '../api';
+import { ActionForm } from '../action';
+import { api } from '../api';
 import { useSession } from '../session';
-import { ErrorLine, Json, Section } from '../ui';
+import { Json, Section } from '../ui';
 
 /** The module's settings (grants, policy, objective); admins edit them as JSON (PATCH validates). */
 export function SettingsPanel({
@@ -15,7 +16,6 @@ export function SettingsPanel({
 }) {
   const session = useSession();
   const [draft, setDraft] = useState<string>();
-  const [error, setError] = useState<string>();
   if (!session.can('settings') || draft === undefined) {
     return (
       <Section
@@ -32,18 +32,11 @@ export function SettingsPanel({
   }
   return (
     <Section title="Settings">
-      <form
-        className="stack"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setError(undefined);
-          try {
-            await api(session.token, 'PATCH', `/modules/${encodeURIComponent(module)}`, JSON.parse(draft));
-            setDraft(undefined);
-            onSaved();
-          } catch (e) {
-            setError(describeError(e));
-          }
+      <ActionForm
+        onSubmit={async () => {
+          await api(session.token, 'PATCH', `/modules/${encodeURIComponent(module)}`, JSON.parse(draft));
+          setDraft(undefined);
+          onSaved();
         }}
       >
         <textarea name="settings" rows={10} value={draft} onChange={(e) => setDraft(e.target.value)} />
@@ -53,8 +46,7 @@ export function SettingsPanel({
             Cancel
           </button>
         </div>
-      </form>
-      <ErrorLine error={error} />
+      </ActionForm>
     </Section>
   );
 }

@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { api, describeError } from '../api';
+import { ActionForm } from '../action';
+import { api } from '../api';
 import { useSession } from '../session';
-import { ErrorLine, Section } from '../ui';
+import { Section } from '../ui';
 
 /** Admins and agents submit a candidate; the pipeline decides (follow it here or on the Pipeline page). */
 export function SubmitPanel({ module, onSubmitted }: { module: string; onSubmitted: () => void }) {
@@ -9,31 +10,23 @@ export function SubmitPanel({ module, onSubmitted }: { module: string; onSubmitt
   const [source, setSource] = useState('');
   const [rationale, setRationale] = useState('');
   const [activate, setActivate] = useState(true);
-  const [error, setError] = useState<string>();
   const [submitted, setSubmitted] = useState<number>();
   return (
     <Section title="Submit a candidate">
-      <form
-        className="stack"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          setError(undefined);
-          try {
-            const result = await api<{ seq: number }>(
-              token,
-              'POST',
-              `/modules/${encodeURIComponent(module)}/versions`,
-              {
-                source,
-                ...(rationale ? { rationale } : {}),
-                activate,
-              },
-            );
-            setSubmitted(result.seq);
-            onSubmitted();
-          } catch (e) {
-            setError(describeError(e));
-          }
+      <ActionForm
+        onSubmit={async () => {
+          const result = await api<{ seq: number }>(
+            token,
+            'POST',
+            `/modules/${encodeURIComponent(module)}/versions`,
+            {
+              source,
+              ...(rationale ? { rationale } : {}),
+              activate,
+            },
+          );
+          setSubmitted(result.seq);
+          onSubmitted();
         }}
       >
         <label>
@@ -58,8 +51,7 @@ export function SubmitPanel({ module, onSubmitted }: { module: string; onSubmitt
           activate when the gates pass
         </label>
         <button type="submit">Submit candidate</button>
-      </form>
-      <ErrorLine error={error} />
+      </ActionForm>
       {submitted !== undefined ? <p data-testid="submitted">Submitted as #{submitted}.</p> : null}
     </Section>
   );

@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { api, describeError } from '../api';
+import { useAction } from '../action';
+import { api } from '../api';
 import { useSession } from '../session';
 import type { VersionSummary } from '../types';
 import { age, ErrorLine, scoreLabel, Section, Status } from '../ui';
@@ -23,16 +23,12 @@ export function VersionsPanel({
   onChanged: () => void;
 }) {
   const session = useSession();
-  const [error, setError] = useState<string>();
-  const act = async (path: string, body: unknown) => {
-    setError(undefined);
-    try {
+  const { error, run } = useAction();
+  const act = (path: string, body: unknown) =>
+    run(async () => {
       await api(session.token, 'POST', `/modules/${encodeURIComponent(module)}/${path}`, body);
       onChanged();
-    } catch (e) {
-      setError(describeError(e));
-    }
-  };
+    });
   const activatable = (v: VersionSummary) =>
     v.id !== activeId && !v.dryRun && ['ready', 'superseded'].includes(v.status);
   return (

@@ -13,6 +13,8 @@ export const CONSOLE_DIR = resolve('apps/console/dist');
  */
 export async function consoleStatic(instance: FastifyInstance, options: { root?: string }): Promise<void> {
   consoleContext(instance);
+  // The console lives at /ui/ (its pages are hash routes under it).
+  instance.get('/ui', async (_request, reply) => reply.redirect('/ui/'));
   const root = options.root ?? CONSOLE_DIR;
   if (!existsSync(resolve(root, 'index.html'))) {
     instance.get('/ui/*', async (_request, reply) =>

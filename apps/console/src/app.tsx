@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { describeError, storedToken, storeToken, whoami } from './api';
+import { EventHub } from './event-hub';
 import { AuditPage } from './pages/audit-page';
 import { ClusterPage } from './pages/cluster-page';
 import { FeedPage } from './pages/feed-page';
@@ -50,12 +51,14 @@ export function App() {
   if (!session) return <SignIn onSubmit={signIn} error={error} />;
   return (
     <SessionContext.Provider value={session}>
-      <Shell
-        onSignOut={() => {
-          storeToken(null);
-          setSession(null);
-        }}
-      />
+      <EventHub token={session.token}>
+        <Shell
+          onSignOut={() => {
+            storeToken(null);
+            setSession(null);
+          }}
+        />
+      </EventHub>
     </SessionContext.Provider>
   );
 }

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api';
-import { subscribeEvents, type FeedEvent } from '../events';
+import { useEvents } from '../event-hub';
+import type { FeedEvent } from '../events';
 import { useSession } from '../session';
 import type { Diagnostic, VersionDetail } from '../types';
 import { Json, Section, shortId } from '../ui';
@@ -31,40 +32,28 @@ export function FeedPage() {
   const { token } = useSession();
   const [rows, setRows] = useState<Row[]>([]);
   const [others, setOthers] = useState<FeedEvent[]>([]);
-  const [state, setState] = useState('connecting');
-
-  useEffect(
-    () =>
-      subscribeEvents(
-        token,
-        (event) => {
-          const d = event.data;
-          if (typeof d.versionId === 'string' && typeof d.module === 'string' && ROW_EVENTS.has(event.type)) {
-            setRows((current) => apply(current, event));
-            if (event.type === 'version.rejected') {
-              // Events carry the first diagnostics only: the version holds them all.
-              void api<VersionDetail>(
-                token,
-                'GET',
-                `/modules/${encodeURIComponent(d.module)}/versions/${d.versionId}`,
-              )
-                .then((v) =>
-                  setRows((current) =>
-                    current.map((r) =>
-                      r.versionId === v.id ? { ...r, diagnostics: v.diagnostics ?? [] } : r,
-                    ),
-                  ),
-                )
-                .catch(() => undefined);
-            }
-          } else if (event.type !== 'heartbeat' && event.type !== 'ready') {
-            setOthers((current) => [event, ...current].slice(0, KEEP));
-          }
-        },
-        (s, detail) => setState(detail ? `${s}: ${detail}` : s),
-      ),
-    [token],
-  );
+  const state = useEvents((event) => {
+    const d = event.data;
+    if (typeof d.versionId === 'string' && typeof d.module === 'string' && ROW_EVENTS.has(event.type)) {
+      setRows((current) => apply(current, event));
+      if (event.type === 'version.rejected') {
+        // Events carry the first diagnostics only: the version holds them all.
+        void api<VersionDetail>(
+          token,
+          'GET',
+          `/modules/${encodeURIComponent(d.module)}/versions/${d.versionId}`,
+        )
+          .then((v) =>
+            setRows((current) =>
+              current.map((r) => (r.versionId === v.id ? { ...r, diagnostics: v.diagnostics ?? [] } : r)),
+            ),
+          )
+          .catch(() => undefined);
+      }
+    } else if (event.type !== 'heartbeat' && event.type !== 'ready') {
+      setOthers((current) => [event, ...current].slice(0, KEEP));
+    }
+  });
 
   return (
     <>

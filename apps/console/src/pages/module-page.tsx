@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { subscribeEvents } from '../events';
+import { useState } from 'react';
+import { useEvents } from '../event-hub';
 import { ActivationsPanel } from '../panels/activations-panel';
 import { DiffViewer } from '../panels/diff-viewer';
 import { ImprovePanel } from '../panels/improve-panel';
@@ -26,17 +26,9 @@ export function ModulePage({ name }: { name: string }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [pair, setPair] = useState<[string | null, string | null]>([null, null]);
 
-  useEffect(
-    () =>
-      subscribeEvents(
-        session.token,
-        (event) => {
-          if (event.data.module === name) setRefresh((n) => n + 1);
-        },
-        () => undefined,
-      ),
-    [session.token, name],
-  );
+  useEvents((event) => {
+    if (event.data.module === name) setRefresh((n) => n + 1);
+  });
 
   const items = versions.data?.items ?? [];
   const activeId = module.data?.activeVersionId ?? null;

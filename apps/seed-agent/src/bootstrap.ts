@@ -68,7 +68,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
 
   // Each in its own plugin context: their routes are public to the bearer hook and carry the console's CSP.
-  await fastify.register(consoleStatic, {});
+  await fastify.register(consoleStatic);
   await fastify.register(queuesBoard, {
     jobs: app.get<JobsRepository>(JobsRepository, { strict: false }),
     tokensNamed: (name: string) => tokens.named(name),

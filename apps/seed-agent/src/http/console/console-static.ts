@@ -11,12 +11,11 @@ export const CONSOLE_DIR = resolve('apps/console/dist');
  * The console's page shell and assets at /ui/: public files, every datum they show is read from the API
  * with the signed-in token. Without a build, /ui/ says how to make one.
  */
-export async function consoleStatic(instance: FastifyInstance, options: { root?: string }): Promise<void> {
+export async function consoleStatic(instance: FastifyInstance): Promise<void> {
   consoleContext(instance);
   // The console lives at /ui/ (its pages are hash routes under it).
   instance.get('/ui', async (_request, reply) => reply.redirect('/ui/'));
-  const root = options.root ?? CONSOLE_DIR;
-  if (!existsSync(resolve(root, 'index.html'))) {
+  if (!existsSync(resolve(CONSOLE_DIR, 'index.html'))) {
     instance.get('/ui/*', async (_request, reply) =>
       reply
         .code(404)
@@ -28,7 +27,7 @@ export async function consoleStatic(instance: FastifyInstance, options: { root?:
     return;
   }
   await instance.register(fastifyStatic, {
-    root,
+    root: CONSOLE_DIR,
     prefix: '/ui/',
     redirect: true,
     wildcard: true,

@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { ApiToken } from '@seed/config';
 import { Logger } from '@nestjs/common';
+import type { ApiToken } from '@seed/config';
 import type { JobsRepository } from '@seed/jobs';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../api-error.js';
@@ -23,23 +23,11 @@ export async function queuesBoard(
 ): Promise<void> {
   consoleContext(instance);
   instance.addHook('onRequest', async (request, reply) => {
-    const refusal =
-      request.method !== 'GET' && request.method !== 'HEAD'
-        ? new ApiError('method_not_allowed', 'the queue view is read-only')
-        : !verifySession(
-              readCookie(request.headers.cookie, UI_SESSION_COOKIE),
-              options.tokensNamed,
-              Date.now(),
-            )
-          ? new ApiError(
-              'unauthorized',
-              'open the queue view from the console, signed in with an admin token',
-            )
-          : undefined;
-    if (!refusal) return;
-    if (refusal.code === 'method_not_allowed') void reply.header('allow', 'GET');
+    const error = refusal(request.method, request.headers.cookie, options.tokensNamed);
+    if (!error) return;
+    if (error.code === 'method_not_allowed') void reply.header('allow', 'GET');
     // Answered here: this plugin context does not reach Nest's error filter.
-    const { status, body } = toErrorResponse(refusal, logger);
+    const { status, body } = toErrorResponse(error, logger);
     return reply.code(status).send(body);
   });
   const serverAdapter = new FastifyAdapter();
@@ -50,4 +38,21 @@ export async function queuesBoard(
     options: { uiConfig: { boardTitle: 'Seed Agent queues' } },
   });
   await instance.register(serverAdapter.registerPlugin(), { prefix: QUEUES_PATH });
+}
+
+function refusal(
+  method: string,
+  cookies: string | undefined,
+  tokensNamed: (name: string) => readonly ApiToken[],
+): ApiError | undefined {
+  if (method !== 'GET' && method !== 'HEAD') {
+    return new ApiError('method_not_allowed', 'the queue view is read-only');
+  }
+  if (!verifySession(readCookie(cookies, UI_SESSION_COOKIE), tokensNamed, Date.now())) {
+    return new ApiError(
+      'unauthorized',
+      'open the queue view from the console, signed in with an admin token',
+    );
+  }
+  return undefined;
 }

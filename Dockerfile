@@ -36,6 +36,7 @@ COPY . .
 RUN npm run build \
  && test -f dist/apps/seed-agent/src/main.js \
  && test -f dist/libs/persistence/src/data-source.js \
+ && test -f apps/console/dist/index.html \
  && npm prune --omit=dev --no-audit --no-fund
 
 # ---------------------------------------------------------------------------------------------------------
@@ -60,6 +61,8 @@ ENV NODE_ENV=production \
 RUN mkdir -p /data/code && chown -R node:node /data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The console's static files, served at /ui (built by npm run build:console, part of npm run build).
+COPY --from=build /app/apps/console/dist ./apps/console/dist
 # package.json carries "type": "module" (dist/ is ESM); VERSION is read at boot (cwd /app).
 COPY --from=build /app/package.json /app/VERSION ./
 

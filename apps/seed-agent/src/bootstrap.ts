@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AuditRepository } from '@seed/code-store';
 import type { AppConfig } from '@seed/config';
 import { LifecycleService } from '@seed/health';
+import { JobsRepository } from '@seed/jobs';
 import { MetricsService } from '@seed/telemetry';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -15,6 +16,8 @@ import { RateLimiter } from './http/auth/rate-limiter.js';
 import { TokenRegistry } from './http/auth/token-registry.js';
 import { RouteCatalog } from './http/route-catalog.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { consoleStatic } from './http/console/console-static.js';
+import { queuesBoard } from './http/console/queues-board.js';
 import { ErrorFilter } from './http/error.filter.js';
 import { requireJsonBodies } from './http/json-bodies.js';
 import { addRequestTimeout } from './http/request-timeout.js';
@@ -43,9 +46,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   addRequestTimeout(fastify, config.http.requestTimeoutMs);
   const { rateLimit, publicRateLimit } = config.http;
   const catalog = app.get(RouteCatalog);
+  const tokens = app.get(TokenRegistry);
   addAuthentication(fastify, {
     routes: () => catalog.routes(),
-    tokens: app.get(TokenRegistry),
+    tokens,
     limiter: new RateLimiter(rateLimit.perMinute, rateLimit.burst),
     publicLimiter: new RateLimiter(publicRateLimit.perMinute, publicRateLimit.burst),
     audit: app.get(AuditRepository),
@@ -61,6 +65,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+  });
+
+  // Each in its own plugin context: their routes are public to the bearer hook and carry the console's CSP.
+  await fastify.register(consoleStatic);
+  await fastify.register(queuesBoard, {
+    jobs: app.get<JobsRepository>(JobsRepository, { strict: false }),
+    tokensNamed: (name: string) => tokens.named(name),
   });
 
   await app.init();

@@ -3,6 +3,8 @@ import { APP_CONFIG, AppConfig } from '@seed/config';
 import { withTimeout } from '@seed/errors';
 import { RedisService } from '@seed/persistence';
 import { MetricsService } from '@seed/telemetry';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { BaseAdapter } from '@bull-board/api/baseAdapter';
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { isJobProgress, type JobProgress, type JobState, type JobView, toJobState } from './job-view.js';
@@ -65,6 +67,11 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
       queue.on('error', (error) => this.unlessConnectionError(`${name} queue`, error));
       this.queues.set(name, queue);
     }
+  }
+
+  /** The queues as bull-board reads them, read-only: the console's queue view never changes a job. */
+  boardQueues(): BaseAdapter[] {
+    return [...this.queues.values()].map((queue) => new BullMQAdapter(queue, { readOnlyMode: true }));
   }
 
   /** Adds a job (a second add with the same id is a no-op), bounded so a down Redis cannot hang the caller. */

@@ -21,6 +21,7 @@ import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
 import { TokensController } from './tokens.controller.js';
+import { UiSessionController } from './console/ui-session.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
@@ -39,6 +40,7 @@ import { VersionsController } from './versions.controller.js';
     EventsController,
     ChatController,
     TokensController,
+    UiSessionController,
   ],
   providers: [
     {

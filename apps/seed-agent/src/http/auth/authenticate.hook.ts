@@ -52,7 +52,9 @@ export function addAuthentication(fastify: FastifyInstance, auth: Authentication
     (request as { actor?: Actor }).actor = actor;
     try {
       // Unknown paths answer 404 with no token; a route missing from the catalog is admin-only.
-      if (route === 'unmatched' || route?.public) {
+      // The console's static files and its queue view (console-headers.ts) mark their routes public.
+      const routeConfig = request.routeOptions.config as { public?: boolean } | undefined;
+      if (route === 'unmatched' || route?.public || routeConfig?.public) {
         spend(auth.publicLimiter, `public:${request.ip}`, reply);
         return;
       }

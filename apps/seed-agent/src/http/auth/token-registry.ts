@@ -77,6 +77,13 @@ export class TokenRegistry {
     this.lastUseWritten.set(token.name, now);
     this.recordUse(token.name);
   }
+
+  /** Live tokens by name (the console's session cookie names its token, never carries its secret). */
+  named(name: string, now = Date.now()): Array<ApiToken | KnownToken> {
+    const live = (token: ApiToken | KnownToken) =>
+      !('expiresAtMs' in token) || token.expiresAtMs == null || token.expiresAtMs > now;
+    return [...this.bootstrap, ...this.runtime.values()].filter((t) => t.name === name && live(t));
+  }
 }
 
 export function bearerSecret(header: string | undefined): string {

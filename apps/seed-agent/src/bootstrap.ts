@@ -41,12 +41,16 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const metrics = app.get(MetricsService);
   metrics.setBuildInfo(config.version, config.nodeName);
   addRequestTimeout(fastify, config.http.requestTimeoutMs);
-  const { rateLimit, publicRateLimit } = config.http;
+  const { rateLimit, publicRateLimit, invokeRateLimitPerMinute } = config.http;
   const catalog = app.get(RouteCatalog);
   addAuthentication(fastify, {
     routes: () => catalog.routes(),
     tokens: app.get(TokenRegistry),
     limiter: new RateLimiter(rateLimit.perMinute, rateLimit.burst),
+    invokeLimiter:
+      invokeRateLimitPerMinute > 0
+        ? new RateLimiter(invokeRateLimitPerMinute, Math.max(1, Math.ceil(invokeRateLimitPerMinute / 6)))
+        : undefined,
     publicLimiter: new RateLimiter(publicRateLimit.perMinute, publicRateLimit.burst),
     audit: app.get(AuditRepository),
   });

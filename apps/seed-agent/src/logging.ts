@@ -2,6 +2,8 @@ import type { AppConfig } from '@seed/config';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger, type TransportSingleOptions } from 'pino';
 
+const INVOKE_URL = /^\/modules\/[^/?]+\/invoke(?:\?|$)/;
+
 /**
  * pino everywhere: JSON in production, readable lines in a terminal otherwise. The request id is
  * Fastify's (x-request-id when the caller sends one), bound to every line logged during the request.
@@ -12,8 +14,16 @@ export function loggerParams(config: AppConfig): Params {
       level: config.logLevel,
       base: { node: config.nodeName },
       transport: transport(config),
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // The data plane's successes are logged at debug (a line per call costs more than the call);
+      // its refusals and errors are logged like any other request's.
+      customLogLevel: (req, res, error) =>
+        error || res.statusCode >= 500
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : INVOKE_URL.test(req.url ?? '')
+              ? 'debug'
+              : 'info',
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,

@@ -6,7 +6,7 @@ import { MODULE_SDK_DTS } from '@seed/runtime';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
-import { AnyRole, Roles } from './auth/roles.decorator.js';
+import { AnyRole, DataPlane, Roles } from './auth/roles.decorator.js';
 import {
   addTestsSchema,
   CreateModuleBody,
@@ -131,6 +131,7 @@ export class ModulesController {
 
   @Post(':name/invoke')
   @AnyRole()
+  @DataPlane()
   @HttpCode(200)
   async invoke(
     @Param('name') name: string,

@@ -19,6 +19,8 @@ import { ErrorFilter } from './http/error.filter.js';
 import { requireJsonBodies } from './http/json-bodies.js';
 import { addRequestTimeout } from './http/request-timeout.js';
 
+const INVOKE_ROUTE = '/modules/:name/invoke';
+
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   ensurePrivateDir(config.dataDir, (m) => new NestLogger('Boot').warn(m));
@@ -58,12 +60,29 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // Labelled by route template, never by raw URL, so the label set stays bounded.
+  // Labelled by route template, never by raw URL, so the label set stays bounded (and its children cached).
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const dataPlaneLog = new NestLogger('DataPlane');
+  const debugLog = config.logLevel === 'debug' || config.logLevel === 'trace';
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let duration = durations.get(key);
+    if (!duration) {
+      duration = metrics.httpDuration.labels({
+        method: request.method,
+        route,
+        status_code: String(reply.statusCode),
+      });
+      durations.set(key, duration);
+    }
+    duration.observe(reply.elapsedTime / 1000);
+    // Invocations skip the request log (logging.ts): failures are logged here, successes only at debug.
+    if (route !== INVOKE_ROUTE || request.method !== 'POST') return;
+    const { statusCode } = reply;
+    if (statusCode < 400 && !debugLog) return;
+    dataPlaneLog[statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'debug'](
+      `request ${request.id}: POST ${request.url} answered ${statusCode} in ${reply.elapsedTime.toFixed(1)} ms`,
     );
   });
 

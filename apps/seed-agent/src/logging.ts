@@ -1,8 +1,7 @@
+import { RequestMethod } from '@nestjs/common';
 import type { AppConfig } from '@seed/config';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger, type TransportSingleOptions } from 'pino';
-
-const INVOKE_URL = /^\/modules\/[^/?]+\/invoke(?:\?|$)/;
 
 /**
  * pino everywhere: JSON in production, readable lines in a terminal otherwise. The request id is
@@ -14,16 +13,8 @@ export function loggerParams(config: AppConfig): Params {
       level: config.logLevel,
       base: { node: config.nodeName },
       transport: transport(config),
-      // The data plane's successes are logged at debug (a line per call costs more than the call);
-      // its refusals and errors are logged like any other request's.
-      customLogLevel: (req, res, error) =>
-        error || res.statusCode >= 500
-          ? 'error'
-          : res.statusCode >= 400
-            ? 'warn'
-            : INVOKE_URL.test(req.url ?? '')
-              ? 'debug'
-              : 'info',
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({
           id: req.id,
@@ -36,6 +27,9 @@ export function loggerParams(config: AppConfig): Params {
     },
     // Nest 12 on Fastify: the default route pattern logs no request at all.
     forRoutes: ['*'],
+    // The data plane: a line (and a child logger) per call costs more than the call; its refusals and
+    // errors are logged by the onResponse hook (bootstrap.ts), with the request id.
+    exclude: [{ method: RequestMethod.POST, path: 'modules/:name/invoke' }],
   };
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   ArtifactCache,
@@ -77,6 +77,8 @@ class Rejection extends Error {
  */
 @Injectable()
 export class PipelineService {
+  private readonly logger = new Logger('Pipeline');
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
@@ -272,7 +274,10 @@ export class PipelineService {
     version: ModuleVersionEntity,
     code: string,
   ): Promise<void> {
-    await this.artifacts.write(version.sha256!, code);
+    // Only a cache (PostgreSQL holds the code, and a node rebuilds a missing file from it): not waited for.
+    void this.artifacts
+      .write(version.sha256!, code)
+      .catch((error: Error) => this.logger.warn(`artifact cache not written: ${error.message}`));
     const status = this.decision(module, version) === 'activate' ? 'activating' : 'ready';
     await this.store.updateVersion(version.id, { status, diagnostics: null });
     version.status = status;

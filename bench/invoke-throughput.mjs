@@ -1,7 +1,13 @@
-// 2. invoke throughput: autocannon (its own process) against POST /modules/:name/invoke of a trivial module, as a
-// ratio to a bare Fastify route of the same shape in this same process; then the per-call cost in process at
-// each layer: LoadedVersion.invoke, ModuleRegistry.invoke, InvocationService.invoke (what the controller calls).
+// 2. invoke throughput: autocannon (its own process) against four servers of the same shape (POST
+// /modules/:name/invoke, body {"input":1}, module x => x + 1), interleaved over BENCH_ROUNDS rounds in one run:
+//   a      bare Fastify, the function in process
+//   b-raw  bare Fastify + one isolated-vm Reference.apply per call (the naive sandbox ceiling)
+//   b      bare Fastify + our LoadedVersion
+//   d      our app's invoke, at LOG_LEVEL=info (the default)
+// Each server runs in this process, so process.cpuUsage over a run divided by its requests is the server's CPU
+// per request (isolate threads included). Then the per-call cost in process at each layer.
 import Fastify from 'fastify';
+import ivm from 'isolated-vm';
 import { AUTH, createModule, expectStatus, startBenchApp } from './lib/app.mjs';
 import { runCannon } from './lib/cannon.mjs';
 import { context, runBenchmark } from './lib/child.mjs';
@@ -12,22 +18,35 @@ const runtime = await import(dist('libs/runtime/src/index.js'));
 const hotReload = await import(dist('libs/hot-reload/src/index.js'));
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WARMUP_SEC = Number(process.env.BENCH_WARMUP ?? 2);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20_000);
 const MODULE = 'inc';
 const SOURCE = 'export default (x: number) => x + 1;\n';
-const BODY = JSON.stringify({ input: 41 });
+const BODY = JSON.stringify({ input: 1 });
 
-async function startBareFastify() {
+/** A bare Fastify server answering the invoke route with `handle(input)`. */
+async function startBare(handle, versionId) {
   const fastify = Fastify({ logger: false });
-  // same shape: JSON body in, { output, versionId } out, same path and status
   fastify.post('/modules/:name/invoke', async (request) => ({
-    output: request.body.input + 1,
-    versionId: 'bare',
+    output: await handle(request.body.input),
+    versionId,
   }));
   await fastify.listen({ port: 0, host: '127.0.0.1' });
   return { fastify, url: `http://127.0.0.1:${fastify.server.address().port}` };
+}
+
+/** One isolate, the function compiled once, one `Reference.apply` per call, values copied both ways. */
+async function rawIsolate() {
+  const isolate = new ivm.Isolate({ memoryLimit: 32 });
+  const context = await isolate.createContext();
+  const fn = await context.eval('(x) => x + 1', { reference: true });
+  const options = { arguments: { copy: true }, result: { copy: true }, timeout: 1000 };
+  return {
+    call: (input) => fn.apply(undefined, [input], options),
+    dispose: () => isolate.dispose(),
+  };
 }
 
 function cannon(url) {
@@ -40,6 +59,20 @@ function cannon(url) {
     connections: CONNECTIONS,
   };
 }
+
+/** One autocannon run, with this process's CPU time (user + system) per request served. */
+async function measured(url, duration) {
+  const before = process.cpuUsage();
+  const result = await runCannon({ ...cannon(url), duration });
+  const cpu = process.cpuUsage(before);
+  return { ...result, cpuUsPerRequest: (cpu.user + cpu.system) / Math.max(1, result.totalRequests) };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 /** µs per call: `concurrency` loops each awaiting one call at a time until `calls` are done. */
 async function perCall(call, calls, concurrency) {
@@ -56,8 +89,23 @@ async function perCall(call, calls, concurrency) {
 
 runBenchmark(async () => {
   const { databaseUrl, redisPrefix } = context();
-  const bench = await startBenchApp({ databaseUrl, redisPrefix });
-  const bare = await startBareFastify();
+  const bench = await startBenchApp({ databaseUrl, redisPrefix, env: { LOG_LEVEL: 'info' } });
+  const raw = await rawIsolate();
+  const { code: compiled } = await runtime.compileModule(SOURCE);
+  const served = await runtime.LoadedVersion.load({
+    module: 'served',
+    versionId: 'served-1',
+    code: compiled,
+    limits: bench.config.sandbox,
+  });
+  const servers = [
+    ['a: bare Fastify, the function in process', await startBare((x) => x + 1, 'bare')],
+    ['b-raw: bare Fastify + one isolated-vm Reference.apply per call', await startBare(raw.call, 'raw')],
+    [
+      'b: bare Fastify + our LoadedVersion',
+      await startBare(async (x) => (await served.invoke(x, { captureLogs: false })).output, 'loaded'),
+    ],
+  ];
   try {
     await createModule(bench, MODULE, SOURCE, [{ name: 'adds one', input: 1, expect: 2 }]);
     const check = expectStatus(
@@ -66,34 +114,45 @@ runBenchmark(async () => {
       'invoke',
     );
     if (check.output !== 42) throw new Error(`unexpected output ${JSON.stringify(check)}`);
+    servers.push(["d: our app's invoke (LOG_LEVEL=info)", { url: bench.url }]);
 
-    // ---- HTTP: warm both servers, then measure each ----
-    await runCannon({ ...cannon(bare.url), duration: WARMUP_SEC });
-    await runCannon({ ...cannon(bench.url), duration: WARMUP_SEC });
-    const bareResult = await runCannon({ ...cannon(bare.url), duration: DURATION });
-    await sleep(500);
-    const appResult = await runCannon({ ...cannon(bench.url), duration: DURATION });
-    const ratio = appResult.requestsPerSec / bareResult.requestsPerSec;
-    heading(`HTTP: autocannon, ${CONNECTIONS} connections, ${DURATION} s each, body ${BODY}`);
-    const httpRow = (label, x) => ({
-      server: label,
-      'req/s': r(x.requestsPerSec, 0),
-      'p50 ms': x.latency.p50,
-      'p99 ms': x.latency.p99,
-      'max ms': x.latency.max,
-      requests: x.totalRequests,
-      non2xx: x.non2xx,
-      errors: x.errors,
-      timeouts: x.timeouts,
-    });
-    console.table([
-      httpRow('bare Fastify route', bareResult),
-      httpRow('seed-agent /modules/inc/invoke', appResult),
-    ]);
-    console.log(`ratio seed-agent / bare Fastify: ${ratio.toFixed(3)} (aim ≥ 0.8)`);
+    // ---- HTTP: warm every server, then ROUNDS interleaved rounds ----
+    for (const [, server] of servers) await runCannon({ ...cannon(server.url), duration: WARMUP_SEC });
+    const runs = servers.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [i, [, server]] of servers.entries()) {
+        runs[i].push(await measured(server.url, DURATION));
+        await sleep(300);
+      }
+    }
+    const figures = servers.map(([label], i) => ({
+      label,
+      rps: median(runs[i].map((x) => x.requestsPerSec)),
+      cpu: median(runs[i].map((x) => x.cpuUsPerRequest)),
+      p50: median(runs[i].map((x) => x.latency.p50)),
+      p99: median(runs[i].map((x) => x.latency.p99)),
+      failed: runs[i].reduce((sum, x) => sum + x.non2xx + x.errors + x.timeouts, 0),
+    }));
+    heading(
+      `HTTP: autocannon, ${CONNECTIONS} connections, body ${BODY}, ${ROUNDS} interleaved rounds of ${DURATION} s (medians)`,
+    );
+    console.table(
+      figures.map((f) => ({
+        server: f.label,
+        'req/s': r(f.rps, 0),
+        'CPU µs/req': r(f.cpu, 0),
+        'p50 ms': f.p50,
+        'p99 ms': f.p99,
+        'non-2xx + errors': f.failed,
+      })),
+    );
+    const [a, bRaw, , d] = figures;
+    console.log(
+      `d / a: ${(d.rps / a.rps).toFixed(2)} req/s, ${(d.cpu / a.cpu).toFixed(2)} CPU; d / b-raw: ${(d.rps / bRaw.rps).toFixed(2)} req/s, ${(d.cpu / bRaw.cpu).toFixed(2)} CPU`,
+    );
 
     // ---- in process: the same module at each layer ----
-    const { code } = await runtime.compileModule(SOURCE);
+    const code = compiled;
     const limits = bench.config.sandbox;
     const loaded = await runtime.LoadedVersion.load({
       module: 'direct',
@@ -130,31 +189,18 @@ runBenchmark(async () => {
     registry.disposeAll();
 
     const key = (c) => `µs/call, concurrency ${c}`;
-    const httpUs = 1e6 / appResult.requestsPerSec;
     return [
+      ...figures.map((f) => ({
+        benchmark: '2. invoke throughput',
+        measure: `${f.label}: req/s, server CPU per request (${CONNECTIONS} conn, median of ${ROUNDS} × ${DURATION} s)`,
+        result: `${r(f.rps, 0)} req/s, ${r(f.cpu, 0)} µs${f.failed ? ` (${f.failed} non-2xx/errors)` : ''}`,
+        aim: f === d ? '≥ b-raw req/s, ≤ 100 µs' : '',
+      })),
       {
         benchmark: '2. invoke throughput',
-        measure: `HTTP req/s seed-agent vs bare Fastify (${CONNECTIONS} conn, ${DURATION} s)`,
-        result: `${r(appResult.requestsPerSec, 0)} vs ${r(bareResult.requestsPerSec, 0)} req/s`,
-        aim: '',
-      },
-      {
-        benchmark: '2. invoke throughput',
-        measure: 'ratio seed-agent / bare Fastify',
-        result: ratio.toFixed(2),
-        aim: '≥ 0.8',
-      },
-      {
-        benchmark: '2. invoke throughput',
-        measure: 'HTTP p50 / p99 latency seed-agent (bare)',
-        result: `${appResult.latency.p50} / ${appResult.latency.p99} ms (${bareResult.latency.p50} / ${bareResult.latency.p99} ms)`,
-        aim: '',
-      },
-      {
-        benchmark: '2. invoke throughput',
-        measure: 'non-2xx / errors during the seed-agent run',
-        result: `${appResult.non2xx} / ${appResult.errors}`,
-        aim: '0 / 0',
+        measure: 'd / a and d / b-raw: req/s; CPU µs/req',
+        result: `${(d.rps / a.rps).toFixed(2)}, ${(d.rps / bRaw.rps).toFixed(2)}; ${(d.cpu / a.cpu).toFixed(2)}, ${(d.cpu / bRaw.cpu).toFixed(2)}`,
+        aim: 'd / b-raw ≥ 1 (req/s)',
       },
       ...inProcess.map((row) => ({
         benchmark: '2. invoke in process',
@@ -162,15 +208,11 @@ runBenchmark(async () => {
         result: `${row[key(levels[0])]} / ${row[key(levels[1])]} / ${row[key(levels[2])]} µs`,
         aim: '',
       })),
-      {
-        benchmark: '2. invoke in process',
-        measure: 'seed-agent main-thread time per HTTP invoke at saturation (1 / req/s)',
-        result: `${r(httpUs, 1)} µs`,
-        aim: '',
-      },
     ];
   } finally {
-    await bare.fastify.close();
+    for (const [, server] of servers) await server.fastify?.close();
+    served.dispose();
+    raw.dispose();
     await bench.close();
   }
 });

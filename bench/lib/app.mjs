@@ -33,6 +33,8 @@ export function benchEnv({ databaseUrl, redisPrefix, dataDir, logLevel = 'silent
     // benchmarks measure the invoke path, not the limiter (which still runs, with a bucket that never empties)
     RATE_LIMIT_PER_MINUTE: '1000000000',
     RATE_LIMIT_BURST: '1000000000',
+    // production requires it; nothing here scrapes /metrics
+    METRICS_TOKEN: 'bench-metrics-token-0000000000000000',
   };
 }
 

@@ -22,6 +22,8 @@ import { ErrorFilter } from './http/error.filter.js';
 import { requireJsonBodies } from './http/json-bodies.js';
 import { addRequestTimeout } from './http/request-timeout.js';
 
+const INVOKE_ROUTE = '/modules/:name/invoke';
+
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   ensurePrivateDir(config.dataDir, (m) => new NestLogger('Boot').warn(m));
@@ -44,13 +46,17 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const metrics = app.get(MetricsService);
   metrics.setBuildInfo(config.version, config.nodeName);
   addRequestTimeout(fastify, config.http.requestTimeoutMs);
-  const { rateLimit, publicRateLimit } = config.http;
+  const { rateLimit, publicRateLimit, invokeRateLimitPerMinute } = config.http;
   const catalog = app.get(RouteCatalog);
   const tokens = app.get(TokenRegistry);
   addAuthentication(fastify, {
     routes: () => catalog.routes(),
     tokens,
     limiter: new RateLimiter(rateLimit.perMinute, rateLimit.burst),
+    invokeLimiter:
+      invokeRateLimitPerMinute > 0
+        ? new RateLimiter(invokeRateLimitPerMinute, Math.max(1, Math.ceil(invokeRateLimitPerMinute / 6)))
+        : undefined,
     publicLimiter: new RateLimiter(publicRateLimit.perMinute, publicRateLimit.burst),
     audit: app.get(AuditRepository),
   });
@@ -58,12 +64,29 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // Labelled by route template, never by raw URL, so the label set stays bounded.
+  // Labelled by route template, never by raw URL, so the label set stays bounded (and its children cached).
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const dataPlaneLog = new NestLogger('DataPlane');
+  const debugLog = config.logLevel === 'debug' || config.logLevel === 'trace';
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let duration = durations.get(key);
+    if (!duration) {
+      duration = metrics.httpDuration.labels({
+        method: request.method,
+        route,
+        status_code: String(reply.statusCode),
+      });
+      durations.set(key, duration);
+    }
+    duration.observe(reply.elapsedTime / 1000);
+    // Invocations skip the request log (logging.ts): failures are logged here, successes only at debug.
+    if (route !== INVOKE_ROUTE || request.method !== 'POST') return;
+    const { statusCode } = reply;
+    if (statusCode < 400 && !debugLog) return;
+    dataPlaneLog[statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'debug'](
+      `request ${request.id}: POST ${request.url} answered ${statusCode} in ${reply.elapsedTime.toFixed(1)} ms`,
     );
   });
 

@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { AppConfig } from '@seed/config';
 import type { Params } from 'nestjs-pino';
 import pino, { type Logger, type TransportSingleOptions } from 'pino';
@@ -26,6 +27,9 @@ export function loggerParams(config: AppConfig): Params {
     },
     // Nest 12 on Fastify: the default route pattern logs no request at all.
     forRoutes: ['*'],
+    // The data plane: a line (and a child logger) per call costs more than the call; its refusals and
+    // errors are logged by the onResponse hook (bootstrap.ts), with the request id.
+    exclude: [{ method: RequestMethod.POST, path: 'modules/:name/invoke' }],
   };
 }
 

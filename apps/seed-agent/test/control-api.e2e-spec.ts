@@ -212,6 +212,28 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
     expect(overloaded[0].headers.get('retry-after')).toBeTruthy();
   });
 
+  it('serves more invocations from one token than the control-plane rate limit would allow', async () => {
+    await createModule('steady');
+    // 300 calls, four at a time: well past 100 calls/s, and past the control plane's burst (200) plus
+    // its refill (20/s) for as long as they take, so one 429 would mean invocations spend that bucket.
+    const statuses: number[] = [];
+    let next = 0;
+    await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        while (next++ < 300) {
+          const res = await t.request(
+            'POST',
+            '/modules/steady/invoke',
+            { input: { n: 1 } },
+            { role: 'agent' },
+          );
+          statuses.push(res.status);
+        }
+      }),
+    );
+    expect(statuses).toEqual(Array(300).fill(200));
+  });
+
   it('publishes an OpenAPI document generated from the validating schemas', async () => {
     const docs = await t.request('GET', '/docs', undefined, { role: 'viewer' });
     expect(docs.status).toBe(200);
@@ -237,7 +259,11 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
 describe('control API: rate limits', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' });
+    t = await startTestApp({
+      RATE_LIMIT_PER_MINUTE: '60',
+      RATE_LIMIT_BURST: '3',
+      INVOKE_RATE_LIMIT_PER_MINUTE: '60',
+    });
   });
   afterAll(() => t?.close());
 
@@ -258,6 +284,29 @@ describe('control API: rate limits', () => {
     for (let i = 0; i < 4; i++)
       statuses.push((await t.request('GET', '/modules', undefined, { role: null })).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
+  it('limits invocations per token with INVOKE_RATE_LIMIT_PER_MINUTE, apart from the control plane', async () => {
+    const created = await t.request('POST', '/modules', { name: 'limited', source: V1 });
+    expect(created.status).toBe(201);
+    // polled in process: GET requests would spend the admin's control-plane burst
+    await eventually(() => (t.app.get(ModuleRegistry).current('limited') ? true : undefined));
+    const statuses = [];
+    // 60 per minute leaves a burst of ten seconds' worth: 10
+    for (let i = 0; i < 11; i++) {
+      const res = await t.request('POST', '/modules/limited/invoke', { input: { n: 1 } }, { role: 'agent' });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(200), 429]);
+    const limited = await t.request(
+      'POST',
+      '/modules/limited/invoke',
+      { input: { n: 1 } },
+      { role: 'agent' },
+    );
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await t.request('GET', '/modules', undefined, { role: 'agent' })).status).toBe(200);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { ArtifactCache } from '@seed/code-store';
 import { eventually, settledVersion, startTestApp, TestApp } from './harness';
 
@@ -228,6 +228,8 @@ describe('improvement pipeline (real PostgreSQL, Redis, isolates)', () => {
     const versionId = await createModule('cached');
     const { sha256 } = (await t.request('GET', `/modules/cached/versions/${versionId}`)).body;
     const cache = new ArtifactCache(t.config.codeDir);
+    // the pipeline writes the cache beside its decision, not before it
+    await eventually(() => (existsSync(cache.pathOf(sha256)) ? true : undefined));
     const original = readFileSync(cache.pathOf(sha256), 'utf8');
     for (const damage of [
       () => rmSync(cache.pathOf(sha256)),

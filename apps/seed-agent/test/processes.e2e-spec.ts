@@ -123,11 +123,18 @@ describe('the app as a process', () => {
           body: JSON.stringify({ input: 21 }),
         });
       await eventually(async () => ((await invoke()).status === 200 ? true : undefined));
-      // request logs appear on Fastify, each with its request id
-      const requestLog = await first.waitForLine(
-        /request completed.*"method":"POST","url":"\/modules\/double\/invoke"/,
-      );
+      // request logs appear on Fastify, each with its request id (invocations only when they fail)
+      const requestLog = await first.waitForLine(/request completed.*"method":"POST","url":"\/modules"/);
       expect(requestLog).toMatch(/"req":\{"id":"[0-9a-f-]{36}"/);
+      const failed = await fetch(`${base}/modules/nope/invoke`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ input: 1 }),
+      });
+      expect(failed.status).toBe(404);
+      await first.waitForLine(
+        new RegExp(`request ${failed.headers.get('x-request-id')}: POST /modules/nope/invoke answered 404`),
+      );
       expect(await first.stop('SIGTERM')).toBe(0);
 
       const second = spawn(env);

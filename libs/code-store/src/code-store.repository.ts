@@ -72,6 +72,9 @@ const PG_UNIQUE_VIOLATION = '23505';
 /** The PostgreSQL seam for modules, versions, test cases and activations (audit_log: AuditRepository). */
 @Injectable()
 export class CodeStoreRepository {
+  /** Version columns waiting for that version's next write (deferVersionUpdate). */
+  private readonly deferred = new Map<string, Partial<ModuleVersionEntity>>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   // ---- modules ----
@@ -163,6 +166,24 @@ export class CodeStoreRepository {
       .findOneBy({ moduleId, idempotencyActor: actor, idempotencyKey: key });
   }
 
+  /** The version and its module in one query (the pipeline needs both). */
+  async findVersionWithModule(
+    id: string,
+  ): Promise<{ version: ModuleVersionEntity; module: ModuleEntity } | null> {
+    if (!isUuid(id)) return null;
+    // getOne, not findOne: findOne's implicit limit costs a second query (SELECT DISTINCT) with a join
+    const version = await this.dataSource
+      .getRepository(ModuleVersionEntity)
+      .createQueryBuilder('version')
+      .innerJoinAndSelect('version.module', 'module')
+      .where('version.id = :id', { id })
+      .getOne();
+    if (!version?.module) return null;
+    const { module } = version;
+    delete version.module;
+    return { version, module };
+  }
+
   async findVersion(id: string): Promise<ModuleVersionEntity | null> {
     if (!isUuid(id)) return null;
     return this.dataSource.getRepository(ModuleVersionEntity).findOneBy({ id });
@@ -218,9 +239,24 @@ export class CodeStoreRepository {
   }
 
   async updateVersion(id: string, patch: Partial<ModuleVersionEntity>): Promise<void> {
+    const deferred = this.deferred.get(id);
+    this.deferred.delete(id);
     await this.dataSource
       .getRepository(ModuleVersionEntity)
-      .update({ id }, patch as QueryDeepPartialEntity<ModuleVersionEntity>);
+      .update({ id }, { ...deferred, ...patch } as QueryDeepPartialEntity<ModuleVersionEntity>);
+  }
+
+  /**
+   * Written with the version's next updateVersion on this node instead of on its own (a round trip less per
+   * stage): only for what a re-run recomputes anyway, since a crash before that write loses it.
+   */
+  deferVersionUpdate(id: string, patch: Partial<ModuleVersionEntity>): void {
+    this.deferred.set(id, { ...this.deferred.get(id), ...patch });
+  }
+
+  /** Forgets what was deferred for a version whose run failed (the retry recomputes it). */
+  discardDeferred(id: string): void {
+    this.deferred.delete(id);
   }
 
   /** The seq of the module's earliest version whose source has this sha256 (hex), if any. */
@@ -329,8 +365,13 @@ export class CodeStoreRepository {
       }
       if (from === versionId)
         return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
-      if (from) await em.update(ModuleVersionEntity, { id: from }, { status: 'retired' });
-      await em.update(ModuleVersionEntity, { id: versionId }, { status: 'active' });
+      // One statement for both ends of the swap.
+      await em.query(
+        `UPDATE module_versions SET status = CASE WHEN id = $1 THEN 'active' ELSE 'retired' END,
+                updated_at = CURRENT_TIMESTAMP
+          WHERE id = $1 OR id = $2`,
+        [versionId, from],
+      );
       await em.update(ModuleEntity, { id: moduleId }, { activeVersionId: versionId });
       await em.insert(ActivationEntity, {
         moduleId,

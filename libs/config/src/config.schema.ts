@@ -62,6 +62,8 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       diff: { maxEditLength: env.HTTP_DIFF_MAX_EDIT_LENGTH, timeoutMs: env.HTTP_DIFF_TIMEOUT },
       /** Per token, per node: a token bucket refilled at perMinute with room for burst. */
       rateLimit: { perMinute: env.RATE_LIMIT_PER_MINUTE, burst: env.RATE_LIMIT_BURST },
+      /** Per token, per node, on the data plane (invoke) only; 0 = off. */
+      invokeRateLimitPerMinute: env.INVOKE_RATE_LIMIT_PER_MINUTE,
       /** Per client address, per node, on the routes that need no token. */
       publicRateLimit: { perMinute: env.RATE_LIMIT_PUBLIC_PER_MINUTE, burst: env.RATE_LIMIT_PUBLIC_BURST },
       eventsHeartbeatMs: env.EVENTS_HEARTBEAT,

@@ -72,6 +72,9 @@ const access = {
     .describe('bearer token for `/metrics` (open when unset; required in production)'),
   RATE_LIMIT_PER_MINUTE: int(1200, 1).describe('control-plane requests per token per minute, per node'),
   RATE_LIMIT_BURST: int(200, 1).describe('room for bursts above that rate, per token, per node'),
+  INVOKE_RATE_LIMIT_PER_MINUTE: int(0).describe(
+    "invocations per token per minute, per node, with room for ten seconds of them in a burst (`0`: off; invocations are bounded by each module's concurrency and queue)",
+  ),
   RATE_LIMIT_PUBLIC_PER_MINUTE: int(600, 1).describe(
     'requests per client address per minute to the public routes (`/health*`, `/metrics`), per node',
   ),

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   ArtifactCache,
@@ -77,6 +77,8 @@ class Rejection extends Error {
  */
 @Injectable()
 export class PipelineService {
+  private readonly logger = new Logger('Pipeline');
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
@@ -91,11 +93,11 @@ export class PipelineService {
 
   async evaluate(versionId: string, run: PipelineRun): Promise<PipelineResult> {
     const started = performance.now();
-    const version = await this.store.findVersion(versionId);
-    if (!version) return { versionId, status: 'rejected', activated: false };
+    const found = await this.store.findVersionWithModule(versionId);
+    if (!found) return { versionId, status: 'rejected', activated: false };
+    const { version, module } = found;
     if (FINAL_STATUSES.has(version.status))
       return { versionId, status: version.status, activated: version.status === 'active' };
-    const module = await this.store.getModuleById(version.moduleId);
     if (STORED.has(version.status)) return this.decide(module, version);
     const base = { module: module.name, versionId };
     emit(EVENTS.hotReloadStart, { ...base, stage: 'pipeline' });
@@ -118,6 +120,7 @@ export class PipelineService {
       return result;
     } catch (error) {
       candidate?.dispose();
+      if (!(error instanceof Rejection)) this.store.discardDeferred(versionId);
       if (error instanceof Rejection) return this.reject(run, module, version, error, started);
       emit(EVENTS.hotReloadError, {
         ...base,
@@ -194,7 +197,7 @@ export class PipelineService {
 
   private async compile(version: ModuleVersionEntity): Promise<string> {
     if (version.compiled && version.sha256 === sha256(version.compiled)) return version.compiled;
-    await this.store.updateVersion(version.id, { status: 'compiling' });
+    // No `compiling` write: esbuild takes a millisecond, and the `testing` write follows it.
     const result = await compileModule(version.source);
     if (!result.ok) {
       throw new Rejection(
@@ -255,7 +258,8 @@ export class PipelineService {
       const { previewBytes, reportMaxBytes } = this.config.pipeline;
       const report = boundReport(summary.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
       const { score } = summary;
-      await this.store.updateVersion(version.id, { testReport: report, score });
+      // Written with the stage's outcome: `activating`/`ready`, or `rejected`.
+      this.store.deferVersionUpdate(version.id, { testReport: report, score });
       if (report.failed > 0) throw new Rejection('test', failureDiagnostics(report));
       return candidate;
     } catch (error) {
@@ -270,7 +274,10 @@ export class PipelineService {
     version: ModuleVersionEntity,
     code: string,
   ): Promise<void> {
-    await this.artifacts.write(version.sha256!, code);
+    // Only a cache (PostgreSQL holds the code, and a node rebuilds a missing file from it): not waited for.
+    void this.artifacts
+      .write(version.sha256!, code)
+      .catch((error: Error) => this.logger.warn(`artifact cache not written: ${error.message}`));
     const status = this.decision(module, version) === 'activate' ? 'activating' : 'ready';
     await this.store.updateVersion(version.id, { status, diagnostics: null });
     version.status = status;

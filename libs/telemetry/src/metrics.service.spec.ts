@@ -73,6 +73,11 @@ describe('MetricsService.forgetModule', () => {
       await metrics.forgetModule('gone');
 
       expect(moduleLines(await metrics.registry.metrics(), 'gone')).toEqual([]);
+      // a module created again under the name counts afresh
+      emit(EVENTS.invocation, { module: 'gone', result: 'ok', seconds: 0.001 });
+      expect(moduleLines(await metrics.registry.metrics(), 'gone')).toContainEqual(
+        expect.stringMatching(/^seed_agent_invocations_total\{module="gone",result="ok"\} 1$/),
+      );
     } finally {
       metrics.onModuleDestroy();
     }

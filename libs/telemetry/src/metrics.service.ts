@@ -13,6 +13,10 @@ import { EVENTS, on } from './telemetry-events.js';
 type Source = () => Promise<number> | number;
 /** prom-client keeps a metric's configuration, `labelNames` included, on the metric itself. */
 type LabelledMetric = Metric & { readonly labelNames?: readonly string[] };
+interface InvocationSeries {
+  count: { inc(): void };
+  duration: { observe(seconds: number): void };
+}
 
 /**
  * One dedicated registry (never prom-client's global one, so two apps in one process don't collide).
@@ -23,6 +27,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
   private readonly sources = new Map<string, Source>();
   private readonly unsubscribe: Array<() => void> = [];
+  /** By module, then result; forgotten with the module's series. */
+  private readonly invocationChildren = new Map<string, Map<string, InvocationSeries>>();
 
   readonly httpDuration = new Histogram({
     name: 'seed_agent_http_request_duration_seconds',
@@ -114,8 +120,9 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         this.stageDuration.observe({ stage: e.stage, result: e.result }, e.seconds),
       ),
       on(EVENTS.invocation, (e) => {
-        this.invocations.inc({ module: e.module, result: e.result });
-        this.invocationDuration.observe({ module: e.module, result: e.result }, e.seconds);
+        const series = this.invocationSeries(e.module, e.result);
+        series.count.inc();
+        series.duration.observe(e.seconds);
       }),
       on(EVENTS.activation, (e) => this.activeVersion.set({ module: e.module }, e.seq)),
       on(EVENTS.rollback, (e) => this.rollbacks.inc({ reason: e.reason })),
@@ -131,6 +138,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
    * metric with a `module` label), so label sets stay bounded by the modules that exist.
    */
   async forgetModule(module: string): Promise<void> {
+    this.invocationChildren.delete(module);
     // The registry's typings return plain objects, but it only ever holds the metrics registered in it.
     for (const metric of this.registry.getMetricsAsArray() as unknown as LabelledMetric[]) {
       const labelNames = metric.labelNames ?? [];
@@ -147,6 +155,19 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       }
       for (const labels of series.values()) metric.remove(labels);
     }
+  }
+
+  /** The series of one module and result, looked up once (an invocation is the hot path). */
+  private invocationSeries(module: string, result: string): InvocationSeries {
+    let byResult = this.invocationChildren.get(module);
+    if (!byResult) this.invocationChildren.set(module, (byResult = new Map()));
+    let series = byResult.get(result);
+    if (!series) {
+      const labels = { module, result };
+      series = { count: this.invocations.labels(labels), duration: this.invocationDuration.labels(labels) };
+      byResult.set(result, series);
+    }
+    return series;
   }
 
   private sourcedGauge(name: string, help: string): void {

@@ -20,7 +20,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
-import { AnyRole, ModuleScoped, Roles } from './auth/roles.decorator.js';
+import { AnyRole, DataPlane, ModuleScoped, Roles } from './auth/roles.decorator.js';
 import {
   addTestsSchema,
   CreateModuleBody,
@@ -163,6 +163,7 @@ export class ModulesController {
   @Post(':name/invoke')
   @AnyRole()
   @ModuleScoped()
+  @DataPlane()
   @HttpCode(200)
   async invoke(
     @Param('name') name: string,

@@ -4,7 +4,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Role } from '@seed/config';
 import type { z } from 'zod';
 import { AUDIT_KEY } from './audit/audit.decorator.js';
-import { MODULE_SCOPED_KEY, PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
+import { DATA_PLANE_KEY, MODULE_SCOPED_KEY, PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
 import { PREFER_WAIT_KEY } from './prefer-wait.js';
 import { BODY_SCHEMA, QUERY_SCHEMA } from './validated.js';
 
@@ -15,6 +15,8 @@ export interface RouteInfo {
   controller: string;
   handler: string;
   public: boolean;
+  /** An invocation (@DataPlane): its own rate limit, not the control plane's. */
+  dataPlane: boolean;
   roles: Role[];
   /** The audit action of a state-changing route (@Audit). */
   audit?: string;
@@ -61,6 +63,7 @@ export class RouteCatalog {
             controller: type.name,
             handler: name,
             public: isPublic,
+            dataPlane: Boolean(Reflect.getMetadata(DATA_PLANE_KEY, handler)),
             roles: isPublic
               ? []
               : ((Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ?? ['admin']),

@@ -13,8 +13,10 @@ export interface Authentication {
   /** The routes, their roles and audit actions (read once, on the first request). */
   routes(): readonly RouteInfo[];
   tokens: TokenRegistry;
-  /** Per token, and failed attempts per client address. */
+  /** Per token on the control plane, and failed attempts per client address. */
   limiter: RateLimiter;
+  /** Per token on the data plane (invocations); absent when off. */
+  invokeLimiter?: RateLimiter;
   /** Per client address on the routes that need no token (and on unknown paths). */
   publicLimiter: RateLimiter;
   audit: AuditRepository;
@@ -64,7 +66,8 @@ export function addAuthentication(fastify: FastifyInstance, auth: Authentication
         if (expired) throw new ApiError('unauthorized', `token ${found.name} has expired`);
         throw new ApiError('unauthorized', 'a valid bearer token is required');
       }
-      spend(auth.limiter, `token:${actor.name}`, reply);
+      if (!route?.dataPlane) spend(auth.limiter, `token:${actor.name}`, reply);
+      else if (auth.invokeLimiter) spend(auth.invokeLimiter, `invocations of token:${actor.name}`, reply);
       auth.tokens.used(token, now);
       const allowed = route?.roles ?? ['admin'];
       if (!allowed.includes(actor.role)) {

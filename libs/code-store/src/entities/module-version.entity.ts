@@ -79,11 +79,45 @@ export interface TestReport {
   omittedCases?: number;
 }
 
+/** The cascade's stages, in order; a version records the last one it reached. */
+export const CASCADE_STAGES = [
+  'compile',
+  'validate',
+  'smoke',
+  'visible',
+  'hidden',
+  'replay',
+  'evaluators',
+  'policy',
+] as const;
+export type CascadeStage = (typeof CASCADE_STAGES)[number];
+
+/** Passed out of total for one group of cases. */
+export interface CaseTally {
+  passed: number;
+  total: number;
+}
+
+/**
+ * A version's score record (kept as JSON: older rows carry only the first four fields). `visible` and `hidden`
+ * count cases apart, so a hidden case shows only as a number; latency is over the case runs that completed.
+ */
 export interface VersionScore {
   passed: number;
   total: number;
   ratio: number;
   medianLatencyMs: number;
+  visible?: CaseTally;
+  hidden?: CaseTally;
+  replay?: CaseTally;
+  p95LatencyMs?: number;
+  sourceBytes?: number;
+  /** Capability calls the cases made (model tokens, fetches): a placeholder until fixtures meter them. */
+  capabilityCalls?: number;
+  /** The last stage the cascade reached: where it failed, or the last one it passed. */
+  stageReached?: CascadeStage;
+  /** The module's objective applied to this score when it was recorded. */
+  utility?: number;
 }
 
 @Entity({ name: 'module_versions' })

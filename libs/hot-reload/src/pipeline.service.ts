@@ -13,8 +13,8 @@ import { APP_CONFIG, AppConfig } from '@seed/config';
 import { compileModule, IsolatePool, LoadedVersion, ModuleLoadError } from '@seed/runtime';
 import { EVENTS, emit, MetricsService, PipelineStage } from '@seed/telemetry';
 import { ActivationService } from './activation.service.js';
-import { testCandidate } from './candidate-tester.js';
-import { activationDecision, failureDiagnostics, summarise, validateSource } from './gates.js';
+import { activationDecision, validateSource } from './gates.js';
+import { runCascade } from './evaluation-cascade.js';
 import { InvocationService } from './invocation.service.js';
 import { effectiveLimits } from './limits.js';
 import { boundDiagnostics, boundReport } from './report-bounds.js';
@@ -245,23 +245,32 @@ export class PipelineService {
         this.store.listTests(module.id),
         this.replay.sample(module.name),
       ]);
-      const results = await testCandidate(
+      const outcome = await runCascade({
         candidate,
-        [...cases, ...version.goalCases],
+        loadFresh: () =>
+          LoadedVersion.load({ module: module.name, versionId: version.id, code, limits, pool: this.pool }),
+        cases: [...cases, ...version.goalCases],
         replayInputs,
-        once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
-      );
-      const summary = summarise(results);
+        active: once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
+        sourceBytes: Buffer.byteLength(version.source, 'utf8'),
+        activeSourceBytes: await this.activeSourceBytes(module),
+        settings: module.settings,
+      });
       const { previewBytes, reportMaxBytes } = this.config.pipeline;
-      const report = boundReport(summary.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
-      const { score } = summary;
-      await this.store.updateVersion(version.id, { testReport: report, score });
-      if (report.failed > 0) throw new Rejection('test', failureDiagnostics(report));
+      const report = boundReport(outcome.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
+      await this.store.updateVersion(version.id, { testReport: report, score: outcome.score });
+      if (outcome.failure) throw new Rejection('test', outcome.failure.diagnostics);
       return candidate;
     } catch (error) {
       candidate.dispose();
       throw error;
     }
+  }
+
+  private async activeSourceBytes(module: ModuleEntity): Promise<number | undefined> {
+    if (!module.settings.objective?.sizeWeight || !module.activeVersionId) return undefined;
+    const active = await this.store.findVersion(module.activeVersionId);
+    return active ? Buffer.byteLength(active.source, 'utf8') : undefined;
   }
 
   /** Stored; a version on its way to `active` shows `activating`, never `ready` (which means "waiting"). */

@@ -11,6 +11,10 @@ export const testCaseSchema = z
     input: json,
     /** Omit to only require that the module does not throw. */
     expect: json.optional(),
+    /** Run in the cascade's first, cheap stage. */
+    smoke: z.boolean().optional(),
+    /** Held out (admin only): the agent role and prompts never see it; results show counts only. */
+    hidden: z.boolean().optional(),
   })
   .strict();
 
@@ -78,5 +82,12 @@ export type SubmitVersionBody = z.infer<typeof submitVersionSchema>;
 export type PageQuery = z.infer<typeof pageSchema>;
 
 export function toNewTestCase(c: TestCaseBody) {
-  return { name: c.name, input: c.input, hasExpected: 'expect' in c, expected: c.expect };
+  return {
+    name: c.name,
+    input: c.input,
+    hasExpected: 'expect' in c,
+    expected: c.expect,
+    ...(c.smoke ? { smoke: true } : {}),
+    ...(c.hidden ? { hidden: true } : {}),
+  };
 }

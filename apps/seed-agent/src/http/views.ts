@@ -64,6 +64,8 @@ export function testCaseView(t: TestCaseEntity) {
     name: t.name,
     input: t.input,
     ...(t.hasExpected ? { expect: t.expected } : {}),
+    ...(t.smoke ? { smoke: true } : {}),
+    ...(t.hidden ? { hidden: true } : {}),
     createdBy: t.createdBy,
     createdAt: t.createdAt,
   };

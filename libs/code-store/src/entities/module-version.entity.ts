@@ -41,6 +41,8 @@ export interface GoalCase {
   input: unknown;
   expected?: unknown;
   hasExpected: boolean;
+  smoke?: boolean;
+  hidden?: boolean;
 }
 
 export interface Diagnostic {
@@ -56,7 +58,8 @@ export interface Diagnostic {
 
 export interface CaseResult {
   name: string;
-  kind: 'case' | 'replay';
+  /** `hidden` results carry no input, expectation, output, message or logs: only whether they passed. */
+  kind: 'case' | 'replay' | 'hidden';
   passed: boolean;
   latencyMs: number;
   input?: unknown;

@@ -36,6 +36,14 @@ export class TestCaseEntity {
   @Column({ type: 'jsonb', nullable: true })
   expected!: unknown;
 
+  /** One of the cascade's smoke cases, run first (when none is marked, the first 3 visible cases are). */
+  @Column({ type: 'boolean', default: false })
+  smoke!: boolean;
+
+  /** Held out (admin only): never shown to the agent role or a prompt; its results count only as numbers. */
+  @Column({ type: 'boolean', default: false })
+  hidden!: boolean;
+
   @Column({ name: 'created_by', type: 'text' })
   createdBy!: string;
 

@@ -24,3 +24,8 @@ export {
   type ApplyResult,
   type EditBlock,
 } from './search-replace.js';
+export { AgentModule } from './agent.module.js';
+export { ImprovementEngine } from './improvement-engine.service.js';
+export { ImprovementError, type ImprovementErrorCode } from './improvement.errors.js';
+export { ImprovementRunsRepository } from './improvement-runs.repository.js';
+export { ImprovementsService, runView, type Reader, type RunRequest } from './improvements.service.js';

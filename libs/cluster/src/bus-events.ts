@@ -41,6 +41,25 @@ export type BusEvent =
       feedback: string[];
     }
   | {
+      type: 'improvement.round';
+      module: string;
+      runId: string;
+      round: number;
+      candidates: number;
+      evaluated: number;
+      ready: number;
+      activatedVersionId?: string;
+    }
+  | {
+      type: 'improvement.done';
+      module: string;
+      runId: string;
+      stopReason: string;
+      rounds: number;
+      candidates: number;
+      activatedVersionId?: string;
+    }
+  | {
       type: 'agent.done';
       module: string;
       jobId: string;
@@ -90,6 +109,8 @@ const TYPES: Record<BusEventType, true> = {
   'module.deleted': true,
   'agent.attempt': true,
   'agent.done': true,
+  'improvement.round': true,
+  'improvement.done': true,
 };
 
 /** Messages come from Redis, which anyone with access can write to: keep only well-formed known ones. */

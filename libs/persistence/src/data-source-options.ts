@@ -7,6 +7,7 @@ import { VersionStatusActivating1764300000000 } from './migrations/1764300000000
 import { VersionGoalCases1764410000000 } from './migrations/1764410000000-version-goal-cases.js';
 import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit-denial-counts.js';
 import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
+import { ImprovementRuns1764514000001 } from './migrations/1764514000001-improvement-runs.js';
 import { TestCaseSmokeHidden1764514000000 } from './migrations/1764514000000-test-case-smoke-hidden.js';
 
 export const MIGRATIONS = [
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   AuditDenialCounts1764420000000,
   IdempotencyScope1764420000001,
   TestCaseSmokeHidden1764514000000,
+  ImprovementRuns1764514000001,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

@@ -11,6 +11,7 @@ export const ROUTE_PARAMS: Readonly<Record<string, (raw: string) => unknown>> = 
   name: parseModuleName,
   id: parseVersionRef,
   jobId: parseJobId,
+  runId: parseRunId,
 };
 
 /** How a route names a version. Only ids today; sequence numbers and aliases are meant to join here. */
@@ -32,6 +33,12 @@ export function parseVersionRef(raw: string): VersionRef {
     'invalid_request',
     `version ${preview(raw)} is invalid: a version id (uuid) is expected`,
   );
+}
+
+/** An improvement run's id: a uuid. */
+export function parseRunId(raw: string): string {
+  if (UUID.test(raw)) return raw;
+  throw new ApiError('invalid_request', `improvement run id ${preview(raw)} is invalid: a uuid is expected`);
 }
 
 /** A pipeline job's id is its version's id; an agent job's is `agent-<uuid>`. */

@@ -12,7 +12,8 @@ export type AuditAction =
   | 'tests.add'
   | 'tests.replace'
   | 'delete'
-  | 'improve';
+  | 'improve'
+  | 'improve.cancel';
 
 export const AUDIT_KEY = 'seed:audit';
 

@@ -98,6 +98,53 @@ describe('improvement runs over HTTP (scripted model)', () => {
     }
   });
 
+  it('judges a case by an evaluator module that agents cannot change and viewers cannot invoke', async () => {
+    const judge = await t.request('POST', '/modules', {
+      name: 'close-enough',
+      kind: 'evaluator',
+      source:
+        'export default ({ output, expected }: { output: number; expected: number }) => ({ score: Math.abs(output - expected) < 0.01 ? 1 : 0, reason: "distance " + Math.abs(output - expected) });',
+    });
+    expect(judge.status).toBe(201);
+    expect((await settledVersion(t, 'close-enough', judge.body.versionId)).status).toBe('active');
+    expect((await t.request('GET', '/modules/close-enough')).body.kind).toBe('evaluator');
+
+    const agentSubmit = await t.request(
+      'POST',
+      '/modules/close-enough/versions',
+      { source: 'export default () => ({ score: 1, reason: "always" });' },
+      { role: 'agent' },
+    );
+    expect(agentSubmit.status).toBe(403);
+    expect(agentSubmit.body.error.code).toBe('evaluator_protected');
+    const viewerInvoke = await t.request(
+      'POST',
+      '/modules/close-enough/invoke',
+      { input: {} },
+      { role: 'viewer' },
+    );
+    expect(viewerInvoke.status).toBe(403);
+
+    const evaluator = { module: 'close-enough', versionId: judge.body.versionId, threshold: 1 };
+    const created = await t.request('POST', '/modules', {
+      name: 'third',
+      source: 'export default (x: number) => x / 3;',
+      tests: [{ name: 'a third', input: 1, expect: 0.333, evaluator }],
+    });
+    const v1 = await settledVersion(t, 'third', created.body.versionId);
+    expect(v1.status).toBe('active');
+    expect(v1.score).toMatchObject({ stageReached: 'evaluators', visible: { passed: 1, total: 1 } });
+
+    const worse = await t.request('POST', '/modules/third/versions', {
+      source: 'export default (x: number) => x / 2;',
+    });
+    const rejected = await settledVersion(t, 'third', worse.body.versionId);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.diagnostics[0].message).toMatch(
+      /scored 0, below its threshold \(evaluators stage\): distance 0\.16/,
+    );
+  });
+
   it('answers 404 for an unknown run and 400 for a malformed id', async () => {
     expect((await t.request('GET', '/improvements/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await t.request('GET', '/improvements/nope')).status).toBe(400);

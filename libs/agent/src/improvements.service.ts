@@ -9,6 +9,7 @@ import {
   type RunOptions,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
+import { HotReloadError } from '@seed/hot-reload';
 import { AgentError, AgentStore, AgentWorker, ModelRegistry } from '@seed/integrations';
 import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ImprovementError } from './improvement.errors.js';
@@ -67,6 +68,11 @@ export class ImprovementsService implements OnModuleInit {
       );
     if (!module.activeVersionId)
       throw new AgentError('no_active_version', `module ${moduleName} has no active version to improve`);
+    if (module.kind === 'evaluator')
+      throw new HotReloadError(
+        'evaluator_protected',
+        `module ${moduleName} is an evaluator: the agent cannot improve it`,
+      );
     const rounds = request.rounds ?? request.maxAttempts ?? agent.maxAttempts;
     if (rounds > agent.maxAttempts)
       throw new AgentError(

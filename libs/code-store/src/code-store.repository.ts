@@ -9,7 +9,7 @@ import {
   ModuleVersionEntity,
   VersionStatus,
 } from './entities/module-version.entity.js';
-import { ModuleEntity } from './entities/module.entity.js';
+import { ModuleEntity, type ModuleKind } from './entities/module.entity.js';
 import { TestCaseEntity } from './entities/test-case.entity.js';
 import type { ModuleSettings } from './module-settings.js';
 
@@ -83,11 +83,14 @@ export class CodeStoreRepository {
     first: NewVersion,
     createdBy: string,
     maxCases: number,
+    kind: ModuleKind = 'module',
   ): Promise<{ module: ModuleEntity; version: ModuleVersionEntity }> {
     assertCaseRoom(0, tests.length, maxCases);
     try {
       return await this.dataSource.transaction(async (em) => {
-        const module = await em.save(em.create(ModuleEntity, { name, settings, activeVersionId: null }));
+        const module = await em.save(
+          em.create(ModuleEntity, { name, settings, activeVersionId: null, kind }),
+        );
         await this.insertTests(em, module.id, tests, createdBy);
         const version = await this.insertVersion(em, module.id, first);
         return { module, version };
@@ -425,8 +428,8 @@ export class CodeStoreRepository {
     // Raw SQL: TypeORM turns a JSON null into SQL NULL, and `null` is a legitimate input or expectation.
     for (const t of tests) {
       await em.query(
-        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by, smoke, hidden)
-         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, $8)`,
+        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by, smoke, hidden, evaluator)
+         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, $8, $9::jsonb)`,
         [
           moduleId,
           t.name,
@@ -436,6 +439,7 @@ export class CodeStoreRepository {
           createdBy,
           t.smoke === true,
           t.hidden === true,
+          t.evaluator ? JSON.stringify(t.evaluator) : null,
         ],
       );
     }

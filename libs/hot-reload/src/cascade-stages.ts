@@ -3,6 +3,7 @@ import type {
   CaseResult,
   CaseTally,
   Diagnostic,
+  EvaluatorVerdict,
   GoalCase,
   TestReport,
   VersionScore,
@@ -17,19 +18,23 @@ export interface CasePlan<C extends GoalCase = GoalCase> {
   smoke: C[];
   visible: C[];
   hidden: C[];
+  /** Cases an evaluator judges: the last, dearest stage. */
+  evaluated: C[];
 }
 
 /**
  * Splits a suite into the cascade's case stages: smoke (the marked ones, else the first 3 visible), the rest
  * of the visible cases, then the held-out ones. Every case runs in exactly one stage.
  */
-export function planCases<C extends GoalCase>(cases: readonly C[]): CasePlan<C> {
+export function planCases<C extends GoalCase>(all: readonly C[]): CasePlan<C> {
+  const evaluated = all.filter((c) => c.evaluator);
+  const cases = all.filter((c) => !c.evaluator);
   const hidden = cases.filter((c) => c.hidden);
   const shown = cases.filter((c) => !c.hidden);
   const marked = shown.filter((c) => c.smoke);
   const smoke = marked.length ? marked : shown.slice(0, DEFAULT_SMOKE_CASES);
   const inSmoke = new Set(smoke);
-  return { smoke, visible: shown.filter((c) => !inSmoke.has(c)), hidden };
+  return { smoke, visible: shown.filter((c) => !inSmoke.has(c)), hidden, evaluated };
 }
 
 /** A held-out case's result as it is kept: whether it passed and how long it took, nothing it could leak. */
@@ -68,7 +73,7 @@ export function summariseCascade(
   const passed = all.filter((c) => c.passed).length;
   const latencies = all.map((c) => c.latencyMs).sort((a, b) => a - b);
   const failed = stages.find((s) => s.results.some((r) => !r.passed));
-  const visible = tally((s) => s.stage === 'smoke' || s.stage === 'visible');
+  const visible = tally((s) => s.stage === 'smoke' || s.stage === 'visible' || s.stage === 'evaluators');
   const hidden = tally((s) => s.stage === 'hidden');
   const replay = tally((s) => s.stage === 'replay');
   return {
@@ -109,12 +114,23 @@ export function stageDiagnostics(stage: StageResults): Diagnostic[] {
     case: c.name,
     message: c.error
       ? `${c.kind === 'replay' ? 'replayed input' : 'case'} "${c.name}" failed in the ${stage.stage} stage: ${c.error.code}: ${c.error.message}`
-      : `case "${c.name}" returned an unexpected output (${stage.stage} stage)`,
+      : c.evaluation
+        ? `case "${c.name}" scored ${c.evaluation.score}, below its threshold (${stage.stage} stage): ${c.evaluation.reason}`
+        : `case "${c.name}" returned an unexpected output (${stage.stage} stage)`,
     input: c.input,
     expected: c.expected,
     actual: c.actual,
     ...(c.error?.line ? { line: c.error.line } : {}),
   }));
+}
+
+/** An evaluator's answer as a verdict, or why it is not one. */
+export function parseVerdict(output: unknown): EvaluatorVerdict | string {
+  if (!output || typeof output !== 'object') return 'the evaluator did not return an object {score, reason}';
+  const { score, reason } = output as Record<string, unknown>;
+  if (typeof score !== 'number' || !Number.isFinite(score) || score < 0 || score > 1)
+    return 'the evaluator returned no score between 0 and 1';
+  return { score, reason: typeof reason === 'string' ? reason.slice(0, 500) : '' };
 }
 
 /** Nearest-rank quantile of sorted values, 0 for none. */

@@ -31,6 +31,9 @@ async function cascade(source: string, input: Partial<CascadeInput>) {
     cases: [],
     replayInputs: [],
     active: async () => undefined,
+    loadEvaluator: async () => {
+      throw new Error('no evaluator in this test');
+    },
     sourceBytes: source.length,
     settings: {},
     ...input,
@@ -127,5 +130,39 @@ describe('the evaluation cascade', () => {
       settings: {},
     });
     expect(neutral.failure).toBeUndefined();
+  });
+
+  it('judges a fuzzy case with an evaluator in its own isolate, passing at the threshold', async () => {
+    // Scores a greeting by the share of expected words it contains: an answer need not be exact.
+    const WORDS = `export default ({ output, expected }: { output: string; expected: string }) => {
+      const want = expected.toLowerCase().split(' ');
+      const got = new Set(String(output).toLowerCase().replace(/[^a-z ]/g, '').split(' '));
+      const hits = want.filter((w) => got.has(w)).length;
+      return { score: hits / want.length, reason: hits + ' of ' + want.length + ' words' };
+    };`;
+    const fuzzy = {
+      name: 'greets',
+      input: 'Ada',
+      expected: 'hello dear ada',
+      hasExpected: true,
+      evaluator: { module: 'words', versionId: 'evaluator-v1', threshold: 0.6 },
+    };
+    // The stage disposes the evaluators it loaded: each cascade loads its own.
+    const loadEvaluator = () => load(WORDS, 'evaluator-v1');
+    const close = 'export default (name: string) => `Hello, ${name}!`;';
+    const { result } = await cascade(close, { cases: [fuzzy], loadEvaluator });
+    expect(result.failure).toBeUndefined();
+    expect(result.score.stageReached).toBe('evaluators');
+    expect(result.report.cases[0]).toMatchObject({
+      passed: true,
+      evaluation: { score: 2 / 3, reason: '2 of 3 words' },
+    });
+
+    const far = 'export default (name: string) => `Bye ${name}`;';
+    const { result: refused } = await cascade(far, { cases: [fuzzy], loadEvaluator });
+    expect(refused.failure?.stage).toBe('evaluators');
+    expect(refused.failure?.diagnostics[0].message).toMatch(
+      /scored 0\.33\d*, below its threshold .*1 of 3 words/,
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   type StageResults,
   summariseCascade,
 } from './cascade-stages.js';
+import { type EvaluatorLoader, runEvaluatorCases } from './evaluator-stage.js';
 import { utility, utilityPolicy, weighsMoreThanCorrectness } from './utility.js';
 
 export interface CascadeInput {
@@ -26,6 +27,8 @@ export interface CascadeInput {
   replayInputs: unknown[];
   /** The live version, loaded on first use: for replayed failures and the utility policy. */
   active: () => Promise<LoadedVersion | undefined>;
+  /** Loads a case's evaluator (its pinned version) in its own isolate. */
+  loadEvaluator: EvaluatorLoader;
   sourceBytes: number;
   /** The live version's source size, for an objective that weighs size. */
   activeSourceBytes?: number;
@@ -81,10 +84,22 @@ export async function runCascade(input: CascadeInput): Promise<CascadeOutcome> {
     testCandidate(input.candidate, [], input.replayInputs, input.active),
   );
   if (replayFailure) return done('replay', replayFailure);
+  if (plan.evaluated.length) {
+    const failure = await run('evaluators', () =>
+      runEvaluatorCases(input.candidate, input.loadFresh, plan.evaluated, input.loadEvaluator),
+    );
+    if (failure) return done('evaluators', failure);
+  }
 
   const policyFailure = await utilityGate(input, [...plan.smoke, ...plan.visible], stages);
   if (policyFailure) return done('policy', policyFailure);
-  return done(weighsMoreThanCorrectness(input.settings.objective) ? 'policy' : 'replay');
+  return done(
+    weighsMoreThanCorrectness(input.settings.objective)
+      ? 'policy'
+      : plan.evaluated.length
+        ? 'evaluators'
+        : 'replay',
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   ArtifactCache,
+  type CaseEvaluator,
   CodeStoreRepository,
   Diagnostic,
   ModuleEntity,
@@ -252,6 +253,7 @@ export class PipelineService {
         cases: [...cases, ...version.goalCases],
         replayInputs,
         active: once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
+        loadEvaluator: (ref) => this.loadEvaluator(ref),
         sourceBytes: Buffer.byteLength(version.source, 'utf8'),
         activeSourceBytes: await this.activeSourceBytes(module),
         settings: module.settings,
@@ -265,6 +267,22 @@ export class PipelineService {
       candidate.dispose();
       throw error;
     }
+  }
+
+  /** An evaluator's pinned version, in its own isolate: only a version of a module of kind `evaluator`. */
+  private async loadEvaluator(ref: CaseEvaluator): Promise<LoadedVersion> {
+    const module = await this.store.getModule(ref.module);
+    const version = await this.store.findVersion(ref.versionId);
+    if (module.kind !== 'evaluator') throw new Error(`module ${ref.module} is not an evaluator`);
+    if (!version?.compiled || version.moduleId !== module.id)
+      throw new Error(`version ${ref.versionId} is not a compiled version of ${ref.module}`);
+    return LoadedVersion.load({
+      module: module.name,
+      versionId: version.id,
+      code: version.compiled,
+      limits: effectiveLimits(this.config.sandbox, module.settings),
+      pool: this.pool,
+    });
   }
 
   private async activeSourceBytes(module: ModuleEntity): Promise<number | undefined> {

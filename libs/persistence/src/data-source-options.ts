@@ -8,7 +8,7 @@ import { VersionGoalCases1764410000000 } from './migrations/1764410000000-versio
 import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit-denial-counts.js';
 import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
 import { ImprovementRuns1764514000001 } from './migrations/1764514000001-improvement-runs.js';
-import { TestCaseSmokeHidden1764514000000 } from './migrations/1764514000000-test-case-smoke-hidden.js';
+import { CascadeCases1764514000000 } from './migrations/1764514000000-cascade-cases.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -18,7 +18,7 @@ export const MIGRATIONS = [
   VersionGoalCases1764410000000,
   AuditDenialCounts1764420000000,
   IdempotencyScope1764420000001,
-  TestCaseSmokeHidden1764514000000,
+  CascadeCases1764514000000,
   ImprovementRuns1764514000001,
 ];
 

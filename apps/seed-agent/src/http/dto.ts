@@ -15,6 +15,15 @@ export const testCaseSchema = z
     smoke: z.boolean().optional(),
     /** Held out (admin only): the agent role and prompts never see it; results show counts only. */
     hidden: z.boolean().optional(),
+    /** Judged by an evaluator module's pinned version: passes when its score reaches the threshold. */
+    evaluator: z
+      .object({
+        module: z.string().regex(MODULE_NAME_PATTERN),
+        versionId: z.uuid(),
+        threshold: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -43,6 +52,8 @@ export const createModuleSchema = z
     source: z.string().min(1),
     tests: testCasesSchema.default([]),
     settings: moduleSettingsSchema.default({}),
+    /** `evaluator`: a module that scores other modules' cases (agents cannot submit to it, viewers cannot invoke it). */
+    kind: z.enum(['module', 'evaluator']).default('module'),
   })
   .strict();
 
@@ -89,5 +100,6 @@ export function toNewTestCase(c: TestCaseBody) {
     expected: c.expect,
     ...(c.smoke ? { smoke: true } : {}),
     ...(c.hidden ? { hidden: true } : {}),
+    ...(c.evaluator ? { evaluator: c.evaluator } : {}),
   };
 }

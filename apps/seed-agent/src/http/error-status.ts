@@ -31,6 +31,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   invalid_model: 400,
   unauthorized: 401,
   forbidden: 403,
+  evaluator_protected: 403,
   not_found: 404,
   module_not_found: 404,
   version_not_found: 404,

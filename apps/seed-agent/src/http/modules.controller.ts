@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
+import { HotReloadError, InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
@@ -45,6 +45,7 @@ export class ModulesController {
       body.settings,
       actorLabel(actor),
       actor.role,
+      body.kind,
     );
     return { name: body.name, versionId: submission.versionId, jobId: submission.jobId };
   }
@@ -144,6 +145,11 @@ export class ModulesController {
     @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>,
     @CurrentActor() actor: Actor,
   ) {
+    if (actor.role === 'viewer' && (await this.store.getModule(name)).kind === 'evaluator')
+      throw new HotReloadError(
+        'evaluator_protected',
+        `module ${name} is an evaluator: viewers cannot invoke it`,
+      );
     return this.invocations.invoke(name, body.input, actor.name, body.debug);
   }
 }

@@ -43,6 +43,20 @@ export interface GoalCase {
   hasExpected: boolean;
   smoke?: boolean;
   hidden?: boolean;
+  evaluator?: CaseEvaluator | null;
+}
+
+/** A case judged by an evaluator: its module, the pinned version, and the score (0..1) it must reach. */
+export interface CaseEvaluator {
+  module: string;
+  versionId: string;
+  threshold: number;
+}
+
+/** What an evaluator returns for `{input, output, expected?}`. */
+export interface EvaluatorVerdict {
+  score: number;
+  reason: string;
 }
 
 export interface Diagnostic {
@@ -67,6 +81,8 @@ export interface CaseResult {
   actual?: unknown;
   error?: { code: string; message: string; line?: number };
   logs?: string[];
+  /** An evaluator's verdict, for a case it judged. */
+  evaluation?: EvaluatorVerdict;
   /** Input, expectation, output, message and logs left out to keep the report within its bound. */
   detailsOmitted?: true;
 }

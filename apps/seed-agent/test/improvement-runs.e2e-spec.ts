@@ -145,6 +145,29 @@ describe('improvement runs over HTTP (scripted model)', () => {
     );
   });
 
+  it('lists held versions with why each waits, and lets an admin reject one', async () => {
+    const created = await t.request('POST', '/modules', { name: 'held', source: RIGHT });
+    expect((await settledVersion(t, 'held', created.body.versionId)).status).toBe('active');
+    const submitted = await t.request('POST', '/modules/held/versions', {
+      source: 'export default (input: { a: number; b: number }) => ({ sum: input.b + input.a });',
+    });
+    expect((await settledVersion(t, 'held', submitted.body.versionId)).status).toBe('ready');
+    const ready = await t.request('GET', '/modules/held/versions?status=ready', undefined, {
+      role: 'viewer',
+    });
+    expect(ready.body).toMatchObject({
+      total: 1,
+      items: [{ id: submitted.body.versionId, waiting: expect.stringContaining('without activate') }],
+    });
+    const path = `/modules/held/versions/${submitted.body.versionId}/reject`;
+    expect((await t.request('POST', path, undefined, { role: 'agent' })).status).toBe(403);
+    const rejected = await t.request('POST', path);
+    expect(rejected.body).toMatchObject({ status: 'rejected' });
+    expect((await t.request('POST', path)).status).toBe(409);
+    expect((await t.request('GET', '/modules/held/versions?status=ready')).body.total).toBe(0);
+    expect((await t.request('GET', '/modules/held/versions?status=nope')).status).toBe(400);
+  });
+
   it('answers 404 for an unknown run and 400 for a malformed id', async () => {
     expect((await t.request('GET', '/improvements/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await t.request('GET', '/improvements/nope')).status).toBe(400);

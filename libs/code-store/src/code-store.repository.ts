@@ -5,6 +5,7 @@ import { assertCaseRoom, CodeStoreError } from './code-store.errors.js';
 import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
 import {
   AuthorRole,
+  type Diagnostic,
   type GoalCase,
   ModuleVersionEntity,
   VersionStatus,
@@ -60,6 +61,8 @@ const VERSION_SUMMARY_COLUMNS = [
   'rationale',
   'score',
   'dryRun',
+  'activateRequested',
+  'authorRole',
   'createdAt',
   'updatedAt',
 ] as const satisfies ReadonlyArray<keyof ModuleVersionEntity>;
@@ -175,15 +178,30 @@ export class CodeStoreRepository {
   }
 
   /** Summaries only: source, compiled code and test reports are what make a version row heavy. */
-  async listVersions(moduleId: string, page: Page): Promise<{ items: VersionSummaryRow[]; total: number }> {
+  async listVersions(
+    moduleId: string,
+    page: Page,
+    status?: VersionStatus,
+  ): Promise<{ items: VersionSummaryRow[]; total: number }> {
     const [items, total] = await this.dataSource.getRepository(ModuleVersionEntity).findAndCount({
       select: Object.fromEntries(VERSION_SUMMARY_COLUMNS.map((c) => [c, true])),
-      where: { moduleId },
+      where: { moduleId, ...(status ? { status } : {}) },
       order: { seq: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
     return { items, total };
+  }
+
+  /** A held version turned down: only from `ready`, so a version on its way live is never caught. */
+  async rejectReady(id: string, diagnostics: Diagnostic[]): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(ModuleVersionEntity)
+      .update({ id, status: 'ready' }, {
+        status: 'rejected',
+        diagnostics,
+      } as QueryDeepPartialEntity<ModuleVersionEntity>);
+    return (result.affected ?? 0) > 0;
   }
 
   async updateVersion(id: string, patch: Partial<ModuleVersionEntity>): Promise<void> {

@@ -23,3 +23,4 @@ export {
   type ActivationPolicy,
 } from './utility.js';
 export { activationDecision } from './gates.js';
+export { whyWaiting } from './waiting.js';

@@ -1,4 +1,4 @@
-import { MODULE_NAME_PATTERN, moduleSettingsSchema } from '@seed/code-store';
+import { MODULE_NAME_PATTERN, moduleSettingsSchema, VERSION_STATUSES } from '@seed/code-store';
 import { z } from 'zod';
 
 /** Request schemas: one definition validates the bodies and generates the OpenAPI document. */
@@ -84,6 +84,9 @@ export const pageSchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+export const versionListSchema = pageSchema.extend({ status: z.enum(VERSION_STATUSES).optional() });
+export type VersionListQuery = z.infer<typeof versionListSchema>;
 
 export const versionQuerySchema = z.object({ diff: z.enum(['parent']).optional() });
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { CodeStoreRepository } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { ActivationService, SubmissionsService } from '@seed/hot-reload';
+import { ActivationService, SubmissionsService, whyWaiting } from '@seed/hot-reload';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
@@ -14,6 +14,8 @@ import {
   rollbackSchema,
   SubmitVersionBody,
   submitVersionSchema,
+  versionListSchema,
+  VersionListQuery,
   versionQuerySchema,
 } from './dto.js';
 import type { VersionRef } from './route-params.js';
@@ -58,12 +60,39 @@ export class VersionsController {
     return { versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq };
   }
 
+  /** `?status=ready` lists held versions, each with why it waits. */
   @Get('versions')
   @AnyRole()
-  async list(@Param('name') name: string, @ValidQuery(pageSchema) query: PageQuery) {
+  async list(@Param('name') name: string, @ValidQuery(versionListSchema) query: VersionListQuery) {
     const module = await this.store.getModule(name);
-    const { items, total } = await this.store.listVersions(module.id, query);
-    return page(items.map(versionSummary), total, query);
+    const { items, total } = await this.store.listVersions(module.id, query, query.status);
+    return page(
+      items.map((v) => ({
+        ...versionSummary(v),
+        ...(v.status === 'ready' ? { waiting: whyWaiting(v, module.settings) } : {}),
+      })),
+      total,
+      query,
+    );
+  }
+
+  /** Turns down a held (`ready`) version: it can no longer be activated. */
+  @Post('versions/:id/reject')
+  @Roles('admin')
+  @Audit('reject')
+  @HttpCode(200)
+  async reject(@Param('name') name: string, @Param('id') ref: VersionRef, @CurrentActor() actor: Actor) {
+    const module = await this.store.getModule(name);
+    const version = await this.store.getVersion(module.id, ref.id);
+    const rejected = await this.store.rejectReady(version.id, [
+      { stage: 'activate', message: `rejected by ${actorLabel(actor)}` },
+    ]);
+    if (!rejected)
+      throw new ApiError(
+        'conflict',
+        `version ${version.id} is ${version.status}: only a ready version can be rejected`,
+      );
+    return versionSummary({ ...version, status: 'rejected' });
   }
 
   @Get('versions/:id')

@@ -13,7 +13,8 @@ export type AuditAction =
   | 'tests.replace'
   | 'delete'
   | 'improve'
-  | 'improve.cancel';
+  | 'improve.cancel'
+  | 'reject';
 
 export const AUDIT_KEY = 'seed:audit';
 

@@ -195,12 +195,10 @@ export class CodeStoreRepository {
 
   /** A held version turned down: only from `ready`, so a version on its way live is never caught. */
   async rejectReady(id: string, diagnostics: Diagnostic[]): Promise<boolean> {
-    const result = await this.dataSource
-      .getRepository(ModuleVersionEntity)
-      .update({ id, status: 'ready' }, {
-        status: 'rejected',
-        diagnostics,
-      } as QueryDeepPartialEntity<ModuleVersionEntity>);
+    const result = await this.dataSource.getRepository(ModuleVersionEntity).update({ id, status: 'ready' }, {
+      status: 'rejected',
+      diagnostics,
+    } as QueryDeepPartialEntity<ModuleVersionEntity>);
     return (result.affected ?? 0) > 0;
   }
 

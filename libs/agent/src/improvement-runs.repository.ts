@@ -59,6 +59,14 @@ export class ImprovementRunsRepository {
     await this.candidates.update({ id }, patch as never);
   }
 
+  /** Ends a run whose job failed for good (an infrastructure error: the job's failedReason says which). */
+  async fail(id: string): Promise<void> {
+    await this.runs.update(
+      { id, state: 'running' },
+      { state: 'finished', stopReason: 'failed', finishedAt: new Date() },
+    );
+  }
+
   /** Only a running run can be asked to stop; true when it was. */
   async requestCancel(id: string): Promise<boolean> {
     const result = await this.runs.update({ id, state: 'running' }, { cancelRequested: true });

@@ -10,7 +10,7 @@ import {
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadError } from '@seed/hot-reload';
-import { AgentError, AgentStore, AgentWorker, ModelRegistry } from '@seed/integrations';
+import { AgentError, AgentStore, AgentWorker, ModelRegistry, secondsUntilNextDay } from '@seed/integrations';
 import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ImprovementError } from './improvement.errors.js';
 import { ImprovementEngine } from './improvement-engine.service.js';
@@ -49,7 +49,15 @@ export class ImprovementsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.worker.handleRuns((runId, signal) => this.engine.run(runId, signal));
+    this.worker.handleRuns(async (runId, signal, finalAttempt) => {
+      try {
+        return await this.engine.run(runId, signal);
+      } catch (error) {
+        // The last delivery failed: the run must not show `running` forever.
+        if (finalAttempt && !signal.aborted) await this.runs.fail(runId);
+        throw error;
+      }
+    });
   }
 
   async start(
@@ -87,7 +95,7 @@ export class ImprovementsService implements OnModuleInit {
         `module ${moduleName} has had its ${agent.dailyLimit} improvements today`,
         {
           limit: agent.dailyLimit,
-          retryAfterSeconds: 3600,
+          retryAfterSeconds: secondsUntilNextDay(Date.now()),
         },
       );
     const options: RunOptions = {

@@ -8,7 +8,7 @@ import {
 } from './improvement-loop.service.js';
 
 /** Runs an improvement run's job (the engine, in @seed/agent, registers itself here). */
-export type RunHandler = (runId: string, signal: AbortSignal) => Promise<unknown>;
+export type RunHandler = (runId: string, signal: AbortSignal, finalAttempt: boolean) => Promise<unknown>;
 
 /**
  * Adapts `agent` jobs: an improvement run's (`runId` in its data) to the engine, any other to ImprovementLoop
@@ -32,7 +32,7 @@ export class AgentWorker implements OnApplicationBootstrap {
     this.jobs.work<AgentJobData & { runId?: string }, AgentResult>('agent', (job) => {
       if (job.data.runId) {
         if (!this.runHandler) throw new Error('no improvement engine is registered');
-        return this.runHandler(job.data.runId, job.signal) as Promise<never>;
+        return this.runHandler(job.data.runId, job.signal, job.finalAttempt) as Promise<never>;
       }
       return this.loop.run({
         id: job.id,

@@ -14,8 +14,10 @@
 //   BENCH_QUEUE_NODES          node counts for queue scaling (default "1,3")
 //   BENCH_LIMIT_ROUNDS         rounds per cell of the sandbox limits benchmark (default 10)
 //   BENCH_EMBEDDED_ROUNDS      start/reopen rounds per embedded server (default 3)
+//   BENCH_CASCADE_CASES        cases of the cascade benchmark's module (default 200)
+//   BENCH_CASCADE_CANDIDATES   rejected candidates per kind in the cascade benchmark (default 20)
 //   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue,limits,
-//                              embedded
+//                              embedded,cascade
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -33,6 +35,7 @@ const BENCHMARKS = [
   { name: 'queue', script: 'queue-scaling.mjs', title: '6. improvement queue, 1 vs 3 nodes' },
   { name: 'limits', script: 'sandbox-limits.mjs', title: '7. sandbox limits' },
   { name: 'embedded', script: 'embedded-start.mjs', title: '8. embedded servers' },
+  { name: 'cascade', script: 'cascade.mjs', title: '9. evaluation cascade' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')

@@ -243,7 +243,13 @@ describe('the improving agent (real app, mock model)', () => {
     expect(mock.prompts.get('costly')).toHaveLength(1);
   });
   it('keeps bounded previews of a candidate whose 50 failing cases each return 1 MB, noting their full size', async () => {
-    const tests = Array.from({ length: 50 }, (_, i) => ({ name: `case-${i}`, input: { i }, expect: { i } }));
+    // All smoke cases, so the cascade runs every one before it stops.
+    const tests = Array.from({ length: 50 }, (_, i) => ({
+      name: `case-${i}`,
+      input: { i },
+      expect: { i },
+      smoke: true,
+    }));
     await createModule(t, 'bulky', 'export default (input: { i: number }) => ({ i: input.i });', tests);
     const BULKY = "export default () => ({ i: 'x'.repeat(1_000_000) });";
     mock.script('bulky', [answer(BULKY), answer('export default (input: { i: number }) => ({ ...input });')]);

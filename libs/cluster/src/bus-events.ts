@@ -43,6 +43,25 @@ export type BusEvent =
   | TokenEvent<'token.created'>
   | TokenEvent<'token.revoked'>
   | {
+      type: 'improvement.round';
+      module: string;
+      runId: string;
+      round: number;
+      candidates: number;
+      evaluated: number;
+      ready: number;
+      activatedVersionId?: string;
+    }
+  | {
+      type: 'improvement.done';
+      module: string;
+      runId: string;
+      stopReason: string;
+      rounds: number;
+      candidates: number;
+      activatedVersionId?: string;
+    }
+  | {
       type: 'agent.done';
       module: string;
       jobId: string;
@@ -101,6 +120,8 @@ const TYPES: Record<BusEventType, true> = {
   'agent.done': true,
   'token.created': true,
   'token.revoked': true,
+  'improvement.round': true,
+  'improvement.done': true,
 };
 
 const TOKEN_TYPES = new Set<string>(['token.created', 'token.revoked'] satisfies BusEventType[]);

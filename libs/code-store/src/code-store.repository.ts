@@ -5,11 +5,12 @@ import { assertCaseRoom, CodeStoreError } from './code-store.errors.js';
 import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
 import {
   AuthorRole,
+  type Diagnostic,
   type GoalCase,
   ModuleVersionEntity,
   VersionStatus,
 } from './entities/module-version.entity.js';
-import { ModuleEntity } from './entities/module.entity.js';
+import { ModuleEntity, type ModuleKind } from './entities/module.entity.js';
 import { TestCaseEntity } from './entities/test-case.entity.js';
 import type { ModuleSettings } from './module-settings.js';
 import { describeVersionRef, type VersionRef } from './version-ref.js';
@@ -61,6 +62,8 @@ const VERSION_SUMMARY_COLUMNS = [
   'rationale',
   'score',
   'dryRun',
+  'activateRequested',
+  'authorRole',
   'createdAt',
   'updatedAt',
 ] as const satisfies ReadonlyArray<keyof ModuleVersionEntity>;
@@ -87,11 +90,14 @@ export class CodeStoreRepository {
     first: NewVersion,
     createdBy: string,
     maxCases: number,
+    kind: ModuleKind = 'module',
   ): Promise<{ module: ModuleEntity; version: ModuleVersionEntity }> {
     assertCaseRoom(0, tests.length, maxCases);
     try {
       return await this.dataSource.transaction(async (em) => {
-        const module = await em.save(em.create(ModuleEntity, { name, settings, activeVersionId: null }));
+        const module = await em.save(
+          em.create(ModuleEntity, { name, settings, activeVersionId: null, kind }),
+        );
         await this.insertTests(em, module.id, tests, createdBy);
         const version = await this.insertVersion(em, module.id, first);
         return { module, version };
@@ -227,15 +233,28 @@ export class CodeStoreRepository {
   }
 
   /** Summaries only: source, compiled code and test reports are what make a version row heavy. */
-  async listVersions(moduleId: string, page: Page): Promise<{ items: VersionSummaryRow[]; total: number }> {
+  async listVersions(
+    moduleId: string,
+    page: Page,
+    status?: VersionStatus,
+  ): Promise<{ items: VersionSummaryRow[]; total: number }> {
     const [items, total] = await this.dataSource.getRepository(ModuleVersionEntity).findAndCount({
       select: Object.fromEntries(VERSION_SUMMARY_COLUMNS.map((c) => [c, true])),
-      where: { moduleId },
+      where: { moduleId, ...(status ? { status } : {}) },
       order: { seq: 'DESC' },
       take: page.limit,
       skip: page.offset,
     });
     return { items, total };
+  }
+
+  /** A held version turned down: only from `ready`, so a version on its way live is never caught. */
+  async rejectReady(id: string, diagnostics: Diagnostic[]): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ModuleVersionEntity).update({ id, status: 'ready' }, {
+      status: 'rejected',
+      diagnostics,
+    } as QueryDeepPartialEntity<ModuleVersionEntity>);
+    return (result.affected ?? 0) > 0;
   }
 
   async updateVersion(id: string, patch: Partial<ModuleVersionEntity>): Promise<void> {
@@ -500,8 +519,8 @@ export class CodeStoreRepository {
     // Raw SQL: TypeORM turns a JSON null into SQL NULL, and `null` is a legitimate input or expectation.
     for (const t of tests) {
       await em.query(
-        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by)
-         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6)`,
+        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by, smoke, hidden, evaluator)
+         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, $8, $9::jsonb)`,
         [
           moduleId,
           t.name,
@@ -509,6 +528,9 @@ export class CodeStoreRepository {
           t.hasExpected,
           t.hasExpected ? JSON.stringify(t.expected ?? null) : null,
           createdBy,
+          t.smoke === true,
+          t.hidden === true,
+          t.evaluator ? JSON.stringify(t.evaluator) : null,
         ],
       );
     }

@@ -42,6 +42,40 @@ export const moduleSettingsSchema = z
       })
       .partial()
       .strict(),
+    /**
+     * How a version's score becomes one utility (admin only): correctness first, then these weighted terms
+     * (SICA-style). Each term is 1 at zero and falls to 0 at its reference value; the weights sum to at most 0.5.
+     */
+    objective: z
+      .object({
+        latencyWeight: z.number().min(0).max(0.5),
+        sizeWeight: z.number().min(0).max(0.5),
+        capabilityWeight: z.number().min(0).max(0.5),
+        latencyRefMs: z.number().positive().max(600_000),
+        sizeRefBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(16 * 1024 * 1024),
+        capabilityRefCalls: z.number().int().positive().max(1_000_000),
+      })
+      .partial()
+      .strict()
+      .refine((o) => (o.latencyWeight ?? 0) + (o.sizeWeight ?? 0) + (o.capabilityWeight ?? 0) <= 0.5, {
+        message: 'the objective weights sum to at most 0.5: correctness keeps at least half the utility',
+      }),
+    /**
+     * Activation policy beyond the gates: a candidate's utility must not fall below the active version's by
+     * more than `utilityMargin` (both scored on the same cases in one run); latencies within
+     * `latencyTolerance` (a fraction of the active version's) count as equal, since measurements are noisy.
+     */
+    policy: z
+      .object({
+        utilityMargin: z.number().min(0).max(1),
+        latencyTolerance: z.number().min(0).max(10),
+      })
+      .partial()
+      .strict(),
     /** The improving agent (POST /modules/:name/improve, self-healing); `enabled: false` refuses all its work. */
     agent: z.object({ enabled: z.boolean() }).partial().strict(),
   })

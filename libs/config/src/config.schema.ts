@@ -148,6 +148,11 @@ function nested(env: Env, apiTokens: ApiToken[]) {
         costBudgetUsd: env.AGENT_COST_BUDGET_USD,
         /** Recent runtime errors of the module shown to the model. */
         recentErrors: env.AGENT_RECENT_ERRORS,
+        /** Candidates of one round at once. */
+        candidateConcurrency: env.AGENT_CANDIDATE_CONCURRENCY,
+        dailyCostUsd: env.AGENT_DAILY_COST_USD,
+        patience: env.AGENT_PATIENCE,
+        prices: env.AGENT_PRICES,
       },
       selfHeal: {
         enabled: env.SELF_HEAL_ENABLED,

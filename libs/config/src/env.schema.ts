@@ -189,6 +189,11 @@ const canary = {
     .describe("error rate above the predecessor's plus this (0.2 = 20 points) rolls back"),
 };
 
+const priceTableSchema = z.record(
+  z.string(),
+  z.object({ input: z.number().min(0), output: z.number().min(0) }).strict(),
+);
+
 const agent = {
   AGENT_MODEL: z
     .string()
@@ -212,6 +217,34 @@ const agent = {
     .default(1)
     .describe('cost budget per improvement (0: no limit)'),
   AGENT_RECENT_ERRORS: int(10, 0).describe('failing calls per module shown to the model'),
+  AGENT_CANDIDATE_CONCURRENCY: int(4, 1)
+    .pipe(z.number().max(8))
+    .describe('candidates of one improvement round generated and evaluated at once (at most 8)'),
+  AGENT_DAILY_COST_USD: z.coerce
+    .number()
+    .min(0)
+    .default(0)
+    .describe('model spend per module per UTC day across improvement runs (0: no limit)'),
+  AGENT_PATIENCE: int(2, 0).describe(
+    'rounds in a row without a better utility before a run stops with `no_progress` (0: never)',
+  ),
+  AGENT_PRICES: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return priceTableSchema.parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be JSON {"<model spec>": {"input": usd, "output": usd}} per million tokens',
+        });
+        return z.NEVER;
+      }
+    })
+    .describe(
+      'USD per million tokens by model spec, JSON `{"openai-compatible:gpt-x": {"input": 2, "output": 8}}`, for models that report no cost',
+    ),
   SELF_HEAL_ENABLED: bool(false).describe('schedule improvements when a module keeps failing'),
   SELF_HEAL_WINDOW: ms(300000, 1000).describe('window over which a module counts as failing'),
   SELF_HEAL_MIN_CALLS: int(20, 1).describe('calls in the window needed to judge'),

@@ -43,6 +43,25 @@ export class ActivationService {
     return result;
   }
 
+  /**
+   * An improvement round's activation: a compare-and-swap against the version that was active when the round
+   * started (the candidate's parent may be an older archived version).
+   */
+  async activateIfActive(
+    module: string,
+    version: ModuleVersionEntity,
+    expectedActiveId: string | null,
+  ): Promise<ActivationResult> {
+    const result = await this.store.activate(version.moduleId, version.id, {
+      expectedActiveId,
+      reason: 'gates',
+      actor: version.author,
+      maxCases: this.config.pipeline.maxCasesPerModule,
+    });
+    if (result.activated) await this.propagate(module, result, 'gates');
+    return result;
+  }
+
   /** An admin's explicit activation: unconditional. */
   async activate(
     module: string,

@@ -5,7 +5,9 @@ export type HotReloadErrorCode =
   | 'job_not_found'
   | 'idempotency_conflict'
   /** an agent's case fails on the active version: a goal, not a regression test */
-  | 'case_fails_on_active';
+  | 'case_fails_on_active'
+  /** evaluators are out of the agent's reach, and viewers cannot invoke them */
+  | 'evaluator_protected';
 
 /** Errors of the pipeline and the invocation path; the HTTP layer maps `code` to a status in one place. */
 export class HotReloadError extends DomainError<HotReloadErrorCode> {}

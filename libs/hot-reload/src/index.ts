@@ -14,3 +14,13 @@ export {
   type PipelineRun,
 } from './pipeline.service.js';
 export { SubmissionsService, type Candidate, type JobView, type Submission } from './submissions.service.js';
+export {
+  utility,
+  utilityPolicy,
+  OBJECTIVE_DEFAULTS,
+  POLICY_DEFAULTS,
+  type Objective,
+  type ActivationPolicy,
+} from './utility.js';
+export { activationDecision } from './gates.js';
+export { whyWaiting } from './waiting.js';

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   ArtifactCache,
+  type CaseEvaluator,
   CodeStoreRepository,
   Diagnostic,
   ModuleEntity,
@@ -13,8 +14,8 @@ import { APP_CONFIG, AppConfig } from '@seed/config';
 import { compileModule, IsolatePool, LoadedVersion, ModuleLoadError } from '@seed/runtime';
 import { EVENTS, emit, MetricsService, PipelineStage } from '@seed/telemetry';
 import { ActivationService } from './activation.service.js';
-import { testCandidate } from './candidate-tester.js';
-import { activationDecision, failureDiagnostics, summarise, validateSource } from './gates.js';
+import { activationDecision, validateSource } from './gates.js';
+import { runCascade } from './evaluation-cascade.js';
 import { InvocationService } from './invocation.service.js';
 import { effectiveLimits } from './limits.js';
 import { boundDiagnostics, boundReport } from './report-bounds.js';
@@ -248,24 +249,50 @@ export class PipelineService {
         this.store.listTests(module.id),
         this.replay.sample(module.name),
       ]);
-      const results = await testCandidate(
+      const outcome = await runCascade({
         candidate,
-        [...cases, ...version.goalCases],
+        loadFresh: () =>
+          LoadedVersion.load({ module: module.name, versionId: version.id, code, limits, pool: this.pool }),
+        cases: [...cases, ...version.goalCases],
         replayInputs,
-        once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
-      );
-      const summary = summarise(results);
+        active: once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
+        loadEvaluator: (ref) => this.loadEvaluator(ref),
+        sourceBytes: Buffer.byteLength(version.source, 'utf8'),
+        activeSourceBytes: await this.activeSourceBytes(module),
+        settings: module.settings,
+      });
       const { previewBytes, reportMaxBytes } = this.config.pipeline;
-      const report = boundReport(summary.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
-      const { score } = summary;
+      const report = boundReport(outcome.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });
       // Written with the stage's outcome: `activating`/`ready`, or `rejected`.
-      this.store.deferVersionUpdate(version.id, { testReport: report, score });
-      if (report.failed > 0) throw new Rejection('test', failureDiagnostics(report));
+      this.store.deferVersionUpdate(version.id, { testReport: report, score: outcome.score });
+      if (outcome.failure) throw new Rejection('test', outcome.failure.diagnostics);
       return candidate;
     } catch (error) {
       candidate.dispose();
       throw error;
     }
+  }
+
+  /** An evaluator's pinned version, in its own isolate: only a version of a module of kind `evaluator`. */
+  private async loadEvaluator(ref: CaseEvaluator): Promise<LoadedVersion> {
+    const module = await this.store.getModule(ref.module);
+    const version = await this.store.findVersion(ref.versionId);
+    if (module.kind !== 'evaluator') throw new Error(`module ${ref.module} is not an evaluator`);
+    if (!version?.compiled || version.moduleId !== module.id)
+      throw new Error(`version ${ref.versionId} is not a compiled version of ${ref.module}`);
+    return LoadedVersion.load({
+      module: module.name,
+      versionId: version.id,
+      code: version.compiled,
+      limits: effectiveLimits(this.config.sandbox, module.settings),
+      pool: this.pool,
+    });
+  }
+
+  private async activeSourceBytes(module: ModuleEntity): Promise<number | undefined> {
+    if (!module.settings.objective?.sizeWeight || !module.activeVersionId) return undefined;
+    const active = await this.store.findVersion(module.activeVersionId);
+    return active ? Buffer.byteLength(active.source, 'utf8') : undefined;
   }
 
   /** Stored; a version on its way to `active` shows `activating`, never `ready` (which means "waiting"). */

@@ -8,6 +8,7 @@ import {
   ModuleSettings,
   ModuleVersionEntity,
   NewTestCase,
+  type ModuleKind,
 } from '@seed/code-store';
 import { ClusterBus } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
@@ -87,6 +88,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     settings: ModuleSettings,
     author: string,
     authorRole: AuthorRole,
+    kind: ModuleKind = 'module',
   ): Promise<Submission> {
     const { version } = await this.store.createModule(
       name,
@@ -95,12 +97,19 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       { parentId: null, source, author, authorRole, activateRequested: true, dryRun: false },
       author,
       this.config.pipeline.maxCasesPerModule,
+      kind,
     );
     return this.submitted(name, version);
   }
 
   async submit(moduleName: string, candidate: Candidate): Promise<Submission> {
     const module = await this.store.getModule(moduleName);
+    // An evaluator scores other modules' candidates: the agent must not be able to change its own judge.
+    if (module.kind === 'evaluator' && candidate.authorRole === 'agent')
+      throw new HotReloadError(
+        'evaluator_protected',
+        `module ${moduleName} is an evaluator: agents cannot submit to it`,
+      );
     const idempotency = candidate.idempotencyKey
       ? { key: candidate.idempotencyKey, actor: candidate.author, requestSha256: requestHash(candidate) }
       : undefined;

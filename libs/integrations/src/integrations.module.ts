@@ -24,6 +24,14 @@ import { ModelRegistry } from './models/model-registry.js';
     AgentWorker,
     SelfHealService,
   ],
-  exports: [ModelRegistry, ChatCompletionsService, AgentService, ImprovementLoop],
+  exports: [
+    ModelRegistry,
+    ChatCompletionsService,
+    AgentService,
+    ImprovementLoop,
+    AgentWorker,
+    AgentStore,
+    RecentErrors,
+  ],
 })
 export class IntegrationsModule {}

@@ -8,6 +8,8 @@ import { VersionGoalCases1764410000000 } from './migrations/1764410000000-versio
 import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit-denial-counts.js';
 import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
 import { ApiTokens1764500000000 } from './migrations/1764500000000-api-tokens.js';
+import { ImprovementRuns1764514000001 } from './migrations/1764514000001-improvement-runs.js';
+import { CascadeCases1764514000000 } from './migrations/1764514000000-cascade-cases.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -18,6 +20,8 @@ export const MIGRATIONS = [
   AuditDenialCounts1764420000000,
   IdempotencyScope1764420000001,
   ApiTokens1764500000000,
+  CascadeCases1764514000000,
+  ImprovementRuns1764514000001,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

@@ -1,4 +1,10 @@
-import { MODULE_NAME_PATTERN, moduleSettingsSchema, toVersionRef, type VersionRef } from '@seed/code-store';
+import {
+  MODULE_NAME_PATTERN,
+  moduleSettingsSchema,
+  toVersionRef,
+  VERSION_STATUSES,
+  type VersionRef,
+} from '@seed/code-store';
 import { z } from 'zod';
 import { VERSION_REF_HINT } from './route-params.js';
 
@@ -12,6 +18,19 @@ export const testCaseSchema = z
     input: json,
     /** Omit to only require that the module does not throw. */
     expect: json.optional(),
+    /** Run in the cascade's first, cheap stage. */
+    smoke: z.boolean().optional(),
+    /** Held out (admin only): the agent role and prompts never see it; results show counts only. */
+    hidden: z.boolean().optional(),
+    /** Judged by an evaluator module's pinned version: passes when its score reaches the threshold. */
+    evaluator: z
+      .object({
+        module: z.string().regex(MODULE_NAME_PATTERN),
+        versionId: z.uuid(),
+        threshold: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -40,6 +59,8 @@ export const createModuleSchema = z
     source: z.string().min(1),
     tests: testCasesSchema.default([]),
     settings: moduleSettingsSchema.default({}),
+    /** `evaluator`: a module that scores other modules' cases (agents cannot submit to it, viewers cannot invoke it). */
+    kind: z.enum(['module', 'evaluator']).default('module'),
   })
   .strict();
 
@@ -83,6 +104,9 @@ export const pageSchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+export const versionListSchema = pageSchema.extend({ status: z.enum(VERSION_STATUSES).optional() });
+export type VersionListQuery = z.infer<typeof versionListSchema>;
+
 /** `?diff=parent`, or a diff against any version of the module. */
 export const versionQuerySchema = z.object({
   diff: z.union([z.literal('parent'), versionRefSchema]).optional(),
@@ -94,5 +118,13 @@ export type SubmitVersionBody = z.infer<typeof submitVersionSchema>;
 export type PageQuery = z.infer<typeof pageSchema>;
 
 export function toNewTestCase(c: TestCaseBody) {
-  return { name: c.name, input: c.input, hasExpected: 'expect' in c, expected: c.expect };
+  return {
+    name: c.name,
+    input: c.input,
+    hasExpected: 'expect' in c,
+    expected: c.expect,
+    ...(c.smoke ? { smoke: true } : {}),
+    ...(c.hidden ? { hidden: true } : {}),
+    ...(c.evaluator ? { evaluator: c.evaluator } : {}),
+  };
 }

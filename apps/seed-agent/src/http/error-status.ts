@@ -1,3 +1,4 @@
+import type { ImprovementErrorCode } from '@seed/agent';
 import type { CodeStoreErrorCode } from '@seed/code-store';
 import type { TimeoutErrorCode } from '@seed/errors';
 import type { HotReloadErrorCode } from '@seed/hot-reload';
@@ -13,6 +14,7 @@ export type DomainErrorCode =
   | InvokeFailureCode
   | LoadFailureCode
   | AgentErrorCode
+  | ImprovementErrorCode
   | IntegrationErrorCode
   | TimeoutErrorCode;
 
@@ -29,10 +31,12 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   invalid_model: 400,
   unauthorized: 401,
   forbidden: 403,
+  evaluator_protected: 403,
   not_found: 404,
   module_not_found: 404,
   version_not_found: 404,
   job_not_found: 404,
+  improvement_not_found: 404,
   method_not_allowed: 405,
   no_active_version: 404,
   not_loaded: 404,
@@ -41,6 +45,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   not_activatable: 409,
   agent_disabled_for_module: 409,
   agent_busy: 409,
+  improvement_finished: 409,
   too_many_cases: 409,
   idempotency_conflict: 409,
   payload_too_large: 413,

@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { AgentModule } from '@seed/agent';
 import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
@@ -17,6 +18,7 @@ import { RequestInputPipe } from './request-input.pipe.js';
 import { RouteCatalog } from './route-catalog.js';
 import { HealthController } from './health.controller.js';
 import { ImproveController } from './improve.controller.js';
+import { ImprovementsController } from './improvements.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
@@ -26,13 +28,14 @@ import { VersionsController } from './versions.controller.js';
 
 @Module({
   exports: [RouteCatalog, TokenRegistry],
-  imports: [HotReloadModule, ClusterModule, DiscoveryModule, IntegrationsModule],
+  imports: [HotReloadModule, ClusterModule, DiscoveryModule, IntegrationsModule, AgentModule],
   controllers: [
     HealthController,
     MetricsController,
     ModulesController,
     VersionsController,
     ImproveController,
+    ImprovementsController,
     JobsController,
     ClusterController,
     DocsController,

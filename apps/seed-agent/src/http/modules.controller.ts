@@ -14,11 +14,12 @@ import {
 } from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
+import { HotReloadError, InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
+import { ApiError } from './api-error.js';
 import { Audit } from './audit/audit.decorator.js';
 import { AnyRole, DataPlane, ModuleScoped, Roles } from './auth/roles.decorator.js';
 import {
@@ -66,6 +67,7 @@ export class ModulesController {
       body.settings,
       actorLabel(actor),
       actor.role,
+      body.kind,
     );
     return withOutcome(
       { name: body.name, versionId: submission.versionId, jobId: submission.jobId, seq: submission.seq },
@@ -125,11 +127,15 @@ export class ModulesController {
     await this.modules.delete(name);
   }
 
+  /** Held-out cases are admins' only: other roles see how many there are, nothing else. */
   @Get(':name/tests')
   @AnyRole()
-  async tests(@Param('name') name: string) {
+  async tests(@Param('name') name: string, @CurrentActor() actor: Actor) {
     const module = await this.store.getModule(name);
-    return { items: (await this.store.listTests(module.id)).map(testCaseView) };
+    const cases = await this.store.listTests(module.id);
+    if (actor.role === 'admin') return { items: cases.map(testCaseView) };
+    const visible = cases.filter((c) => !c.hidden);
+    return { items: visible.map(testCaseView), hiddenCount: cases.length - visible.length };
   }
 
   /** Replaces every case: admins only, since an agent must not weaken its own exam. */
@@ -142,7 +148,7 @@ export class ModulesController {
     @CurrentActor() actor: Actor,
   ) {
     await this.modules.replaceTests(name, tests.map(toNewTestCase), actorLabel(actor));
-    return this.tests(name);
+    return this.tests(name, actor);
   }
 
   /** Adds cases: agents may, when the active version passes them (a case it fails is a goal: /improve). */
@@ -156,8 +162,10 @@ export class ModulesController {
     @CurrentActor() actor: Actor,
   ) {
     const tests = Array.isArray(body) ? body : [body];
+    if (actor.role !== 'admin' && tests.some((t) => t.hidden))
+      throw new ApiError('forbidden', 'only an admin adds held-out (hidden) cases');
     await this.modules.addTests(name, tests.map(toNewTestCase), actorLabel(actor), actor.role);
-    return this.tests(name);
+    return this.tests(name, actor);
   }
 
   @Post(':name/invoke')
@@ -170,6 +178,11 @@ export class ModulesController {
     @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>,
     @CurrentActor() actor: Actor,
   ) {
+    if (actor.role === 'viewer' && (await this.store.getModule(name)).kind === 'evaluator')
+      throw new HotReloadError(
+        'evaluator_protected',
+        `module ${name} is an evaluator: viewers cannot invoke it`,
+      );
     return this.invocations.invoke(name, body.input, actor.name, body.debug);
   }
 }

@@ -12,6 +12,7 @@ export const ROUTE_PARAMS: Readonly<Record<string, (raw: string) => unknown>> = 
   id: parseVersionRef,
   jobId: parseJobId,
   tokenName: parseTokenName,
+  runId: parseRunId,
 };
 
 export type { VersionRef };
@@ -47,6 +48,12 @@ export function parseTokenName(raw: string): string {
     'invalid_request',
     `token name ${preview(raw)} is invalid: 1-64 letters, digits, _ . - are expected`,
   );
+}
+
+/** An improvement run's id: a uuid. */
+export function parseRunId(raw: string): string {
+  if (UUID.test(raw)) return raw;
+  throw new ApiError('invalid_request', `improvement run id ${preview(raw)} is invalid: a uuid is expected`);
 }
 
 /** A pipeline job's id is its version's id; an agent job's is `agent-<uuid>`. */

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { CodeStoreRepository, type ModuleVersionEntity } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { ActivationService, SubmissionsService } from '@seed/hot-reload';
+import { ActivationService, SubmissionsService, whyWaiting } from '@seed/hot-reload';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
@@ -15,6 +15,8 @@ import {
   rollbackSchema,
   SubmitVersionBody,
   submitVersionSchema,
+  versionListSchema,
+  VersionListQuery,
   versionQuerySchema,
 } from './dto.js';
 import { PreferWait, withOutcome } from './prefer-wait.js';
@@ -74,12 +76,38 @@ export class VersionsController {
     );
   }
 
+  /** `?status=ready` lists held versions, each with why it waits. */
   @Get('versions')
   @AnyRole()
-  async list(@Param('name') name: string, @ValidQuery(pageSchema) query: PageQuery) {
+  async list(@Param('name') name: string, @ValidQuery(versionListSchema) query: VersionListQuery) {
     const module = await this.store.getModule(name);
-    const { items, total } = await this.store.listVersions(module.id, query);
-    return page(items.map(versionSummary), total, query);
+    const { items, total } = await this.store.listVersions(module.id, query, query.status);
+    return page(
+      items.map((v) => ({
+        ...versionSummary(v),
+        ...(v.status === 'ready' ? { waiting: whyWaiting(v, module.settings) } : {}),
+      })),
+      total,
+      query,
+    );
+  }
+
+  /** Turns down a held (`ready`) version: it can no longer be activated. */
+  @Post('versions/:id/reject')
+  @Roles('admin')
+  @Audit('reject')
+  @HttpCode(200)
+  async reject(@Param('name') name: string, @Param('id') ref: VersionRef, @CurrentActor() actor: Actor) {
+    const version = await this.resolve(name, ref);
+    const rejected = await this.store.rejectReady(version.id, [
+      { stage: 'activate', message: `rejected by ${actorLabel(actor)}` },
+    ]);
+    if (!rejected)
+      throw new ApiError(
+        'conflict',
+        `version ${version.id} is ${version.status}: only a ready version can be rejected`,
+      );
+    return versionSummary({ ...version, status: 'rejected' });
   }
 
   @Get('versions/:id')

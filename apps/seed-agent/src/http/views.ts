@@ -14,6 +14,7 @@ export function moduleView(
 ) {
   return {
     name: module.name,
+    kind: module.kind,
     activeVersionId: module.activeVersionId,
     ...(extra.activeSeq !== undefined ? { activeSeq: extra.activeSeq } : {}),
     settings: module.settings,
@@ -64,6 +65,9 @@ export function testCaseView(t: TestCaseEntity) {
     name: t.name,
     input: t.input,
     ...(t.hasExpected ? { expect: t.expected } : {}),
+    ...(t.smoke ? { smoke: true } : {}),
+    ...(t.hidden ? { hidden: true } : {}),
+    ...(t.evaluator ? { evaluator: t.evaluator } : {}),
     createdBy: t.createdBy,
     createdAt: t.createdAt,
   };

@@ -294,7 +294,9 @@ describe('code store on PostgreSQL', () => {
       // Entity fields exist on every instance (class fields); the columns not read stay undefined.
       const read = Object.entries(items[0]).flatMap(([key, value]) => (value === undefined ? [] : [key]));
       expect(read.sort()).toEqual([
+        'activateRequested',
         'author',
+        'authorRole',
         'createdAt',
         'dryRun',
         'id',

@@ -1,6 +1,7 @@
 import { ActivationEntity } from './activation.entity.js';
 import { ApiTokenEntity } from './api-token.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
+import { ImprovementCandidateEntity, ImprovementRunEntity } from './improvement-run.entity.js';
 import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
@@ -8,6 +9,7 @@ import { TestCaseEntity } from './test-case.entity.js';
 export * from './activation.entity.js';
 export * from './api-token.entity.js';
 export * from './audit-entry.entity.js';
+export * from './improvement-run.entity.js';
 export * from './module-version.entity.js';
 export * from './module.entity.js';
 export * from './test-case.entity.js';
@@ -19,4 +21,6 @@ export const ENTITIES = [
   ActivationEntity,
   AuditEntryEntity,
   ApiTokenEntity,
+  ImprovementRunEntity,
+  ImprovementCandidateEntity,
 ];

@@ -41,6 +41,22 @@ export interface GoalCase {
   input: unknown;
   expected?: unknown;
   hasExpected: boolean;
+  smoke?: boolean;
+  hidden?: boolean;
+  evaluator?: CaseEvaluator | null;
+}
+
+/** A case judged by an evaluator: its module, the pinned version, and the score (0..1) it must reach. */
+export interface CaseEvaluator {
+  module: string;
+  versionId: string;
+  threshold: number;
+}
+
+/** What an evaluator returns for `{input, output, expected?}`. */
+export interface EvaluatorVerdict {
+  score: number;
+  reason: string;
 }
 
 export interface Diagnostic {
@@ -56,7 +72,8 @@ export interface Diagnostic {
 
 export interface CaseResult {
   name: string;
-  kind: 'case' | 'replay';
+  /** `hidden` results carry no input, expectation, output, message or logs: only whether they passed. */
+  kind: 'case' | 'replay' | 'hidden';
   passed: boolean;
   latencyMs: number;
   input?: unknown;
@@ -64,6 +81,8 @@ export interface CaseResult {
   actual?: unknown;
   error?: { code: string; message: string; line?: number };
   logs?: string[];
+  /** An evaluator's verdict, for a case it judged. */
+  evaluation?: EvaluatorVerdict;
   /** Input, expectation, output, message and logs left out to keep the report within its bound. */
   detailsOmitted?: true;
 }
@@ -79,11 +98,45 @@ export interface TestReport {
   omittedCases?: number;
 }
 
+/** The cascade's stages, in order; a version records the last one it reached. */
+export const CASCADE_STAGES = [
+  'compile',
+  'validate',
+  'smoke',
+  'visible',
+  'hidden',
+  'replay',
+  'evaluators',
+  'policy',
+] as const;
+export type CascadeStage = (typeof CASCADE_STAGES)[number];
+
+/** Passed out of total for one group of cases. */
+export interface CaseTally {
+  passed: number;
+  total: number;
+}
+
+/**
+ * A version's score record (kept as JSON: older rows carry only the first four fields). `visible` and `hidden`
+ * count cases apart, so a hidden case shows only as a number; latency is over the case runs that completed.
+ */
 export interface VersionScore {
   passed: number;
   total: number;
   ratio: number;
   medianLatencyMs: number;
+  visible?: CaseTally;
+  hidden?: CaseTally;
+  replay?: CaseTally;
+  p95LatencyMs?: number;
+  sourceBytes?: number;
+  /** Capability calls the cases made (model tokens, fetches): a placeholder until fixtures meter them. */
+  capabilityCalls?: number;
+  /** The last stage the cascade reached: where it failed, or the last one it passed. */
+  stageReached?: CascadeStage;
+  /** The module's objective applied to this score when it was recorded. */
+  utility?: number;
 }
 
 @Entity({ name: 'module_versions' })

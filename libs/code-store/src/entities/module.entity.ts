@@ -12,9 +12,12 @@ import {
 import type { ModuleVersionEntity } from './module-version.entity.js';
 import type { ModuleSettings } from '../module-settings.js';
 
+export type ModuleKind = 'module' | 'evaluator';
+
 // Constraints are declared here as in the migration, so `migration:generate` finds no difference.
 @Entity({ name: 'modules' })
 @Check('modules_name_check', `name ~ '^[a-z][a-z0-9-]{0,62}$'`)
+@Check('modules_kind_check', `kind IN ('module','evaluator')`)
 export class ModuleEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -36,6 +39,10 @@ export class ModuleEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   settings!: ModuleSettings;
+
+  /** `evaluator` (set by an admin at creation): judges other modules' cases; agents never submit to it. */
+  @Column({ type: 'text', default: 'module' })
+  kind!: ModuleKind;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

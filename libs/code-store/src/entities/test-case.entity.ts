@@ -8,6 +8,7 @@ import {
   Relation,
   Unique,
 } from 'typeorm';
+import type { CaseEvaluator } from './module-version.entity.js';
 import type { ModuleEntity } from './module.entity.js';
 
 @Entity({ name: 'module_test_cases' })
@@ -35,6 +36,18 @@ export class TestCaseEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   expected!: unknown;
+
+  /** One of the cascade's smoke cases, run first (when none is marked, the first 3 visible cases are). */
+  @Column({ type: 'boolean', default: false })
+  smoke!: boolean;
+
+  /** Held out (admin only): never shown to the agent role or a prompt; its results count only as numbers. */
+  @Column({ type: 'boolean', default: false })
+  hidden!: boolean;
+
+  /** Judged by an evaluator module's pinned version instead of `expected`. */
+  @Column({ type: 'jsonb', nullable: true })
+  evaluator!: CaseEvaluator | null;
 
   @Column({ name: 'created_by', type: 'text' })
   createdBy!: string;

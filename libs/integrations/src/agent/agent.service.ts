@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { assertCaseRoom, CodeStoreRepository, type NewTestCase } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import type { CallStats } from '@seed/hot-reload';
+import { type CallStats, HotReloadError } from '@seed/hot-reload';
 import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ModelRegistry } from '../models/model-registry.js';
 import { AgentError } from './agent.errors.js';
@@ -78,6 +78,11 @@ export class AgentService {
     });
     if (!module.activeVersionId)
       throw new AgentError('no_active_version', `module ${moduleName} has no active version to improve`);
+    if (module.kind === 'evaluator')
+      throw new HotReloadError(
+        'evaluator_protected',
+        `module ${moduleName} is an evaluator: the agent cannot improve it`,
+      );
     // Goal cases must fit in the suite once they join it.
     if (request.tests?.length)
       assertCaseRoom(

@@ -179,8 +179,9 @@ export class ImprovementLoop {
       module: data.module,
       goal: data.goal,
       active: { seq: active.seq, source: active.source },
-      tests,
-      goalCases: data.goalCases ?? [],
+      // Held-out cases never reach a prompt: the candidate meets them only in the pipeline.
+      tests: tests.filter((t) => !t.hidden),
+      goalCases: (data.goalCases ?? []).filter((t) => !t.hidden),
       recentErrors,
       previous: state.attempts,
       ...(lastCandidate ? { lastCandidate: { attempt: last!.attempt, source: lastCandidate.source } } : {}),

@@ -14,7 +14,9 @@ export type AuditAction =
   | 'delete'
   | 'improve'
   | 'token.create'
-  | 'token.revoke';
+  | 'token.revoke'
+  | 'improve.cancel'
+  | 'reject';
 
 export const AUDIT_KEY = 'seed:audit';
 

@@ -1,0 +1,228 @@
+import { AgentModule, ImprovementEngine, ImprovementRunsRepository, ImprovementsService } from '@seed/agent';
+import { CodeStoreRepository, type NewTestCase } from '@seed/code-store';
+import { SubmissionsService } from '@seed/hot-reload';
+import { ModelRegistry } from '@seed/integrations';
+import { startMedium, type MediumContext } from '../support/medium';
+import { answer, ScriptedModel } from '../support/scripted-model';
+
+const WRONG = 'export default (x: { a: number; b: number }) => ({ sum: x.a - x.b });';
+const RIGHT = 'export default (x: { a: number; b: number }) => ({ sum: x.a + x.b });';
+const ADDS: NewTestCase = { name: 'adds', input: { a: 2, b: 3 }, expected: { sum: 5 }, hasExpected: true };
+const SECRET: NewTestCase = {
+  name: 'held-out-zz-secret-name',
+  input: { a: 40000, b: 2 },
+  expected: { sum: 40002, note: 'zz-secret-expectation' },
+  hasExpected: true,
+  hidden: true,
+};
+
+/**
+ * The improvement engine on the scripted model, through the real agent queue, pipeline worker, PostgreSQL and
+ * isolates: each test scripts one mechanism.
+ */
+describe('ImprovementEngine', () => {
+  let m: MediumContext;
+  const scripted = new ScriptedModel();
+
+  beforeAll(async () => {
+    m = await startMedium([AgentModule], { init: true, env: { AGENT_MODEL: 'mock', AGENT_PATIENCE: '0' } });
+    m.get(ModelRegistry).register('mock', () => scripted.model);
+  });
+  afterAll(() => m?.close());
+
+  async function liveModule(name: string, source = WRONG, tests: NewTestCase[] = [ADDS]) {
+    const submissions = m.get(SubmissionsService);
+    const { versionId } = await submissions.createModule(name, source, [], {}, 'admin:test', 'admin');
+    expect((await submissions.awaitOutcome(versionId, Date.now() + 30_000))?.status).toBe('active');
+    const store = m.get(CodeStoreRepository);
+    await store.addTests((await store.getModule(name)).id, tests, 'admin:test', 200);
+    return versionId;
+  }
+
+  async function finished(runId: string) {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const view = await m.get(ImprovementsService).view(runId, 'admin');
+      if (view.state === 'finished') return view;
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not finish: ${JSON.stringify(view)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('feeds a diff that does not apply back verbatim, and the rewrite fallback wins', async () => {
+    await liveModule('diffs');
+    scripted.script('diffs', (prompt) =>
+      prompt.includes('did not apply')
+        ? answer(RIGHT)
+        : answer('<<<<<<< SEARCH\nx.a * x.b\n=======\nx.a + x.b\n>>>>>>> REPLACE'),
+    );
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('diffs', { goal: 'add', rounds: 2, edit: 'auto' }, 'admin:test');
+    const run = await finished(runId);
+    expect(run.stopReason).toBe('solved');
+    const [candidate] = run.rounds[0].candidates;
+    expect(candidate).toMatchObject({
+      status: 'active',
+      editKind: 'rewrite',
+      decision: expect.stringContaining('activated'),
+    });
+    expect(candidate.prompt).toContain(
+      'SEARCH/REPLACE block 1 did not apply: its SEARCH text does not occur',
+    );
+    expect(candidate.prompt).toContain('x.a * x.b'); // the failed block, verbatim
+    expect(scripted.callsFor('diffs')).toBe(2);
+  });
+
+  it('applies a diff that matches once', async () => {
+    await liveModule('patched');
+    scripted.script('patched', () =>
+      answer('<<<<<<< SEARCH\nsum: x.a - x.b\n=======\nsum: x.a + x.b\n>>>>>>> REPLACE'),
+    );
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('patched', { goal: 'add', rounds: 1, edit: 'diff' }, 'admin:test');
+    const run = await finished(runId);
+    expect(run.rounds[0].candidates[0]).toMatchObject({ status: 'active', editKind: 'diff' });
+    expect(run.activatedVersionId).toBe(run.rounds[0].candidates[0].versionId);
+  });
+
+  it('skips a duplicate of an archived version before evaluating it', async () => {
+    await liveModule('dupes');
+    // The active source, reformatted and commented: the same once minified.
+    scripted.script('dupes', () =>
+      answer('// same thing\nexport default (x: { a: number; b: number }) => ({\n  sum: x.a - x.b,\n});\n'),
+    );
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('dupes', { goal: 'add', rounds: 1 }, 'admin:test');
+    const run = await finished(runId);
+    expect(run.stopReason).toBe('rounds');
+    expect(run.rounds[0].candidates[0]).toMatchObject({
+      status: 'duplicate',
+      versionId: null,
+      decision: expect.stringContaining('same normalised source as version 1'),
+    });
+  });
+
+  it('stops a run with reason budget once its tokens are spent', async () => {
+    await liveModule('spender');
+    scripted.script('spender', () => answer(WRONG.replace('-', '*'), { tokens: 50 }));
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('spender', { goal: 'add', rounds: 3, budget: { maxTokens: 40 } }, 'admin:test');
+    const run = await finished(runId);
+    expect(run).toMatchObject({ stopReason: 'budget', roundsDone: 1, tokens: 50 });
+    expect(scripted.callsFor('spender')).toBe(1);
+  });
+
+  it('never shows a hidden case in a prompt or to an agent, and judges concurrent candidates by it', async () => {
+    await liveModule('secretive', WRONG, [ADDS, SECRET]);
+    // Passes the visible case but not the held-out one; the other candidate passes both.
+    const OVERFIT = 'export default (x: { a: number; b: number }) => ({ sum: 5 });';
+    const GOOD =
+      'export default (x: { a: number; b: number }) => (x.a === 40000 ? { sum: 40002, note: "zz-secret-expectation" } : { sum: x.a + x.b });';
+    scripted.script('secretive', (_prompt, call) => answer(call === 1 ? OVERFIT : GOOD));
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('secretive', { goal: 'add', rounds: 1, candidatesPerRound: 2 }, 'admin:test');
+    const adminView = await finished(runId);
+    const statuses = adminView.rounds[0].candidates.map((c) => c.status).sort();
+    expect(statuses).toEqual(['active', 'rejected']);
+    const rejected = adminView.rounds[0].candidates.find((c) => c.status === 'rejected')!;
+    expect(rejected.feedback.join('\n')).toContain('1 of 1 hidden case failed');
+
+    const agentView = await m.get(ImprovementsService).view(runId, 'agent');
+    expect(agentView.rounds[0].candidates.every((c) => !('prompt' in c))).toBe(true);
+    const store = m.get(CodeStoreRepository);
+    const version = await store.findVersion(rejected.versionId!);
+    const everything = [...scripted.prompts, JSON.stringify(agentView), JSON.stringify(version)].join('\n');
+    for (const secret of ['zz-secret-name', 'zz-secret-expectation', '40000', '40002'])
+      expect(everything).not.toContain(secret);
+  });
+
+  it('draws parents from the archive, leaving an active version whose children all failed', async () => {
+    const v1 = await liveModule('archived', RIGHT);
+    const submissions = m.get(SubmissionsService);
+    // Four failed children of the active version, and one good sibling held at ready.
+    for (const [i, wrong] of ['-', '*', '/', '%'].entries()) {
+      const { versionId } = await submissions.submit('archived', {
+        source: RIGHT.replace('+', wrong),
+        author: 'agent:mock',
+        authorRole: 'agent',
+        activate: false,
+        dryRun: false,
+        parentVersionId: v1,
+        idempotencyKey: `child-${i}`,
+      });
+      expect((await submissions.awaitOutcome(versionId, Date.now() + 30_000))?.status).toBe('rejected');
+    }
+    const sibling = await submissions.submit('archived', {
+      source: 'export default (x: { a: number; b: number }) => ({ sum: x.b + x.a });',
+      author: 'admin:test',
+      authorRole: 'admin',
+      activate: false,
+      dryRun: false,
+      parentVersionId: v1,
+    });
+    expect((await submissions.awaitOutcome(sibling.versionId, Date.now() + 30_000))?.status).toBe('ready');
+
+    scripted.script('archived', () =>
+      answer(
+        'export default (x: { a: number; b: number }) => ({ sum: [x.a, x.b].reduce((s, n) => s + n, 0) });',
+      ),
+    );
+    const module = await m.get(CodeStoreRepository).getModule('archived');
+    const run = await m.get(ImprovementRunsRepository).create({
+      moduleId: module.id,
+      goal: 'keep adding',
+      goalCases: [],
+      options: {
+        rounds: 1,
+        candidatesPerRound: 1,
+        parentSelection: 'archive',
+        edit: 'rewrite',
+        budget: { maxTokens: 0, maxCostUsd: 0, maxMs: 60_000 },
+        model: 'mock',
+      },
+      requestedBy: 'admin:test',
+    });
+    expect(await m.get(ImprovementEngine).run(run.id, new AbortController().signal, () => 0.5)).toBe(
+      'solved',
+    );
+    const view = await m.get(ImprovementsService).view(run.id, 'admin');
+    const [candidate] = view.rounds[0].candidates;
+    expect(candidate.parentVersionId).toBe(sibling.versionId);
+    expect(candidate.parentWhy).toMatch(/^archive: v6 drawn with p=0\.\d+ \(utility 1, 0 children/);
+    // Activated as a compare-and-swap against the version active at the round's start, not its parent.
+    expect(candidate.status).toBe('active');
+    expect((await m.get(CodeStoreRepository).getModule('archived')).activeVersionId).toBe(
+      candidate.versionId,
+    );
+  });
+
+  it('cancels a run: it stops with reason cancelled', async () => {
+    await liveModule('cancelled');
+    scripted.script('cancelled', () => answer(WRONG.replace('-', '*')));
+    const service = m.get(ImprovementsService);
+    const module = await m.get(CodeStoreRepository).getModule('cancelled');
+    const run = await m.get(ImprovementRunsRepository).create({
+      moduleId: module.id,
+      goal: 'add',
+      goalCases: [],
+      options: {
+        rounds: 3,
+        candidatesPerRound: 1,
+        parentSelection: 'active',
+        edit: 'auto',
+        budget: { maxTokens: 0, maxCostUsd: 0, maxMs: 60_000 },
+        model: 'mock',
+      },
+      requestedBy: 'admin:test',
+    });
+    await service.cancel(run.id, 'admin');
+    expect(await m.get(ImprovementEngine).run(run.id, new AbortController().signal)).toBe('cancelled');
+    expect(scripted.callsFor('cancelled')).toBe(0);
+    await expect(service.cancel(run.id, 'admin')).rejects.toMatchObject({ code: 'improvement_finished' });
+  });
+});

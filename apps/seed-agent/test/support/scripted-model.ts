@@ -1,0 +1,67 @@
+import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
+import { MockLanguageModelV4 } from 'ai/test';
+
+/** A model answer: the JSON object the agent asks for, with the usage (and cost) it reports. */
+export function answer(
+  source: string,
+  options: { tokens?: number; costUsd?: number } = {},
+): LanguageModelV4GenerateResult {
+  const half = (options.tokens ?? 20) / 2;
+  return {
+    content: [
+      { type: 'text', text: JSON.stringify({ source, rationale: `proposal of ${source.length} chars` }) },
+    ],
+    finishReason: { unified: 'stop', raw: 'stop' },
+    usage: {
+      inputTokens: { total: half, noCache: half, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: half, text: half, reasoning: 0 },
+    },
+    warnings: [],
+    ...(options.costUsd !== undefined ? { providerMetadata: { mock: { costUsd: options.costUsd } } } : {}),
+  };
+}
+
+export function promptText(options: LanguageModelV4CallOptions): string {
+  return options.prompt
+    .map((message) =>
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((part) => ('text' in part ? part.text : '')).join(''),
+    )
+    .join('\n');
+}
+
+/**
+ * A mock model scripted per module (read from the prompt's `Module:` line) by a function of the prompt, so
+ * concurrent candidates get answers by what they were asked, not by arrival order. Keeps every prompt.
+ */
+export class ScriptedModel {
+  readonly prompts: string[] = [];
+  private readonly scripts = new Map<
+    string,
+    (prompt: string, call: number) => LanguageModelV4GenerateResult
+  >();
+  private readonly calls = new Map<string, number>();
+  readonly model = new MockLanguageModelV4({
+    provider: 'mock',
+    modelId: 'mock',
+    doGenerate: async (options: LanguageModelV4CallOptions) => {
+      const text = promptText(options);
+      this.prompts.push(text);
+      const module = /^Module: (\S+)/m.exec(text)?.[1] ?? '?';
+      const script = this.scripts.get(module);
+      if (!script) throw new Error(`no script for module ${module}`);
+      const call = (this.calls.get(module) ?? 0) + 1;
+      this.calls.set(module, call);
+      return script(text, call);
+    },
+  });
+
+  script(module: string, answerFor: (prompt: string, call: number) => LanguageModelV4GenerateResult): void {
+    this.scripts.set(module, answerFor);
+  }
+
+  callsFor(module: string): number {
+    return this.calls.get(module) ?? 0;
+  }
+}

@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ImprovementCandidateEntity,
+  ImprovementRunEntity,
+  type ModuleSettings,
+  type VersionScore,
+} from '@seed/code-store';
+import { utility } from '@seed/hot-reload';
+import { DataSource } from 'typeorm';
+import type { ArchiveEntry } from './parent-selection.js';
+
+/** How many of a module's newest evaluated versions the archive holds. */
+const ARCHIVE_LIMIT = 200;
+
+/** Improvement runs and candidates in PostgreSQL, and the module's archive as parent selection sees it. */
+@Injectable()
+export class ImprovementRunsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get runs() {
+    return this.dataSource.getRepository(ImprovementRunEntity);
+  }
+
+  private get candidates() {
+    return this.dataSource.getRepository(ImprovementCandidateEntity);
+  }
+
+  async create(run: Partial<ImprovementRunEntity>): Promise<ImprovementRunEntity> {
+    return this.runs.save(this.runs.create(run));
+  }
+
+  async find(id: string): Promise<ImprovementRunEntity | null> {
+    return this.runs.findOneBy({ id });
+  }
+
+  async update(id: string, patch: Partial<ImprovementRunEntity>): Promise<void> {
+    await this.runs.update({ id }, patch as never);
+  }
+
+  async listForModule(moduleId: string, limit: number, offset: number) {
+    const [items, total] = await this.runs.findAndCount({
+      where: { moduleId },
+      order: { createdAt: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+    return { items, total };
+  }
+
+  async candidatesOf(runId: string): Promise<ImprovementCandidateEntity[]> {
+    return this.candidates.find({ where: { runId }, order: { round: 'ASC', index: 'ASC' } });
+  }
+
+  async addCandidate(candidate: Partial<ImprovementCandidateEntity>): Promise<ImprovementCandidateEntity> {
+    return this.candidates.save(this.candidates.create(candidate));
+  }
+
+  async updateCandidate(id: string, patch: Partial<ImprovementCandidateEntity>): Promise<void> {
+    await this.candidates.update({ id }, patch as never);
+  }
+
+  /** Ends a run whose job failed for good (an infrastructure error: the job's failedReason says which). */
+  async fail(id: string): Promise<void> {
+    await this.runs.update(
+      { id, state: 'running' },
+      { state: 'finished', stopReason: 'failed', finishedAt: new Date() },
+    );
+  }
+
+  /** Only a running run can be asked to stop; true when it was. */
+  async requestCancel(id: string): Promise<boolean> {
+    const result = await this.runs.update({ id, state: 'running' }, { cancelRequested: true });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** What every run of the module has spent since the start of the UTC day `dayStart`. */
+  async costSince(moduleId: string, dayStart: Date): Promise<number> {
+    const rows: Array<{ cost: number | null }> = await this.dataSource.query(
+      `SELECT sum(c.cost_usd)::float8 AS cost FROM improvement_candidates c
+         JOIN improvement_runs r ON r.id = c.run_id
+        WHERE r.module_id = $1 AND c.created_at >= $2`,
+      [moduleId, dayStart],
+    );
+    return rows[0]?.cost ?? 0;
+  }
+
+  /**
+   * Every evaluated version of the module (it has a score) with its utility under the module's objective and
+   * its children: the versions made from it, by anyone.
+   */
+  async archive(moduleId: string, settings: ModuleSettings): Promise<ArchiveEntry[]> {
+    const rows: Array<{ id: string; seq: number; score: VersionScore; children: number }> =
+      await this.dataSource.query(
+        `SELECT v.id, v.seq, v.score,
+                (SELECT count(*)::int FROM module_versions c WHERE c.parent_id = v.id) AS children
+           FROM module_versions v
+          WHERE v.module_id = $1 AND v.score IS NOT NULL AND v.dry_run = false
+          ORDER BY v.seq DESC LIMIT $2`,
+        [moduleId, ARCHIVE_LIMIT],
+      );
+    return rows.map((r) => ({
+      versionId: r.id,
+      seq: r.seq,
+      utility: utility(r.score, settings.objective),
+      children: r.children,
+    }));
+  }
+
+  /** Sources of the module's newest versions, for the duplicate check. */
+  async recentSources(moduleId: string): Promise<Array<{ id: string; seq: number; source: string }>> {
+    return this.dataSource.query(
+      `SELECT id, seq, source FROM module_versions WHERE module_id = $1 ORDER BY seq DESC LIMIT $2`,
+      [moduleId, ARCHIVE_LIMIT],
+    );
+  }
+}

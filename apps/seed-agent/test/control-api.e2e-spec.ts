@@ -119,7 +119,11 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
       (await t.request('GET', '/modules/canary')).body.activeVersionId === v1 ? true : undefined,
     );
     expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).body.output).toBe(100);
-    const rolledBack = await t.request('GET', `/modules/canary/versions/${v2.body.versionId}`);
+    // The canary notes why on the version right after its rollback commits: wait for the note, not the switch.
+    const rolledBack = await eventually(async () => {
+      const version = await t.request('GET', `/modules/canary/versions/${v2.body.versionId}`);
+      return version.body.diagnostics?.length ? version : undefined;
+    });
     expect(rolledBack.body.status).toBe('retired');
     expect(rolledBack.body.diagnostics.at(-1).message).toMatch(/rolled back by canary/);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();

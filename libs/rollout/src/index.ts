@@ -1,0 +1,6 @@
+export * from './counts-against.js';
+export * from './rollout.errors.js';
+export * from './rollout-schedule.js';
+export * from './rollout-verdict.js';
+export * from './routing.js';
+export * from './window-stats.js';

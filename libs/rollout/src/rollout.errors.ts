@@ -1,0 +1,12 @@
+import { DomainError } from '@seed/errors';
+
+export type RolloutErrorCode =
+  /** the rollout's settings contradict each other (steps with stepWeight/maxWeight, weights out of order) */
+  | 'invalid_rollout'
+  /** the module already has a rollout in progress */
+  | 'rollout_in_progress'
+  /** promote, pause, resume or abort named a rollout the module does not have */
+  | 'no_rollout';
+
+/** Errors of rollouts; the HTTP layer maps `code` to a status in one place. */
+export class RolloutError extends DomainError<RolloutErrorCode> {}

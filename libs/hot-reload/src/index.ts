@@ -6,6 +6,7 @@ export { errorRate, type CallStats } from './canary.js';
 export { InvocationService, type Invocation, type InvocationOutcome } from './invocation.service.js';
 export { ModulesService } from './modules.service.js';
 export { Reconciler } from './reconciler.service.js';
+export { RolloutsService, type ManualAction, type StartRollout } from './rollouts.service.js';
 export {
   FINAL_STATUSES,
   IN_PIPELINE,

@@ -2,6 +2,7 @@ import type { CodeStoreErrorCode } from '@seed/code-store';
 import type { TimeoutErrorCode } from '@seed/errors';
 import type { HotReloadErrorCode } from '@seed/hot-reload';
 import type { AgentErrorCode, IntegrationErrorCode } from '@seed/integrations';
+import type { RolloutErrorCode } from '@seed/rollout';
 import type { InvokeFailureCode, LoadFailureCode } from '@seed/runtime';
 import type { ApiErrorCode } from './api-error.js';
 
@@ -10,6 +11,7 @@ export type DomainErrorCode =
   | ApiErrorCode
   | CodeStoreErrorCode
   | HotReloadErrorCode
+  | RolloutErrorCode
   | InvokeFailureCode
   | LoadFailureCode
   | AgentErrorCode
@@ -27,6 +29,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   json_too_deep: 400,
   unknown_provider: 400,
   invalid_model: 400,
+  invalid_rollout: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -43,6 +46,8 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   agent_busy: 409,
   too_many_cases: 409,
   idempotency_conflict: 409,
+  rollout_in_progress: 409,
+  no_rollout: 409,
   payload_too_large: 413,
   source_too_large: 413,
   unsupported_media_type: 415,

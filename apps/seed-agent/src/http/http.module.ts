@@ -19,6 +19,7 @@ import { ImproveController } from './improve.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
+import { RolloutsController } from './rollouts.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
@@ -29,6 +30,7 @@ import { VersionsController } from './versions.controller.js';
     MetricsController,
     ModulesController,
     VersionsController,
+    RolloutsController,
     ImproveController,
     JobsController,
     ClusterController,

@@ -2,12 +2,16 @@ import { ActivationEntity } from './activation.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
+import { RolloutDecisionEntity } from './rollout-decision.entity.js';
+import { RolloutEntity } from './rollout.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
 
 export * from './activation.entity.js';
 export * from './audit-entry.entity.js';
 export * from './module-version.entity.js';
 export * from './module.entity.js';
+export * from './rollout-decision.entity.js';
+export * from './rollout.entity.js';
 export * from './test-case.entity.js';
 
 export const ENTITIES = [
@@ -16,4 +20,6 @@ export const ENTITIES = [
   TestCaseEntity,
   ActivationEntity,
   AuditEntryEntity,
+  RolloutEntity,
+  RolloutDecisionEntity,
 ];

@@ -12,7 +12,12 @@ export type AuditAction =
   | 'tests.add'
   | 'tests.replace'
   | 'delete'
-  | 'improve';
+  | 'improve'
+  | 'rollout.start'
+  | 'rollout.promote'
+  | 'rollout.pause'
+  | 'rollout.resume'
+  | 'rollout.abort';
 
 export const AUDIT_KEY = 'seed:audit';
 

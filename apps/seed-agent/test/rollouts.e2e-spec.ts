@@ -42,6 +42,7 @@ describe('rollouts: records, routes, and how activations end them', () => {
         minCalls: 100,
         maxErrorRateDelta: 0.05,
         maxLatencyRatio: 1.5,
+        latencyFloorMs: 50,
         failureLimit: 2,
         minDistinctCallers: 2,
         observeOnly: false,

@@ -13,6 +13,8 @@ import { PipelineWorker } from './pipeline.worker.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
 import { RolloutsService } from './rollouts.service.js';
+import { RolloutAnalyser } from './rollout-analyser.service.js';
+import { RouteTable } from './route-table.service.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
@@ -22,6 +24,8 @@ import { SubmissionsService } from './submissions.service.js';
     Reconciler,
     ActivationService,
     RolloutsService,
+    RouteTable,
+    RolloutAnalyser,
     SubmissionsService,
     InvocationService,
     CanaryWatch,
@@ -32,6 +36,8 @@ import { SubmissionsService } from './submissions.service.js';
   exports: [
     ActivationService,
     RolloutsService,
+    RolloutAnalyser,
+    RouteTable,
     RolloutModule,
     SubmissionsService,
     InvocationService,

@@ -99,7 +99,7 @@ export class RolloutsService {
     };
     const result = await this.rollouts.decide(
       rollout.id,
-      { status: ['running'], step: rollout.step, fence },
+      { status: ['running'], step: rollout.step, stepStartedAt: rollout.stepStartedAt, fence },
       written,
       change,
     );

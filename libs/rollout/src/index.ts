@@ -6,3 +6,6 @@ export * from './routing.js';
 export * from './window-stats.js';
 export * from './rollout.repository.js';
 export * from './rollout.module.js';
+export * from './traffic-accumulator.js';
+export * from './traffic.repository.js';
+export * from './traffic-reporter.service.js';

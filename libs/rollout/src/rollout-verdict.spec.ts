@@ -7,6 +7,7 @@ const settings: AnalysisSettings = {
   minCalls: 100,
   maxErrorRateDelta: 0.05,
   maxLatencyRatio: 1.5,
+  latencyFloorMs: 50,
   failureLimit: 2,
   minDistinctCallers: 2,
   observeOnly: false,
@@ -88,6 +89,11 @@ describe('stepVerdict', () => {
     const decision = stepVerdict(slow, now);
     expect(decision).toMatchObject({ verdict: 'rollback', reason: 'latency_ratio' });
     expect(decision.observed).toMatchObject({ canaryP99Ms: 500, stableP99Ms: 50, latencyRatio: 10 });
+  });
+
+  it('does not fail on the ratio while the canary p99 is within the floor', () => {
+    const fast = input({ canary: stats(200, 0, 20), stable: stats(800, 0, 2), failures: 1 });
+    expect(stepVerdict(fast, now)).toMatchObject({ verdict: 'advance', observed: { latencyRatio: 10 } });
   });
 
   it('is inconclusive with too few canary calls — never a silent wait', () => {

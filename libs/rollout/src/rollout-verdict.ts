@@ -10,6 +10,8 @@ export interface AnalysisSettings {
   maxErrorRateDelta: number;
   /** canary p99 / stable p99 */
   maxLatencyRatio: number;
+  /** a canary p99 at or under this (ms) never fails the ratio: at a few ms, buckets and jitter are the ratio */
+  latencyFloorMs: number;
   /** failed step analyses (in a row or not) before the rollout rolls back */
   failureLimit: number;
   /** distinct failing callers before errors can fail a step (one caller's bad calls never do) */
@@ -100,7 +102,9 @@ function judge(input: StepInput, observed: Observed): { verdict: Verdict; reason
   const failed: VerdictReason | undefined =
     observed.errorRateDelta > settings.maxErrorRateDelta
       ? 'error_rate_delta'
-      : observed.latencyRatio !== null && observed.latencyRatio > settings.maxLatencyRatio
+      : observed.latencyRatio !== null &&
+          observed.latencyRatio > settings.maxLatencyRatio &&
+          (observed.canaryP99Ms ?? 0) > settings.latencyFloorMs
         ? 'latency_ratio'
         : undefined;
   if (failed === 'error_rate_delta' && observed.failingCallers < settings.minDistinctCallers) {

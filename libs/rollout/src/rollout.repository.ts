@@ -46,6 +46,8 @@ export interface RolloutChange {
 export interface Expected {
   status: readonly RolloutStatus[];
   step?: number;
+  /** when that step's interval began: a held step restarts it, so a stale view of it is refused too */
+  stepStartedAt?: Date;
   /** the analyser's fencing token: refused when an analyser with a newer token has decided */
   fence?: number;
 }
@@ -176,6 +178,8 @@ export class RolloutRepository {
       });
       if (!rollout || !expected.status.includes(rollout.status)) return null;
       if (expected.step !== undefined && rollout.step !== expected.step) return null;
+      if (expected.stepStartedAt && rollout.stepStartedAt.getTime() !== expected.stepStartedAt.getTime())
+        return null;
       if (expected.fence !== undefined && Number(rollout.fence) > expected.fence) return null;
       const last = await em
         .getRepository(RolloutDecisionEntity)

@@ -98,6 +98,12 @@ export const rolloutAnalysisSchema = z
       .default(0.05)
       .describe("how far the canary's module-fault rate may exceed the stable one's (0.05 = 5 points)"),
     maxLatencyRatio: z.number().min(1).max(1000).default(1.5).describe('canary p99 / stable p99'),
+    latencyFloorMs: z
+      .number()
+      .min(0)
+      .max(600_000)
+      .default(50)
+      .describe('a canary p99 at or under this never fails the latency ratio'),
     failureLimit: z
       .number()
       .int()

@@ -48,6 +48,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   idempotency_conflict: 409,
   rollout_in_progress: 409,
   no_rollout: 409,
+  version_not_servable: 409,
   payload_too_large: 413,
   source_too_large: 413,
   unsupported_media_type: 415,

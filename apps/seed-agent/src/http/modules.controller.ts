@@ -1,8 +1,22 @@
-import { Controller, Delete, Get, Header, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Res,
+} from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
@@ -19,6 +33,7 @@ import {
   toNewTestCase,
 } from './dto.js';
 import { assertSourceSize } from './source-limit.js';
+import { SERVED_VERSION_HEADER, versionRouting } from './version-headers.js';
 import { moduleView, page, testCaseView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
@@ -136,7 +151,13 @@ export class ModulesController {
     @Param('name') name: string,
     @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>,
     @CurrentActor() actor: Actor,
+    @Headers('seed-version-key') versionKey: string | undefined,
+    @Headers('seed-version') pin: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.invocations.invoke(name, body.input, actor.name, body.debug);
+    const route = versionRouting(actor, versionKey, pin);
+    const result = await this.invocations.invoke(name, body.input, actor.name, body.debug, route);
+    reply.header(SERVED_VERSION_HEADER, result.versionId);
+    return result;
   }
 }

@@ -96,7 +96,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         .flatMap((name) => {
           const current = this.registry.current(name)?.versionId;
           const old = this.registry.old(name)?.versionId;
-          return current ? [{ name, current, ...(old ? { old } : {}) }] : [];
+          const versions = this.registry.loadedVersions(name);
+          return current ? [{ name, current, ...(old ? { old } : {}), versions }] : [];
         }),
       loadFailures: [...this.loadFailures.values()],
     };

@@ -16,11 +16,14 @@ export function slotOf(atMs: number, slotMs: number): number {
   return Math.floor(atMs / slotMs);
 }
 
-/** Pure: the slots overlapping [fromMs, toMs). */
+/**
+ * Pure: the slots of a window [fromMs, toMs): from the first that starts at or after `fromMs` (a slot begun
+ * earlier holds calls from before, e.g. at the previous step's weight) to the one holding `toMs - 1`.
+ */
 export function slotsBetween(fromMs: number, toMs: number, slotMs: number): number[] {
-  const first = slotOf(fromMs, slotMs);
-  const last = slotOf(Math.max(fromMs, toMs - 1), slotMs);
-  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  const first = Math.ceil(fromMs / slotMs);
+  const last = slotOf(toMs - 1, slotMs);
+  return last < first ? [] : Array.from({ length: last - first + 1 }, (_, i) => first + i);
 }
 
 /** This node's counts since the last drain: a few map operations per call, flushed to Redis in batches. */

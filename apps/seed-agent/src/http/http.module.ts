@@ -20,6 +20,7 @@ import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
 import { RolloutsController } from './rollouts.controller.js';
+import { StatsController } from './stats.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
@@ -31,6 +32,7 @@ import { VersionsController } from './versions.controller.js';
     ModulesController,
     VersionsController,
     RolloutsController,
+    StatsController,
     ImproveController,
     JobsController,
     ClusterController,

@@ -14,8 +14,10 @@
 //   BENCH_QUEUE_NODES          node counts for queue scaling (default "1,3")
 //   BENCH_LIMIT_ROUNDS         rounds per cell of the sandbox limits benchmark (default 10)
 //   BENCH_EMBEDDED_ROUNDS      start/reopen rounds per embedded server (default 3)
+//   BENCH_ROLLOUT_CALLS        calls per case in the routing overhead benchmark (default 20000)
+//   BENCH_ROLLOUT_STEPS        steps (advances) in the verdict → every node benchmark (default 60)
 //   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue,limits,
-//                              embedded
+//                              embedded,rollout
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -33,6 +35,7 @@ const BENCHMARKS = [
   { name: 'queue', script: 'queue-scaling.mjs', title: '6. improvement queue, 1 vs 3 nodes' },
   { name: 'limits', script: 'sandbox-limits.mjs', title: '7. sandbox limits' },
   { name: 'embedded', script: 'embedded-start.mjs', title: '8. embedded servers' },
+  { name: 'rollout', script: 'rollout.mjs', title: '9. rollouts: routing overhead, verdict → every node' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')
@@ -89,6 +92,7 @@ const ENTRIES = [
   'libs/config/src/index.js',
   'libs/runtime/src/index.js',
   'libs/hot-reload/src/index.js',
+  'libs/rollout/src/index.js',
   'libs/telemetry/src/index.js',
   'apps/seed-agent/src/embedded/embedded-postgres.js',
   'apps/seed-agent/src/embedded/embedded-redis.js',

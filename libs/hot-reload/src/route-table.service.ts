@@ -38,7 +38,10 @@ export class RouteTable implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.bus.on(['rollout.changed'], () => void this.refreshLogged());
+    this.bus.on(['rollout.changed'], (event) => {
+      this.apply(event);
+      void this.refreshLogged();
+    });
     this.bus.onReconnect(() => void this.refreshLogged());
     await this.refreshLogged();
     this.timer = setInterval(() => void this.refreshLogged(), this.config.cluster.reconcileIntervalMs);
@@ -96,6 +99,26 @@ export class RouteTable implements OnApplicationBootstrap, OnApplicationShutdown
     this.routes = next;
     this.metrics.canaryWeight.reset();
     for (const [module, route] of next) this.metrics.canaryWeight.set({ module }, route.weight);
+  }
+
+  /**
+   * A new weight of a rollout this node already routes takes effect on the broadcast itself; the read from
+   * PostgreSQL that follows confirms it (and loads or drops the canary). An ended rollout stops routing at once.
+   */
+  private apply(event: { module: string; rolloutId: string; status: string; weight: number }): void {
+    const route = this.routes.get(event.module);
+    if (!route || route.rolloutId !== event.rolloutId) return;
+    const open = event.status === 'running' || event.status === 'paused';
+    if (!open) {
+      this.routes.delete(event.module);
+      this.metrics.canaryWeight.remove({ module: event.module });
+      return;
+    }
+    // a broadcast is a hint from Redis: only a plausible weight is taken before the read
+    if (typeof event.weight !== 'number' || !(event.weight >= 0 && event.weight <= 100)) return;
+    route.weight = event.weight;
+    route.status = event.status as Route['status'];
+    this.metrics.canaryWeight.set({ module: event.module }, event.weight);
   }
 
   private refreshLogged(): Promise<void> {

@@ -65,8 +65,24 @@ describe('rollouts: records, routes, and how activations end them', () => {
     expect([down.status, down.body.error.code]).toEqual([400, 'invalid_rollout']);
     const active = await t.request('POST', '/modules/refusals/rollouts', { versionId: v1 });
     expect([active.status, active.body.error.code]).toEqual([400, 'invalid_rollout']);
-    for (const role of ['agent', 'viewer'] as const) {
-      const denied = await t.request('POST', '/modules/refusals/rollouts', { versionId: v2 }, { role });
+    const viewer = await t.request(
+      'POST',
+      '/modules/refusals/rollouts',
+      { versionId: v2 },
+      { role: 'viewer' },
+    );
+    expect(viewer.status).toBe(403);
+    // v2 is an admin's version: an agent may roll out only its own candidates
+    const agent = await t.request('POST', '/modules/refusals/rollouts', { versionId: v2 }, { role: 'agent' });
+    expect([agent.status, agent.body.error.code]).toEqual([403, 'rollout_not_allowed']);
+    const actions = ['promote', 'pause', 'resume', 'abort'];
+    for (const action of actions) {
+      const denied = await t.request(
+        'POST',
+        `/modules/refusals/rollouts/current/${action}`,
+        {},
+        { role: 'agent' },
+      );
       expect(denied.status).toBe(403);
     }
     const none = await t.request('POST', '/modules/refusals/rollouts/current/promote');
@@ -94,6 +110,34 @@ describe('rollouts: records, routes, and how activations end them', () => {
       'abort',
     ]);
     expect(history.body.items[0].decisions[0]).toMatchObject({ seq: 1, verdict: null, reason: 'manual' });
+  });
+
+  it('lets an agent roll out its own candidate only where the module policy lets it go live', async () => {
+    const { v1 } = await moduleWithCandidate('agentic');
+    const own = await t.request(
+      'POST',
+      '/modules/agentic/versions',
+      { source: 'export default (input: { n: number }) => 2 * input.n;', activate: false },
+      { role: 'agent' },
+    );
+    expect((await settledVersion(t, 'agentic', own.body.versionId)).status).toBe('ready');
+    await t.request('PATCH', '/modules/agentic', { requireApproval: true });
+    const held = await t.request(
+      'POST',
+      '/modules/agentic/rollouts',
+      { versionId: own.body.versionId },
+      { role: 'agent' },
+    );
+    expect([held.status, held.body.error.code]).toEqual([403, 'rollout_not_allowed']);
+    await t.request('PATCH', '/modules/agentic', { requireApproval: false });
+    const started = await t.request(
+      'POST',
+      '/modules/agentic/rollouts',
+      { versionId: own.body.versionId },
+      { role: 'agent' },
+    );
+    expect(started.status).toBe(201);
+    expect(started.body).toMatchObject({ stableVersionId: v1, actor: expect.stringMatching(/^agent:/) });
   });
 
   it('promotes as an activation with reason rollout', async () => {

@@ -12,6 +12,7 @@ import {
   stepSchedule,
 } from '@seed/rollout';
 import { ActivationService } from './activation.service.js';
+import { activationDecision } from './gates.js';
 
 export interface StartRollout {
   versionId: string;
@@ -43,9 +44,30 @@ export class RolloutsService {
     private readonly bus: ClusterBus,
   ) {}
 
-  async start(module: string, input: StartRollout, actor: string): Promise<RolloutEntity> {
+  /**
+   * An agent token may roll out only its own candidates, and only where the module's policy would let the
+   * candidate go live by itself (auto-activation on, no admin approval required).
+   */
+  async start(module: string, input: StartRollout, actor: string, actorRole: string): Promise<RolloutEntity> {
     const entity = await this.store.getModule(module);
     const steps = stepSchedule(input);
+    if (actorRole === 'agent') {
+      const version = await this.store.getVersion(entity.id, input.versionId);
+      const allowed =
+        version.authorRole === 'agent' &&
+        activationDecision({
+          activateRequested: true,
+          dryRun: version.dryRun,
+          authorRole: 'agent',
+          settings: entity.settings,
+        }) === 'activate';
+      if (!allowed) {
+        throw new RolloutError(
+          'rollout_not_allowed',
+          `an agent may roll out only its own candidates, in a module whose policy lets them go live (requireApproval off, autoActivate on)`,
+        );
+      }
+    }
     const rollout = await this.rollouts.start({
       moduleId: entity.id,
       versionId: input.versionId,

@@ -32,6 +32,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   invalid_rollout: 400,
   unauthorized: 401,
   forbidden: 403,
+  rollout_not_allowed: 403,
   not_found: 404,
   module_not_found: 404,
   version_not_found: 404,

@@ -19,7 +19,7 @@ export class RolloutsController {
   ) {}
 
   @Post()
-  @Roles('admin')
+  @Roles('admin', 'agent')
   @Audit('rollout.start')
   @HttpCode(201)
   async start(
@@ -27,7 +27,7 @@ export class RolloutsController {
     @ValidBody(rolloutSchema) body: RolloutBody,
     @CurrentActor() actor: Actor,
   ) {
-    return rolloutView(await this.service.start(name, body, actorLabel(actor)));
+    return rolloutView(await this.service.start(name, body, actorLabel(actor), actor.role));
   }
 
   @Get()

@@ -37,6 +37,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly registry: ModuleRegistry,
     metrics: MetricsService,
   ) {
+    registry.onDrained(() => this.changed());
     // A scrape during a Redis outage reports the last count rather than failing /metrics.
     metrics.provide('seed_agent_cluster_nodes', async () => {
       this.lastCount = (await this.liveNodes().catch(() => undefined))?.length ?? this.lastCount;

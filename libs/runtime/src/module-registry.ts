@@ -39,6 +39,12 @@ export class ModuleRegistry implements OnApplicationShutdown {
   private readonly pins = new Map<string, LoadedVersion>();
   /** versions replaced as canary or pin, finishing their in-flight calls */
   private readonly retiring = new Set<LoadedVersion>();
+  private readonly drainListeners: Array<() => void> = [];
+
+  /** Called when a replaced version has finished its calls (GET /cluster stops showing it `draining`). */
+  onDrained(listener: () => void): void {
+    this.drainListeners.push(listener);
+  }
 
   /** Makes `loaded` the version new calls of `module` go to. */
   activate(module: string, loaded: LoadedVersion): void {
@@ -198,6 +204,7 @@ export class ModuleRegistry implements OnApplicationShutdown {
     void version.drained().then(() => {
       this.retiring.delete(version);
       if (!this.isServing(version)) version.dispose();
+      this.drained();
     });
   }
 
@@ -215,8 +222,13 @@ export class ModuleRegistry implements OnApplicationShutdown {
     await version.drained();
     const slot = this.slots.get(module);
     if (slot?.old === version) slot.old = undefined;
+    this.drained();
     // activated again while it drained (a rollback), or serving as canary or pin: it serves on
     if (this.isServing(version)) return;
     version.dispose();
+  }
+
+  private drained(): void {
+    for (const listener of this.drainListeners) listener();
   }
 }

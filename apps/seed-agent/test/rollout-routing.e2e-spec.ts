@@ -166,6 +166,10 @@ describe('rollouts across three nodes: split, sticky keys, pins, and decisions t
     const viewer = await invoke(nodes[1], 'pinned', 2, { 'seed-version': v2 }, 'viewer');
     expect([viewer.status, viewer.body.error.code]).toEqual([403, 'forbidden']);
     expect((await invoke(nodes[1], 'pinned', 2)).body.versionId).toBe(v1);
+    // a module failure names the version that failed too
+    const { v2: broken } = await moduleWithCandidate('pinned-broken', BROKEN);
+    const failed = await invoke(nodes[1], 'pinned-broken', 2, { 'seed-version': broken });
+    expect([failed.status, failed.headers.get('seed-version-served')]).toEqual([422, broken]);
     const bad = await invoke(nodes[1], 'pinned', 2, { 'seed-version': 'not-a-version' });
     expect(bad.status).toBe(400);
 

@@ -22,6 +22,8 @@ export interface RouteOptions {
   versionKey?: string;
   /** a version id: runs that version (ready, canary or active), counted nowhere */
   pinVersionId?: string;
+  /** told the version chosen, before it runs: a failed call's answer names it too */
+  served?: (versionId: string) => void;
 }
 
 /** One call the canary counts: a success, or a failure by the module's own fault (`error`). */
@@ -66,6 +68,7 @@ export class InvocationService {
     const version = pinned
       ? await this.pinnedVersion(module, route.pinVersionId!)
       : await this.routedVersion(module, route.versionKey);
+    route.served?.(version.versionId);
     const started = performance.now();
     try {
       const result = await version.invoke(input, { captureLogs: debug });

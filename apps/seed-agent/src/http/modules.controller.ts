@@ -156,8 +156,7 @@ export class ModulesController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const route = versionRouting(actor, versionKey, pin);
-    const result = await this.invocations.invoke(name, body.input, actor.name, body.debug, route);
-    reply.header(SERVED_VERSION_HEADER, result.versionId);
-    return result;
+    const served = (versionId: string) => void reply.header(SERVED_VERSION_HEADER, versionId);
+    return this.invocations.invoke(name, body.input, actor.name, body.debug, { ...route, served });
   }
 }

@@ -19,6 +19,7 @@ const aliases = [
   'errors',
   'jobs',
   'agent',
+  'rollout',
 ];
 
 const shared = {

@@ -16,8 +16,10 @@
 //   BENCH_EMBEDDED_ROUNDS      start/reopen rounds per embedded server (default 3)
 //   BENCH_CASCADE_CASES        cases of the cascade benchmark's module (default 200)
 //   BENCH_CASCADE_CANDIDATES   rejected candidates per kind in the cascade benchmark (default 20)
+//   BENCH_ROLLOUT_CALLS        calls per case in the routing overhead benchmark (default 20000)
+//   BENCH_ROLLOUT_STEPS        steps (advances) in the verdict → every node benchmark (default 60)
 //   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue,limits,
-//                              embedded,cascade
+//                              embedded,cascade,rollout
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -36,6 +38,7 @@ const BENCHMARKS = [
   { name: 'limits', script: 'sandbox-limits.mjs', title: '7. sandbox limits' },
   { name: 'embedded', script: 'embedded-start.mjs', title: '8. embedded servers' },
   { name: 'cascade', script: 'cascade.mjs', title: '9. evaluation cascade' },
+  { name: 'rollout', script: 'rollout.mjs', title: '10. rollouts: routing overhead, verdict → every node' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')
@@ -92,6 +95,7 @@ const ENTRIES = [
   'libs/config/src/index.js',
   'libs/runtime/src/index.js',
   'libs/hot-reload/src/index.js',
+  'libs/rollout/src/index.js',
   'libs/telemetry/src/index.js',
   'apps/seed-agent/src/embedded/embedded-postgres.js',
   'apps/seed-agent/src/embedded/embedded-redis.js',

@@ -5,6 +5,14 @@ import type { TestDatabase } from './support/databases';
 import { PrivatePostgres, startPrivatePostgres } from './support/postgres';
 import { PrivateRedis, startPrivateRedis, uniquePrefix } from './support/redis';
 
+/** One loaded version serving as stable (GET /cluster), however many calls it has in flight. */
+const stable = (versionId: string) => ({
+  versionId,
+  role: 'stable',
+  inFlight: expect.any(Number),
+  draining: false,
+});
+
 const source = (k: number) => `export default (input: { n: number }) => input.n * ${k};`;
 const serving = (node: TestApp, module: string) => node.app.get(ModuleRegistry).current(module)?.versionId;
 const invoke = (node: TestApp, module: string, n = 1) =>
@@ -104,7 +112,9 @@ describe('cluster: a Redis restart', () => {
     );
     expect(view.degraded).toEqual([]);
     for (const node of view.nodes) {
-      expect(node.modules).toEqual([{ name: 'steady', current: v2.id, behind: false }]);
+      expect(node.modules).toEqual([
+        { name: 'steady', current: v2.id, behind: false, versions: [stable(v2.id)] },
+      ]);
     }
   }, 60_000);
 });
@@ -154,7 +164,9 @@ describe('cluster: a PostgreSQL outage', () => {
     expect(cluster.status).toBe(200);
     expect(cluster.body.degraded).toEqual(['postgres']);
     expect(cluster.body.nodes).toHaveLength(3);
-    expect(cluster.body.nodes[0].modules).toEqual([{ name: 'steady', current: v1.id, behind: null }]);
+    expect(cluster.body.nodes[0].modules).toEqual([
+      { name: 'steady', current: v1.id, behind: null, versions: [stable(v1.id)] },
+    ]);
 
     await postgres.start();
     for (const node of nodes) {

@@ -30,6 +30,27 @@ export type BusEvent =
   | ActivationEvent<'module.rolled_back'>
   | { type: 'module.settings_changed'; module: string }
   | { type: 'module.deleted'; module: string }
+  /** a rollout started, moved weight, paused, resumed or ended: nodes re-read its routing from PostgreSQL */
+  | {
+      type: 'rollout.changed';
+      module: string;
+      rolloutId: string;
+      versionId: string;
+      status: string;
+      step: number;
+      weight: number;
+    }
+  /** one decision about a rollout (the analyser's verdict with what it saw, or a person's action) */
+  | {
+      type: 'rollout.decision';
+      module: string;
+      rolloutId: string;
+      step: number;
+      weight: number;
+      verdict: string | null;
+      reason: string;
+      action: string;
+    }
   | {
       type: 'agent.attempt';
       module: string;
@@ -116,6 +137,8 @@ const TYPES: Record<BusEventType, true> = {
   'module.rolled_back': true,
   'module.settings_changed': true,
   'module.deleted': true,
+  'rollout.changed': true,
+  'rollout.decision': true,
   'agent.attempt': true,
   'agent.done': true,
   'token.created': true,

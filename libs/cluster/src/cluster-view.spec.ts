@@ -79,15 +79,16 @@ describe('cluster view', () => {
       serviceVersion: '1.2.3',
       startedAt: '2026-01-01T00:00:00.000Z',
       modules: [
-        { name: 'gone', current: 'g1', behind: true },
-        { name: 'm', current: 'v2', old: 'v1', behind: false },
-        { name: 'n', current: null, behind: true },
+        { name: 'gone', current: 'g1', behind: true, versions: [] },
+        { name: 'm', current: 'v2', old: 'v1', behind: false, versions: [] },
+        { name: 'n', current: null, behind: true, versions: [] },
       ],
     });
     expect(view.nodes[1].modules[0]).toEqual({
       name: 'm',
       current: 'v1',
       behind: true,
+      versions: [],
       loadFailure: { versionId: 'v2', seq: 2, message: 'boom', at: 'then' },
     });
     expect(view.active).toEqual({ m: { versionId: 'v2', seq: 2 }, n: { versionId: 'n1', seq: 1 } });
@@ -104,7 +105,7 @@ describe('cluster view', () => {
       degraded: ['postgres'],
       dns: { query: 'app.internal', addresses: ['fdaa::1', 'fdaa::2'], resolvedAt: 'now' },
     });
-    expect(view.nodes[0].modules).toEqual([{ name: 'm', current: 'v1', behind: null }]);
+    expect(view.nodes[0].modules).toEqual([{ name: 'm', current: 'v1', behind: null, versions: [] }]);
     expect(view).toMatchObject({
       active: null,
       degraded: ['postgres'],

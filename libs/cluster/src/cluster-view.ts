@@ -1,3 +1,4 @@
+import type { LoadedVersionView } from '@seed/runtime';
 import { isIPv6 } from 'node:net';
 
 /** What one node publishes in its presence heartbeat. */
@@ -12,7 +13,7 @@ export interface NodeHeartbeat {
   startedAt: string;
   seenAt: string;
   /** What its ModuleRegistry serves: `current` takes new calls, `old` drains its in-flight calls. */
-  modules: Array<{ name: string; current: string; old?: string }>;
+  modules: Array<{ name: string; current: string; old?: string; versions?: LoadedVersionView[] }>;
   /** Versions it was told to serve and could not load; it keeps serving its current one. */
   loadFailures: LoadFailure[];
 }
@@ -51,6 +52,8 @@ export interface ModuleView {
   old?: string;
   /** Its current differs from what PostgreSQL says is active; null when PostgreSQL could not be read. */
   behind: boolean | null;
+  /** every version loaded for it (stable, canary, old, pinned) with in-flight calls, `draining` until drained */
+  versions: LoadedVersionView[];
   loadFailure?: Omit<LoadFailure, 'module'>;
 }
 
@@ -137,6 +140,7 @@ export function buildClusterView(input: {
         current,
         ...(loaded?.old ? { old: loaded.old } : {}),
         behind: active ? current !== (active[name]?.versionId ?? null) : null,
+        versions: loaded?.versions ?? [],
         ...(failure ? { loadFailure: withoutModule(failure) } : {}),
       };
     });

@@ -37,6 +37,7 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
     private readonly registry: ModuleRegistry,
     metrics: MetricsService,
   ) {
+    registry.onDrained(() => this.changed());
     // A scrape during a Redis outage reports the last count rather than failing /metrics.
     metrics.provide('seed_agent_cluster_nodes', async () => {
       this.lastCount = (await this.liveNodes().catch(() => undefined))?.length ?? this.lastCount;
@@ -96,7 +97,8 @@ export class PresenceService implements OnApplicationBootstrap, BeforeApplicatio
         .flatMap((name) => {
           const current = this.registry.current(name)?.versionId;
           const old = this.registry.old(name)?.versionId;
-          return current ? [{ name, current, ...(old ? { old } : {}) }] : [];
+          const versions = this.registry.loadedVersions(name);
+          return current ? [{ name, current, ...(old ? { old } : {}), versions }] : [];
         }),
       loadFailures: [...this.loadFailures.values()],
     };

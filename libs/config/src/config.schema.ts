@@ -134,6 +134,12 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       /** Failures from fewer callers than this never roll back: one caller cannot undo an activation. */
       minDistinctCallers: env.CANARY_MIN_DISTINCT_CALLERS,
     },
+    rollout: {
+      pinnedVersions: env.ROLLOUT_PINNED_VERSIONS,
+      reportIntervalMs: env.ROLLOUT_REPORT_INTERVAL,
+      analysisIntervalMs: env.ROLLOUT_ANALYSIS_INTERVAL,
+      leaseTtlMs: env.ROLLOUT_LEASE_TTL,
+    },
     integrations: {
       /** `<provider>` or `<provider>:<model>`: claude-cli, codex-cli, anthropic, openai-compatible. */
       agentModel: env.AGENT_MODEL,

@@ -193,6 +193,18 @@ const priceTableSchema = z.record(
   z.string(),
   z.object({ input: z.number().min(0), output: z.number().min(0) }).strict(),
 );
+const rollout = {
+  ROLLOUT_PINNED_VERSIONS: int(2, 0).describe(
+    'versions a node keeps loaded for `Seed-Version` pins, beyond the active, the old and the canary one',
+  ),
+  ROLLOUT_REPORT_INTERVAL: ms(1000, 50).describe("how often a node adds its rollout counts to Redis's"),
+  ROLLOUT_ANALYSIS_INTERVAL: ms(1000, 50).describe(
+    'how often the analyser looks for steps whose interval is over',
+  ),
+  ROLLOUT_LEASE_TTL: ms(10000, 200).describe(
+    "the analyser's Redis lease: another node takes over this long after the holder stops renewing",
+  ),
+};
 
 const agent = {
   AGENT_MODEL: z
@@ -312,6 +324,11 @@ export const ENV_SECTIONS = [
   },
   { title: 'Pipeline', about: 'The cascade that turns a submission into a version.', variables: pipeline },
   { title: 'Canary', about: 'The watch after an activation.', variables: canary },
+  {
+    title: 'Rollouts',
+    about: 'Traffic splits, version pins and the cluster-wide analysis (docs/rollouts.md).',
+    variables: rollout,
+  },
   { title: 'Agent and self-healing', about: 'The improving agent and its budgets.', variables: agent },
   { title: 'Models', about: 'The CLIs and providers the agent and chat completions use.', variables: models },
   {

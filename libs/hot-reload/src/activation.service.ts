@@ -7,6 +7,7 @@ import {
   ModuleVersionEntity,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
+import { RolloutRepository } from '@seed/rollout';
 import type { LoadedVersion } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -25,6 +26,7 @@ export class ActivationService {
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
     private readonly bus: ClusterBus,
+    private readonly rollouts: RolloutRepository,
   ) {}
 
   /** The pipeline's activation: a compare-and-swap on the candidate's parent. */
@@ -39,7 +41,10 @@ export class ActivationService {
       actor: version.author,
       maxCases: this.config.pipeline.maxCasesPerModule,
     });
-    if (result.activated) await this.propagate(module, result, 'gates', warm);
+    if (result.activated) {
+      await this.abortRollout(module, version.moduleId, version.author, 'gates');
+      await this.propagate(module, result, 'gates', warm);
+    }
     return result;
   }
 
@@ -70,6 +75,7 @@ export class ActivationService {
     reason: ActivationReason = 'manual',
   ): Promise<ActivationResult> {
     const entity = await this.store.getModule(module);
+    if (reason !== 'rollout') await this.abortRollout(module, entity.id, actor, reason);
     const result = await this.store.activate(entity.id, versionId, {
       reason,
       actor,
@@ -95,6 +101,7 @@ export class ActivationService {
         'no_active_version',
         `module ${module} has no earlier version to roll back to`,
       );
+    await this.abortRollout(module, entity.id, actor, reason);
     const result = await this.store.activate(entity.id, target, {
       reason,
       actor,
@@ -112,6 +119,32 @@ export class ActivationService {
     }
     await this.propagate(module, result, reason);
     return result;
+  }
+
+  /**
+   * Any activation but a rollout's own promotion ends the module's open rollout first (recorded as its last
+   * decision), so the stable version it was measured against never changes under it.
+   */
+  private async abortRollout(module: string, moduleId: string, actor: string, reason: string): Promise<void> {
+    const open = await this.rollouts.open(moduleId);
+    if (!open) return;
+    const result = await this.rollouts.decide(
+      open.id,
+      { status: ['running', 'paused'] },
+      { verdict: null, reason: `activation:${reason}`, action: 'abort', actor },
+      { status: 'aborted', weight: 0 },
+    );
+    if (!result) return;
+    this.logger.log(`${module}: rollout ${open.id} aborted by an activation (${reason})`);
+    await this.bus.publish({
+      type: 'rollout.changed',
+      module,
+      rolloutId: open.id,
+      versionId: open.versionId,
+      status: result.rollout.status,
+      step: result.rollout.step,
+      weight: 0,
+    });
   }
 
   private async propagate(

@@ -7,7 +7,9 @@ export type HotReloadErrorCode =
   /** an agent's case fails on the active version: a goal, not a regression test */
   | 'case_fails_on_active'
   /** evaluators are out of the agent's reach, and viewers cannot invoke them */
-  | 'evaluator_protected';
+  | 'evaluator_protected'
+  /** a `Seed-Version` pin names a version that may not serve (rejected, queued, dry run) */
+  | 'version_not_servable';
 
 /** Errors of the pipeline and the invocation path; the HTTP layer maps `code` to a status in one place. */
 export class HotReloadError extends DomainError<HotReloadErrorCode> {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClusterModule } from '@seed/cluster';
 import { CodeStoreModule } from '@seed/code-store';
 import { JobsModule } from '@seed/jobs';
+import { RolloutModule } from '@seed/rollout';
 import { RuntimeModule } from '@seed/runtime';
 import { ActivationService } from './activation.service.js';
 import { CanaryWatch } from './canary-watch.service.js';
@@ -11,14 +12,20 @@ import { PipelineService } from './pipeline.service.js';
 import { PipelineWorker } from './pipeline.worker.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
+import { RolloutsService } from './rollouts.service.js';
+import { RolloutAnalyser } from './rollout-analyser.service.js';
+import { RouteTable } from './route-table.service.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
-  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule],
+  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule, RolloutModule],
   providers: [
     ReplaySamples,
     Reconciler,
     ActivationService,
+    RolloutsService,
+    RouteTable,
+    RolloutAnalyser,
     SubmissionsService,
     InvocationService,
     CanaryWatch,
@@ -28,6 +35,10 @@ import { SubmissionsService } from './submissions.service.js';
   ],
   exports: [
     ActivationService,
+    RolloutsService,
+    RolloutAnalyser,
+    RouteTable,
+    RolloutModule,
     SubmissionsService,
     InvocationService,
     ModulesService,

@@ -3,9 +3,17 @@ export { CanaryWatch } from './canary-watch.service.js';
 export { HotReloadError, type HotReloadErrorCode } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
 export { errorRate, type CallStats } from './canary.js';
-export { InvocationService, type Invocation, type InvocationOutcome } from './invocation.service.js';
+export {
+  InvocationService,
+  type Invocation,
+  type InvocationOutcome,
+  type RouteOptions,
+} from './invocation.service.js';
+export { RouteTable, type Route } from './route-table.service.js';
+export { RolloutAnalyser } from './rollout-analyser.service.js';
 export { ModulesService } from './modules.service.js';
 export { Reconciler } from './reconciler.service.js';
+export { RolloutsService, type ManualAction, type StartRollout } from './rollouts.service.js';
 export {
   FINAL_STATUSES,
   IN_PIPELINE,

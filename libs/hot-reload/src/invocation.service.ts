@@ -1,16 +1,29 @@
-import { Injectable } from '@nestjs/common';
-import { CodeStoreRepository } from '@seed/code-store';
+import { Inject, Injectable } from '@nestjs/common';
+import { CodeStoreRepository, type VersionRef } from '@seed/code-store';
+import { APP_CONFIG, AppConfig } from '@seed/config';
+import { countsAgainstVersion, routeCall, TrafficReporter } from '@seed/rollout';
 import { InvokeError, type LoadedVersion, ModuleRegistry } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { CanaryWatch } from './canary-watch.service.js';
 import { HotReloadError } from './hot-reload.errors.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
+import { RouteTable } from './route-table.service.js';
 
 export interface Invocation {
   output: unknown;
   versionId: string;
   logs?: readonly string[];
+}
+
+/** How a call picks its version (the `Seed-Version-Key` and `Seed-Version` headers). */
+export interface RouteOptions {
+  /** keeps the caller on one side of a rollout's split as its weight rises, on every node */
+  versionKey?: string;
+  /** a version reference (id, seq, `active`, `latest`): runs that version (ready, canary or active), counted nowhere */
+  pin?: VersionRef;
+  /** told the version chosen, before it runs: a failed call's answer names it too */
+  served?: (versionId: string) => void;
 }
 
 /** One call the canary counts: a success, or a failure by the module's own fault (`error`). */
@@ -21,37 +34,65 @@ export interface InvocationOutcome {
   error?: InvokeError;
 }
 
-/** Runs the active version of a module in its sandbox on this node. */
+/** Statuses a `Seed-Version` pin may call: never a rejected, queued or dry-run version. */
+const PINNABLE = new Set(['ready', 'canary', 'active']);
+
+/** Runs a module's version in its sandbox on this node: the active one, its rollout's canary, or a pinned one. */
 @Injectable()
 export class InvocationService {
   private readonly observers: Array<(outcome: InvocationOutcome) => void> = [];
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly registry: ModuleRegistry,
     private readonly reconciler: Reconciler,
     private readonly store: CodeStoreRepository,
     private readonly replay: ReplaySamples,
     private readonly canary: CanaryWatch,
+    private readonly routes: RouteTable,
+    private readonly traffic: TrafficReporter,
   ) {}
 
-  /** `caller` is who asked (the token's name): the canary and the replay sample count per caller. */
-  async invoke(module: string, input: unknown, caller: string, debug = false): Promise<Invocation> {
-    const version = await this.activeVersion(module);
+  /**
+   * `caller` is who asked (the token's name): the canary and the replay sample count per caller. A pinned call
+   * chose its version, so it counts in no analysis and is never a replay sample.
+   */
+  async invoke(
+    module: string,
+    input: unknown,
+    caller: string,
+    debug = false,
+    route: RouteOptions = {},
+  ): Promise<Invocation> {
+    const pinned = route.pin !== undefined;
+    const version = pinned
+      ? await this.pinnedVersion(module, route.pin!)
+      : await this.routedVersion(module, route.versionKey);
+    route.served?.(version.versionId);
     const started = performance.now();
     try {
       const result = await version.invoke(input, { captureLogs: debug });
-      emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
-      this.canary.record(module, version.versionId, false, caller);
-      this.replay.record(module, input, caller);
-      if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
+      const seconds = (performance.now() - started) / 1000;
+      emit(EVENTS.invocation, { module, result: 'ok', seconds });
+      if (!pinned) {
+        this.traffic.record(module, version.versionId, false, caller, seconds * 1000);
+        this.canary.record(module, version.versionId, false, caller);
+        this.replay.record(module, input, caller);
+        if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
+      }
       return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
     } catch (error) {
       const code = error instanceof InvokeError ? error.code : 'error';
-      if (error instanceof InvokeError && error.moduleFault) {
-        this.canary.record(module, version.versionId, true, caller);
-        if (this.observers.length) this.notify({ module, versionId: version.versionId, input, error });
+      const seconds = (performance.now() - started) / 1000;
+      if (!pinned) {
+        const fault = error instanceof InvokeError && countsAgainstVersion(error, false);
+        this.traffic.record(module, version.versionId, fault, caller, seconds * 1000);
+        if (error instanceof InvokeError && error.moduleFault) {
+          this.canary.record(module, version.versionId, true, caller);
+          if (this.observers.length) this.notify({ module, versionId: version.versionId, input, error });
+        }
       }
-      emit(EVENTS.invocation, { module, result: code, seconds: (performance.now() - started) / 1000 });
+      emit(EVENTS.invocation, { module, result: code, seconds });
       throw error;
     }
   }
@@ -103,5 +144,46 @@ export class InvocationService {
       status,
       diagnostics: (latest.diagnostics ?? []).slice(0, 3),
     });
+  }
+
+  /** The active version, or the rollout's canary for the rollout's share of calls (by key when given). */
+  private async routedVersion(module: string, key: string | undefined): Promise<LoadedVersion> {
+    const stable = await this.activeVersion(module);
+    const route = this.routes.route(module);
+    if (!route || route.weight <= 0 || route.stableVersionId !== stable.versionId) return stable;
+    const canary = this.registry.canaryVersion(module);
+    if (!canary || canary.versionId !== route.canaryVersionId) return stable;
+    return routeCall(route.weight, route.rolloutId, key, Math.random) === 'canary' ? canary : stable;
+  }
+
+  /** A pinned version: one already loaded here, or loaded on demand within ROLLOUT_PINNED_VERSIONS. */
+  private async pinnedVersion(module: string, ref: VersionRef): Promise<LoadedVersion> {
+    const versionId =
+      ref.kind === 'id'
+        ? ref.id
+        : (await this.store.resolveVersionRef((await this.store.getModule(module)).id, ref)).id;
+    const stable = await this.activeVersion(module).catch(() => undefined);
+    if (stable?.versionId === versionId) return stable;
+    const canary = this.registry.canaryVersion(module);
+    if (canary?.versionId === versionId) return canary;
+    const loaded = this.registry.pinnedVersion(versionId);
+    if (loaded && loaded.module === module && !loaded.isDisposed) return loaded;
+    const entity = await this.store.getModule(module);
+    const version = await this.store.getVersion(entity.id, versionId);
+    if (!PINNABLE.has(version.status) || version.dryRun) {
+      throw new HotReloadError(
+        'version_not_servable',
+        `version ${version.seq} has status ${version.status}${version.dryRun ? ' (dry run)' : ''}: only a ready, canary or active version can be called`,
+      );
+    }
+    if (this.config.rollout.pinnedVersions === 0) {
+      throw new HotReloadError(
+        'version_not_servable',
+        'this node loads no pinned versions (ROLLOUT_PINNED_VERSIONS=0)',
+      );
+    }
+    const fresh = await this.reconciler.loadVersion(module, versionId);
+    this.registry.addPinned(fresh, this.config.rollout.pinnedVersions);
+    return fresh;
   }
 }

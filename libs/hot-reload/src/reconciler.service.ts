@@ -111,6 +111,45 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     });
   }
 
+  /**
+   * Loads the rollout's canary of `module` beside its active version (undefined: drops it). Serialised with
+   * the module's other loads, so a promotion finds the canary and adopts it instead of loading it again.
+   */
+  async syncCanary(module: string, versionId: string | undefined): Promise<void> {
+    await this.serialised(module, async () => {
+      if (this.registry.canaryVersion(module)?.versionId === versionId) return;
+      if (!versionId || this.registry.current(module)?.versionId === versionId) {
+        return this.registry.setCanary(module, undefined);
+      }
+      this.registry.setCanary(module, await this.loadVersion(module, versionId));
+      this.presence.changed();
+    });
+  }
+
+  /** Loads any compiled version of `module` with the module's limits (a canary, or a `Seed-Version` pin). */
+  async loadVersion(module: string, versionId: string): Promise<LoadedVersion> {
+    const entity = await this.store.getModule(module);
+    const version = await this.store.getVersion(entity.id, versionId);
+    if (!version.sha256) throw new Error(`version ${version.seq} of ${module} has no compiled code`);
+    return this.load(
+      module,
+      versionId,
+      version.sha256,
+      effectiveLimits(this.config.sandbox, entity.settings),
+    );
+  }
+
+  private async load(
+    module: string,
+    versionId: string,
+    sha256: string,
+    limits: ReturnType<typeof effectiveLimits>,
+  ): Promise<LoadedVersion> {
+    const { code, rebuilt } = await this.artifacts.resolve(sha256, () => this.store.compiledCode(versionId));
+    if (rebuilt) this.logger.log(`artifact ${sha256.slice(0, 12)} of ${module} rebuilt from PostgreSQL`);
+    return LoadedVersion.load({ module, versionId, code, limits, pool: this.pool });
+  }
+
   private async ensureLoaded(active: ActiveVersion): Promise<void> {
     const limits = effectiveLimits(this.config.sandbox, active.settings);
     const key = limitsKey(limits);
@@ -120,20 +159,16 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
       this.presence.clearLoadFailure(active.module);
       return;
     }
+    const canary = this.registry.canaryVersion(active.module);
+    if (canary?.versionId === active.versionId && !canary.isDisposed) {
+      // a promoted rollout: the canary, already warm, becomes the version every call goes to
+      this.swap(active, canary, key);
+      this.registry.setCanary(active.module, undefined);
+      return;
+    }
     let loaded: LoadedVersion;
     try {
-      const { code, rebuilt } = await this.artifacts.resolve(active.sha256, () =>
-        this.store.compiledCode(active.versionId),
-      );
-      if (rebuilt)
-        this.logger.log(`artifact ${active.sha256.slice(0, 12)} of ${active.module} rebuilt from PostgreSQL`);
-      loaded = await LoadedVersion.load({
-        module: active.module,
-        versionId: active.versionId,
-        code,
-        limits,
-        pool: this.pool,
-      });
+      loaded = await this.load(active.module, active.versionId, active.sha256, limits);
     } catch (error) {
       this.reportLoadFailure(active, error as Error);
       throw error;

@@ -10,6 +10,7 @@ import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempo
 import { ApiTokens1764500000000 } from './migrations/1764500000000-api-tokens.js';
 import { ImprovementRuns1764514000001 } from './migrations/1764514000001-improvement-runs.js';
 import { CascadeCases1764514000000 } from './migrations/1764514000000-cascade-cases.js';
+import { Rollouts1764520000000 } from './migrations/1764520000000-rollouts.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   ApiTokens1764500000000,
   CascadeCases1764514000000,
   ImprovementRuns1764514000001,
+  Rollouts1764520000000,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

@@ -15,6 +15,6 @@ export {
   type JsonValue,
   type LoadVersionOptions,
 } from './loaded-version.js';
-export { ModuleRegistry, type RegistryStats } from './module-registry.js';
+export { ModuleRegistry, type LoadedVersionView, type RegistryStats } from './module-registry.js';
 export { RuntimeModule } from './runtime.module.js';
 export { MODULE_SDK_DTS } from './sdk.js';

@@ -152,4 +152,56 @@ describe('ModuleRegistry', () => {
     expect(a.isDisposed && b.isDisposed).toBe(true);
     expect(registry.stats().loadedVersions).toBe(0);
   });
+
+  describe('canary and pinned versions', () => {
+    it('lists every loaded version with its role, and a replaced canary as draining until its calls finish', async () => {
+      registry.activate('greeter', await version('v1'));
+      const slow = await version('c1', 200);
+      registry.setCanary('greeter', slow);
+      expect(registry.canaryVersion('greeter')?.versionId).toBe('c1');
+      const call = slow.invoke(null);
+      expectInFlight(slow);
+      let drained = 0;
+      registry.onDrained(() => drained++);
+      registry.setCanary('greeter', await version('c2'));
+      expect(registry.loadedVersions('greeter')).toEqual([
+        { versionId: 'v1', role: 'stable', inFlight: 0, draining: false },
+        { versionId: 'c2', role: 'canary', inFlight: 0, draining: false },
+        { versionId: 'c1', role: 'old', inFlight: 1, draining: true },
+      ]);
+      expect((await call).output).toBe('c1');
+      await settled();
+      expect(drained).toBe(1);
+      expect(slow.isDisposed).toBe(true);
+      expect(registry.loadedVersions('greeter').map((v) => v.versionId)).toEqual(['v1', 'c2']);
+    });
+
+    it('keeps at most `cap` pinned versions, dropping the least recently used', async () => {
+      registry.activate('greeter', await version('v1'));
+      const [p1, p2, p3] = await Promise.all([version('p1'), version('p2'), version('p3')]);
+      registry.addPinned(p1, 2);
+      registry.addPinned(p2, 2);
+      expect(registry.pinnedVersion('p1')).toBe(p1); // p1 is now the most recently used
+      registry.addPinned(p3, 2);
+      await settled();
+      expect(registry.pinnedVersion('p2')).toBeUndefined();
+      expect(p2.isDisposed).toBe(true);
+      expect(registry.loadedVersions('greeter').map((v) => [v.versionId, v.role])).toEqual([
+        ['v1', 'stable'],
+        ['p1', 'pinned'],
+        ['p3', 'pinned'],
+      ]);
+    });
+
+    it('does not dispose a canary that became the current version', async () => {
+      registry.activate('greeter', await version('v1'));
+      const canary = await version('c1');
+      registry.setCanary('greeter', canary);
+      registry.activate('greeter', canary);
+      registry.setCanary('greeter', undefined);
+      await settled();
+      expect(canary.isDisposed).toBe(false);
+      expect((await registry.invoke('greeter', null)).output).toBe('c1');
+    });
+  });
 });

@@ -86,6 +86,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  readonly canaryWeight = new Gauge({
+    name: 'seed_agent_canary_weight',
+    help: "Percent of a module's calls its rollout's canary takes on this node (absent: no open rollout)",
+    labelNames: ['module'],
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: 'seed_agent_build_info',
     help: 'Always 1; the labels name the running release (VERSION) and this node',

@@ -128,3 +128,68 @@ export function toNewTestCase(c: TestCaseBody) {
     ...(c.evaluator ? { evaluator: c.evaluator } : {}),
   };
 }
+
+/** Every field but versionId has a default; docs/rollouts.md explains each. */
+export const rolloutAnalysisSchema = z
+  .object({
+    minCalls: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(100)
+      .describe('canary calls a step needs to be judged'),
+    maxErrorRateDelta: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe("how far the canary's module-fault rate may exceed the stable one's (0.05 = 5 points)"),
+    maxLatencyRatio: z.number().min(1).max(1000).default(1.5).describe('canary p99 / stable p99'),
+    latencyFloorMs: z
+      .number()
+      .min(0)
+      .max(600_000)
+      .default(50)
+      .describe('a canary p99 at or under this never fails the latency ratio'),
+    failureLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(2)
+      .describe('failed step analyses before rollback'),
+    minDistinctCallers: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(2)
+      .describe('distinct failing callers before errors can fail a step'),
+    observeOnly: z.boolean().default(false).describe('analyse and record, never act'),
+  })
+  .strict();
+
+export const rolloutSchema = z
+  .object({
+    versionId: z.uuid(),
+    steps: z.array(z.number().gt(0).max(100)).min(1).max(100).optional().describe('default [5, 25, 50, 100]'),
+    stepWeight: z.number().gt(0).max(100).optional().describe('default 10 when maxWeight is given'),
+    maxWeight: z.number().gt(0).max(100).optional().describe('default 100 when stepWeight is given'),
+    intervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(86_400_000)
+      .default(60_000)
+      .describe('how long each step is observed'),
+    analysis: rolloutAnalysisSchema.default(rolloutAnalysisSchema.parse({})),
+    onInconclusive: z.enum(['pause', 'promote', 'abort']).default('pause'),
+  })
+  .strict()
+  .refine((b) => !(b.steps && (b.stepWeight !== undefined || b.maxWeight !== undefined)), {
+    message: 'give either steps or stepWeight/maxWeight, not both',
+    path: ['steps'],
+  });
+
+export type RolloutBody = z.infer<typeof rolloutSchema>;

@@ -3,6 +3,7 @@ import type { CodeStoreErrorCode } from '@seed/code-store';
 import type { TimeoutErrorCode } from '@seed/errors';
 import type { HotReloadErrorCode } from '@seed/hot-reload';
 import type { AgentErrorCode, IntegrationErrorCode } from '@seed/integrations';
+import type { RolloutErrorCode } from '@seed/rollout';
 import type { InvokeFailureCode, LoadFailureCode } from '@seed/runtime';
 import type { ApiErrorCode } from './api-error.js';
 
@@ -11,6 +12,7 @@ export type DomainErrorCode =
   | ApiErrorCode
   | CodeStoreErrorCode
   | HotReloadErrorCode
+  | RolloutErrorCode
   | InvokeFailureCode
   | LoadFailureCode
   | AgentErrorCode
@@ -29,9 +31,11 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   json_too_deep: 400,
   unknown_provider: 400,
   invalid_model: 400,
+  invalid_rollout: 400,
   unauthorized: 401,
   forbidden: 403,
   evaluator_protected: 403,
+  rollout_not_allowed: 403,
   not_found: 404,
   module_not_found: 404,
   version_not_found: 404,
@@ -48,6 +52,9 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   improvement_finished: 409,
   too_many_cases: 409,
   idempotency_conflict: 409,
+  rollout_in_progress: 409,
+  no_rollout: 409,
+  version_not_servable: 409,
   payload_too_large: 413,
   source_too_large: 413,
   unsupported_media_type: 415,

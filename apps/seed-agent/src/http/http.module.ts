@@ -24,6 +24,8 @@ import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
 import { TokensController } from './tokens.controller.js';
 import { UiSessionController } from './console/ui-session.controller.js';
+import { RolloutsController } from './rollouts.controller.js';
+import { StatsController } from './stats.controller.js';
 import { VersionsController } from './versions.controller.js';
 
 @Module({
@@ -34,6 +36,8 @@ import { VersionsController } from './versions.controller.js';
     MetricsController,
     ModulesController,
     VersionsController,
+    RolloutsController,
+    StatsController,
     ImproveController,
     ImprovementsController,
     JobsController,

@@ -35,6 +35,7 @@ import {
 } from './dto.js';
 import { PreferWait, withOutcome } from './prefer-wait.js';
 import { assertSourceSize } from './source-limit.js';
+import { SERVED_VERSION_HEADER, versionRouting } from './version-headers.js';
 import { moduleView, page, testCaseView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
@@ -177,12 +178,17 @@ export class ModulesController {
     @Param('name') name: string,
     @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>,
     @CurrentActor() actor: Actor,
+    @Headers('seed-version-key') versionKey: string | undefined,
+    @Headers('seed-version') pin: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (actor.role === 'viewer' && (await this.store.getModule(name)).kind === 'evaluator')
       throw new HotReloadError(
         'evaluator_protected',
         `module ${name} is an evaluator: viewers cannot invoke it`,
       );
-    return this.invocations.invoke(name, body.input, actor.name, body.debug);
+    const route = versionRouting(actor, versionKey, pin);
+    const served = (versionId: string) => void reply.header(SERVED_VERSION_HEADER, versionId);
+    return this.invocations.invoke(name, body.input, actor.name, body.debug, { ...route, served });
   }
 }

@@ -11,7 +11,7 @@ import {
 } from 'typeorm';
 import type { ModuleEntity } from './module.entity.js';
 
-export const ACTIVATION_REASONS = ['gates', 'manual', 'rollback', 'canary'] as const;
+export const ACTIVATION_REASONS = ['gates', 'manual', 'rollback', 'canary', 'rollout'] as const;
 export type ActivationReason = (typeof ACTIVATION_REASONS)[number];
 
 @Entity({ name: 'activations' })

@@ -4,6 +4,8 @@ import { AuditEntryEntity } from './audit-entry.entity.js';
 import { ImprovementCandidateEntity, ImprovementRunEntity } from './improvement-run.entity.js';
 import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
+import { RolloutDecisionEntity } from './rollout-decision.entity.js';
+import { RolloutEntity } from './rollout.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
 
 export * from './activation.entity.js';
@@ -12,6 +14,8 @@ export * from './audit-entry.entity.js';
 export * from './improvement-run.entity.js';
 export * from './module-version.entity.js';
 export * from './module.entity.js';
+export * from './rollout-decision.entity.js';
+export * from './rollout.entity.js';
 export * from './test-case.entity.js';
 
 export const ENTITIES = [
@@ -23,4 +27,6 @@ export const ENTITIES = [
   ApiTokenEntity,
   ImprovementRunEntity,
   ImprovementCandidateEntity,
+  RolloutEntity,
+  RolloutDecisionEntity,
 ];

@@ -21,6 +21,8 @@ export const VERSION_STATUSES = [
   /** Passed and stored, asked to activate: the decision is being taken (never shown as `ready`). */
   'activating',
   'ready',
+  /** Serving a share of the calls under a rollout, beside the active version. */
+  'canary',
   'active',
   'retired',
   'rejected',

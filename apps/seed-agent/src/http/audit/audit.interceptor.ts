@@ -16,7 +16,12 @@ export type AuditAction =
   | 'token.create'
   | 'token.revoke'
   | 'improve.cancel'
-  | 'reject';
+  | 'reject'
+  | 'rollout.start'
+  | 'rollout.promote'
+  | 'rollout.pause'
+  | 'rollout.resume'
+  | 'rollout.abort';
 
 export const AUDIT_KEY = 'seed:audit';
 

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { getFreePort } from '../src/embedded/free-port';
+import { ensureBuilt } from './ensure-built';
+import { API_TOKENS, eventually, request, SHARED_REDIS_URL } from './harness';
+import { createTestDatabase, TestDatabase } from './support/databases';
+import { AppProcess, spawnApp } from './support/processes';
+import { uniquePrefix } from './support/redis';
+
+const V1 = 'export default (n: number) => n;';
+const V2 = 'export default (n: number) => n + 0;';
+
+/** Three app processes; the one holding the analyser's lease is killed with SIGKILL in the middle of a rollout. */
+describe('rollouts: the analyser dies mid-rollout', () => {
+  const started: AppProcess[] = [];
+  const dataDirs: string[] = [];
+  let db: TestDatabase | undefined;
+  const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true });
+
+  beforeAll(() => ensureBuilt(), 180_000);
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
+    await db?.drop();
+    redis.disconnect();
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('another node takes the lease and the rollout goes on; no step is decided twice', async () => {
+    db = await createTestDatabase();
+    const prefix = uniquePrefix('rollout-crash');
+    const nodes = await Promise.all(
+      ['node-1', 'node-2', 'node-3'].map(async (name) => {
+        const port = await getFreePort();
+        const dataDir = mkdtempSync(join(tmpdir(), 'seed-rollout-crash-'));
+        dataDirs.push(dataDir);
+        const app = spawnApp({
+          env: {
+            NODE_NAME: name,
+            DATABASE_URL: db!.url,
+            REDIS_URL: SHARED_REDIS_URL,
+            REDIS_PREFIX: prefix,
+            PORT: String(port),
+            API_TOKENS,
+            DATA_DIR: dataDir,
+            LOG_LEVEL: 'warn',
+            ROLLOUT_REPORT_INTERVAL: '100',
+            ROLLOUT_ANALYSIS_INTERVAL: '100',
+            ROLLOUT_LEASE_TTL: '1500',
+          },
+        });
+        started.push(app);
+        return { name, app, base: `http://127.0.0.1:${port}` };
+      }),
+    );
+    await Promise.all(nodes.map((n) => n.app.waitForHttp(`${n.base}/health/ready`, 60_000)));
+    const [first] = nodes;
+    const settled = async (versionId: string) =>
+      eventually(async () => {
+        const v = await request(first.base, 'GET', `/modules/m/versions/${versionId}`);
+        return ['active', 'ready'].includes(v.body.status) ? v.body : undefined;
+      });
+    const created = await request(first.base, 'POST', '/modules', { name: 'm', source: V1, tests: [] });
+    await settled(created.body.versionId);
+    const submitted = await request(first.base, 'POST', '/modules/m/versions', {
+      source: V2,
+      activate: false,
+    });
+    await settled(submitted.body.versionId);
+
+    // observeOnly: each step is decided once its interval is over, with or without traffic
+    const rollout = await request(first.base, 'POST', '/modules/m/rollouts', {
+      versionId: submitted.body.versionId,
+      steps: [10, 20, 30, 40, 50, 100],
+      intervalMs: 1000,
+      analysis: { observeOnly: true },
+    });
+    expect(rollout.status).toBe(201);
+    const history = async (base: string) => (await request(base, 'GET', '/modules/m/rollouts')).body.items[0];
+    await eventually(
+      async () => ((await history(first.base)).decisions.length >= 1 ? true : undefined),
+      20_000,
+    );
+
+    await redis.connect();
+    const holder = (await redis.get(`${prefix}:rollout:analyser`))!.split('|')[0];
+    const victim = nodes.find((n) => n.name === holder)!;
+    const survivor = nodes.find((n) => n !== victim)!;
+    await victim.app.stop('SIGKILL');
+
+    const done = await eventually(
+      async () => {
+        const h = await history(survivor.base);
+        return h.status === 'promoted' ? h : undefined;
+      },
+      30_000,
+      'the rollout to be promoted by a surviving node',
+    );
+    const decisions = done.decisions as Array<{ step: number; action: string; actor: string }>;
+    expect(decisions.map((d) => d.step)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(decisions.map((d) => d.action)).toEqual([
+      'advance',
+      'advance',
+      'advance',
+      'advance',
+      'advance',
+      'promote',
+    ]);
+    const deciders = new Set(decisions.map((d) => d.actor));
+    expect(deciders.has(`node:${victim.name}`)).toBe(true);
+    expect([...deciders].some((a) => a !== `node:${victim.name}`)).toBe(true);
+    expect((await request(survivor.base, 'GET', '/modules/m')).body.activeVersionId).toBe(
+      submitted.body.versionId,
+    );
+  }, 120_000);
+});

@@ -21,4 +21,10 @@ export {
   utf8Bytes,
   type Preview,
 } from './preview.js';
-export { MODULE_NAME_PATTERN, moduleSettingsSchema, type ModuleSettings } from './module-settings.js';
+export {
+  capabilityGrantsSchema,
+  MODULE_NAME_PATTERN,
+  moduleSettingsSchema,
+  type CapabilityGrants,
+  type ModuleSettings,
+} from './module-settings.js';

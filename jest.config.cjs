@@ -18,6 +18,7 @@ const aliases = [
   'integrations',
   'errors',
   'jobs',
+  'capabilities',
 ];
 
 const shared = {

@@ -140,6 +140,25 @@ const sandbox = {
   SANDBOX_POOL_SIZE: int(2, 0).describe('pre-created isolates (default memory limit), 0 for none'),
 };
 
+const capabilities = {
+  SANDBOX_MAX_CAPABILITY_CALLS: int(100, 1).describe(
+    'capability calls (`ctx.kv`, `ctx.call`, ...) per invocation',
+  ),
+  SANDBOX_MAX_CALL_DEPTH: int(4, 1).describe(
+    '`ctx.call` nesting: modules on one call chain, the first included',
+  ),
+  KV_MAX_KEY_BYTES: int(512, 1).describe('longest `ctx.kv` key (UTF-8)'),
+  KV_MAX_VALUE_BYTES: int(65_536, 1).describe("largest `ctx.kv` value's JSON"),
+  KV_MAX_KEYS: int(1000, 1).describe('keys per module unless its grant says `kv.maxKeys`'),
+  KV_MAX_BYTES: int(1_048_576, 1).describe(
+    'bytes of keys and values per module unless its grant says `kv.maxBytes`',
+  ),
+  KV_LIST_LIMIT: int(1000, 1).describe('entries one `ctx.kv.list` returns'),
+  KV_TIMEOUT: ms(2000, 1).describe(
+    'bound on one kv query; past it the call fails with `capability_unavailable`',
+  ),
+};
+
 const pipeline = {
   PIPELINE_CONCURRENCY: int(4, 1).describe('pipeline jobs per node at once'),
   PIPELINE_ATTEMPTS: int(5, 1).describe('attempts of a job failing on infrastructure errors'),
@@ -273,6 +292,12 @@ export const ENV_SECTIONS = [
     title: 'Sandbox',
     about: "Default limits of a sandboxed module; a module's settings may override them.",
     variables: sandbox,
+  },
+  {
+    title: 'Capabilities',
+    about:
+      "Bounds of what a module may reach (docs/capabilities.md); a module's grant may narrow some of them.",
+    variables: capabilities,
   },
   { title: 'Pipeline', about: 'The cascade that turns a submission into a version.', variables: pipeline },
   { title: 'Canary', about: 'The watch after an activation.', variables: canary },

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CapabilitiesModule } from '@seed/capabilities';
 import { ClusterModule } from '@seed/cluster';
 import { CodeStoreModule } from '@seed/code-store';
 import { JobsModule } from '@seed/jobs';
@@ -14,7 +15,7 @@ import { ReplaySamples } from './replay-samples.service.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
-  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule],
+  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule, CapabilitiesModule],
   providers: [
     ReplaySamples,
     Reconciler,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { CapabilityBroker, type ModuleInvoker } from '@seed/capabilities';
 import { CodeStoreRepository } from '@seed/code-store';
-import { InvokeError, type LoadedVersion, ModuleRegistry } from '@seed/runtime';
+import { InvokeError, type JsonValue, type LoadedVersion, ModuleRegistry } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { CanaryWatch } from './canary-watch.service.js';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -23,7 +24,7 @@ export interface InvocationOutcome {
 
 /** Runs the active version of a module in its sandbox on this node. */
 @Injectable()
-export class InvocationService {
+export class InvocationService implements ModuleInvoker {
   private readonly observers: Array<(outcome: InvocationOutcome) => void> = [];
 
   constructor(
@@ -32,14 +33,24 @@ export class InvocationService {
     private readonly store: CodeStoreRepository,
     private readonly replay: ReplaySamples,
     private readonly canary: CanaryWatch,
-  ) {}
+    private readonly capabilities: CapabilityBroker,
+  ) {
+    capabilities.useInvoker(this);
+  }
 
   /** `caller` is who asked (the token's name): the canary and the replay sample count per caller. */
-  async invoke(module: string, input: unknown, caller: string, debug = false): Promise<Invocation> {
+  async invoke(
+    module: string,
+    input: unknown,
+    caller: string,
+    debug = false,
+    chain: readonly string[] = [module],
+  ): Promise<Invocation> {
     const version = await this.activeVersion(module);
     const started = performance.now();
     try {
-      const result = await version.invoke(input, { captureLogs: debug });
+      const capabilities = this.capabilities.open(module, chain);
+      const result = await version.invoke(input, { captureLogs: debug, capabilities });
       emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
       this.canary.record(module, version.versionId, false, caller);
       this.replay.record(module, input, caller);
@@ -54,6 +65,12 @@ export class InvocationService {
       emit(EVENTS.invocation, { module, result: code, seconds: (performance.now() - started) / 1000 });
       throw error;
     }
+  }
+
+  /** ctx.call: the callee's active version in its own isolate, with its own limits and grants. */
+  async invokeFromModule(module: string, input: JsonValue, chain: readonly string[]): Promise<JsonValue> {
+    const caller = chain.length > 1 ? `module:${chain[chain.length - 2]}` : 'module';
+    return (await this.invoke(module, input, caller, false, chain)).output as JsonValue;
   }
 
   /** Observers (the agent's recent errors, self-healing) see the calls the canary counts; they must be cheap. */

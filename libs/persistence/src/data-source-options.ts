@@ -7,6 +7,7 @@ import { VersionStatusActivating1764300000000 } from './migrations/1764300000000
 import { VersionGoalCases1764410000000 } from './migrations/1764410000000-version-goal-cases.js';
 import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit-denial-counts.js';
 import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
+import { ModuleState1764500000000 } from './migrations/1764500000000-module-state.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   VersionGoalCases1764410000000,
   AuditDenialCounts1764420000000,
   IdempotencyScope1764420000001,
+  ModuleState1764500000000,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

@@ -2,12 +2,14 @@ import { ActivationEntity } from './activation.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
+import { ModuleStateEntity } from './module-state.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
 
 export * from './activation.entity.js';
 export * from './audit-entry.entity.js';
 export * from './module-version.entity.js';
 export * from './module.entity.js';
+export * from './module-state.entity.js';
 export * from './test-case.entity.js';
 
 export const ENTITIES = [
@@ -16,4 +18,5 @@ export const ENTITIES = [
   TestCaseEntity,
   ActivationEntity,
   AuditEntryEntity,
+  ModuleStateEntity,
 ];

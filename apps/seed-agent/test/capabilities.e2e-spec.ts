@@ -1,0 +1,162 @@
+import { eventually, settledVersion, startTestApp, TestApp } from './harness';
+
+/** ctx.kv and ctx.call over HTTP, granted (or not) in module settings by an admin. */
+describe('capabilities through the control API', () => {
+  let t: TestApp;
+
+  const modules: Record<string, { source: string; capabilities?: Record<string, unknown> }> = {
+    plain: {
+      source:
+        'export default (_: unknown, ctx: any) => [ctx.kv, ctx.call, ctx.fetch, ctx.model, ctx.secret].map((c) => typeof c);',
+    },
+    counter: {
+      source: `export default async (_: unknown, ctx: any) => {
+        const n = ((await ctx.kv.get('n')) ?? 0) + 1;
+        await ctx.kv.set('n', n);
+        return n;
+      };`,
+      capabilities: { kv: {} },
+    },
+    notes: {
+      source: `export default async (input: any, ctx: any) => {
+        try {
+          if (input.op === 'set') return await ctx.kv.set(input.key, input.value, input.ttlMs ? { ttlMs: input.ttlMs } : undefined) ?? 'ok';
+          if (input.op === 'get') return await ctx.kv.get(input.key);
+          if (input.op === 'delete') return await ctx.kv.delete(input.key);
+          return await ctx.kv.list(input.prefix);
+        } catch (e: any) {
+          if (input.rethrow) throw e;
+          return { code: e.code, message: e.message };
+        }
+      };`,
+      capabilities: { kv: { maxKeys: 3, maxBytes: 200 } },
+    },
+    adder: { source: 'export default (input: { a: number; b: number }) => input.a + input.b;' },
+    failing: { source: "export default () => { throw new Error('callee broke'); };" },
+    composer: {
+      source: `export default async (input: any, ctx: any) => {
+        if (input.target) {
+          try { return await ctx.call(input.target, input.input ?? null); } catch (e: any) { return { code: e.code, message: e.message }; }
+        }
+        const sum = await ctx.call('adder', { a: input.a, b: input.b });
+        return { sum, doubled: await ctx.call('adder', { a: sum, b: sum }) };
+      };`,
+      capabilities: { call: ['adder', 'failing', 'ping'] },
+    },
+    ping: {
+      source: "export default (input: unknown, ctx: any) => ctx.call('pong', input);",
+      capabilities: { call: ['pong'] },
+    },
+    pong: {
+      source: "export default (input: unknown, ctx: any) => ctx.call('ping', input);",
+      capabilities: { call: ['ping'] },
+    },
+    d1: {
+      source: "export default (n: number, ctx: any) => ctx.call('d2', n + 1);",
+      capabilities: { call: ['d2'] },
+    },
+    d2: {
+      source: "export default (n: number, ctx: any) => ctx.call('d3', n + 1);",
+      capabilities: { call: ['d3'] },
+    },
+    d3: { source: 'export default (n: number) => n;' },
+  };
+
+  const invoke = (name: string, input: unknown = null) =>
+    t.request('POST', `/modules/${name}/invoke`, { input });
+
+  beforeAll(async () => {
+    t = await startTestApp({ SANDBOX_MAX_CALL_DEPTH: '2' });
+    await Promise.all(
+      Object.entries(modules).map(async ([name, { source, capabilities }]) => {
+        const settings = capabilities ? { capabilities } : {};
+        const res = await t.request('POST', '/modules', { name, source, tests: [], settings });
+        expect(res.status).toBe(201);
+        expect((await settledVersion(t, name, res.body.versionId)).status).toBe('active');
+      }),
+    );
+  }, 60_000);
+  afterAll(() => t?.close());
+
+  it('gives a module without grants no capability at all', async () => {
+    expect((await invoke('plain')).body.output).toEqual(Array(5).fill('undefined'));
+  });
+
+  it('keeps kv state across calls, shared by the module', async () => {
+    expect((await invoke('counter')).body.output).toBe(1);
+    expect((await invoke('counter')).body.output).toBe(2);
+  });
+
+  it('sets, lists by prefix, deletes, and expires entries', async () => {
+    expect((await invoke('notes', { op: 'set', key: 'a:1', value: { x: 1 } })).body.output).toBe('ok');
+    expect((await invoke('notes', { op: 'set', key: 'a:2', value: [2] })).body.output).toBe('ok');
+    expect((await invoke('notes', { op: 'list', prefix: 'a:' })).body.output).toEqual([
+      { key: 'a:1', value: { x: 1 } },
+      { key: 'a:2', value: [2] },
+    ]);
+    expect((await invoke('notes', { op: 'delete', key: 'a:2' })).body.output).toBe(true);
+    expect((await invoke('notes', { op: 'delete', key: 'a:2' })).body.output).toBe(false);
+    expect((await invoke('notes', { op: 'set', key: 'brief', value: 1, ttlMs: 1 })).body.output).toBe('ok');
+    await eventually(
+      async () =>
+        (await invoke('notes', { op: 'get', key: 'brief' })).body.output === null ? true : undefined,
+      10_000,
+      'the entry to expire',
+    );
+    expect((await invoke('notes', { op: 'delete', key: 'a:1' })).body.output).toBe(true);
+  });
+
+  it('refuses writes past the quota with quota_exceeded, catchable or as the call failure', async () => {
+    for (const key of ['q1', 'q2', 'q3']) {
+      expect((await invoke('notes', { op: 'set', key, value: 1 })).body.output).toBe('ok');
+    }
+    const over = await invoke('notes', { op: 'set', key: 'q4', value: 1 });
+    expect(over.body.output.code).toBe('quota_exceeded');
+    // rewriting an existing key stays within the key count
+    expect((await invoke('notes', { op: 'set', key: 'q1', value: 2 })).body.output).toBe('ok');
+    const big = await invoke('notes', { op: 'set', key: 'q1', value: 'x'.repeat(300), rethrow: true });
+    expect(big.status).toBe(422);
+    expect(big.body.error.code).toBe('quota_exceeded');
+    const bad = await invoke('notes', { op: 'get', key: '' });
+    expect(bad.body.output.code).toBe('invalid_capability_args');
+  });
+
+  it('composes modules with ctx.call, each in its own isolate', async () => {
+    expect((await invoke('composer', { a: 2, b: 3 })).body.output).toEqual({ sum: 5, doubled: 10 });
+  });
+
+  it("turns the callee's failure into call_failed, which the caller can catch", async () => {
+    const out = (await invoke('composer', { target: 'failing' })).body.output;
+    expect(out.code).toBe('call_failed');
+    expect(out.message).toMatch(/failing failed \(runtime_error\).*callee broke/);
+  });
+
+  it('refuses a module the grant does not list', async () => {
+    expect((await invoke('composer', { target: 'counter' })).body.output.code).toBe('capability_denied');
+  });
+
+  it('detects cycles and the depth limit', async () => {
+    const cycle = await invoke('ping', 1);
+    expect(cycle.status).toBe(422);
+    expect(cycle.body.error.code).toBe('call_cycle');
+    expect(cycle.body.error.message).toContain('ping → pong → ping');
+    const deep = await invoke('d1', 0);
+    expect(deep.body.error.code).toBe('call_depth');
+    expect((await invoke('d2', 0)).body.output).toBe(1);
+  });
+
+  it('follows grant changes an admin makes, and refuses them to other roles', async () => {
+    const denied = await t.request(
+      'PATCH',
+      '/modules/plain',
+      { capabilities: { kv: {} } },
+      { role: 'agent' },
+    );
+    expect(denied.status).toBe(403);
+    const res = await t.request('PATCH', '/modules/plain', { capabilities: { kv: {} } });
+    expect(res.status).toBe(200);
+    expect((await invoke('plain')).body.output).toEqual(['object', ...Array(4).fill('undefined')]);
+    const invalid = await t.request('PATCH', '/modules/plain', { capabilities: { kv: { maxKeys: 0 } } });
+    expect(invalid.status).toBe(400);
+  });
+});

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { CapabilityGrants } from '@seed/code-store';
+import { APP_CONFIG, type AppConfig } from '@seed/config';
+import { CapabilityError, InvokeError, type CapabilitySession, type JsonValue } from '@seed/runtime';
+import { GrantedSession, type Backends, type CallBackend } from './granted-session.js';
+import { resolveGrants, type ResolvedGrants } from './grants.js';
+import { KvStore } from './kv-store.js';
+
+/** Runs a module's active version for ctx.call (InvocationService, registered at start). */
+export interface ModuleInvoker {
+  invokeFromModule(module: string, input: JsonValue, chain: readonly string[]): Promise<JsonValue>;
+}
+
+interface KnownModule {
+  readonly moduleId: string;
+  readonly grants: ResolvedGrants;
+}
+
+/**
+ * The live host side of capabilities: the grants of the modules this node serves (kept by the reconciler, so an
+ * invocation reads no PostgreSQL unless it uses kv), and a session per invocation over PostgreSQL and the other
+ * modules.
+ */
+@Injectable()
+export class CapabilityBroker {
+  private readonly modules = new Map<string, KnownModule>();
+  private invoker?: ModuleInvoker;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly kv: KvStore,
+  ) {}
+
+  useInvoker(invoker: ModuleInvoker): void {
+    this.invoker = invoker;
+  }
+
+  /** What the module's settings grant now (on every load and settings change). */
+  remember(module: string, moduleId: string, grants: CapabilityGrants | undefined): void {
+    this.modules.set(module, { moduleId, grants: resolveGrants(grants, this.config.capabilities) });
+  }
+
+  forget(module: string): void {
+    this.modules.delete(module);
+  }
+
+  /** The capabilities of one invocation of `module`; undefined when it has none. `chain` ends with `module`. */
+  open(module: string, chain: readonly string[] = [module]): CapabilitySession | undefined {
+    const known = this.modules.get(module);
+    if (!known || (!known.grants.kv && !known.grants.call)) return undefined;
+    const backends: Backends = {
+      ...(known.grants.kv ? { kv: this.kvBackend(known.moduleId, known.grants.kv) } : {}),
+      ...(known.grants.call && this.invoker ? { call: this.callBackend(this.invoker) } : {}),
+    };
+    return new GrantedSession(known.grants, this.config.capabilities, backends, chain);
+  }
+
+  private kvBackend(moduleId: string, quota: { maxKeys: number; maxBytes: number }): Backends['kv'] {
+    return {
+      get: (key) => this.kv.get(moduleId, key),
+      set: (key, json, ttlMs) => this.kv.set(moduleId, key, json, ttlMs, quota),
+      delete: (key) => this.kv.delete(moduleId, key),
+      list: (prefix) => this.kv.list(moduleId, prefix),
+    };
+  }
+
+  private callBackend(invoker: ModuleInvoker): CallBackend {
+    return {
+      call: async (module, input, chain) => {
+        try {
+          return await invoker.invokeFromModule(module, input, chain);
+        } catch (error) {
+          throw calleeFailure(module, error);
+        }
+      },
+    };
+  }
+}
+
+/** The callee's failure as the caller sees it: cycles and depth keep their code, the rest are call_failed. */
+export function calleeFailure(module: string, error: unknown): CapabilityError {
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof InvokeError && (code === 'call_cycle' || code === 'call_depth')) {
+    return new CapabilityError(code, error.message);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new CapabilityError(
+    'call_failed',
+    `${module} failed${typeof code === 'string' ? ` (${code})` : ''}: ${message}`,
+    typeof code === 'string' ? { code } : undefined,
+  );
+}

@@ -1,0 +1,99 @@
+import type { CapabilitiesConfig } from '@seed/config';
+import { CapabilityError, type CapabilityName, type CapabilitySession, type JsonValue } from '@seed/runtime';
+import { grantedNames, type ResolvedGrants } from './grants.js';
+import { parseKvOp, type KvOp } from './kv-args.js';
+
+/** Where kv calls go: PostgreSQL when live, a case's fixtures in the pipeline. */
+export interface KvBackend {
+  get(key: string): Promise<JsonValue>;
+  set(key: string, json: string, ttlMs: number | undefined): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  list(prefix: string): Promise<Array<{ key: string; value: JsonValue }>>;
+}
+
+/** Where ctx.call goes: another module's active version when live, a case's fixtures in the pipeline. */
+export interface CallBackend {
+  /** `chain` is the call chain including the callee */
+  call(module: string, input: JsonValue, chain: readonly string[]): Promise<JsonValue>;
+}
+
+export interface Backends {
+  readonly kv?: KvBackend;
+  readonly call?: CallBackend;
+}
+
+/**
+ * One invocation's capabilities: checks each request against the grants and the bounds, then hands it to the
+ * backends. `chain` is the modules on the ctx.call chain, this one last.
+ */
+export class GrantedSession implements CapabilitySession {
+  readonly granted: readonly CapabilityName[];
+  readonly maxCalls: number;
+
+  constructor(
+    private readonly grants: ResolvedGrants,
+    private readonly config: CapabilitiesConfig,
+    private readonly backends: Backends,
+    private readonly chain: readonly string[],
+  ) {
+    this.granted = grantedNames(grants).filter((name) => backends[name as keyof Backends]);
+    this.maxCalls = config.maxCallsPerInvocation;
+  }
+
+  async request(
+    capability: CapabilityName,
+    op: string,
+    args: readonly JsonValue[],
+  ): Promise<JsonValue | undefined> {
+    switch (capability) {
+      case 'kv':
+        return this.kv(parseKvOp(op, args, this.config.kv));
+      case 'call':
+        return this.call(args);
+      default:
+        throw new CapabilityError('capability_denied', `the module has no ${capability} grant`);
+    }
+  }
+
+  private async kv(op: KvOp): Promise<JsonValue | undefined> {
+    const kv = this.backends.kv;
+    if (!kv || !this.grants.kv) throw new CapabilityError('capability_denied', 'the module has no kv grant');
+    switch (op.op) {
+      case 'get':
+        return kv.get(op.key);
+      case 'set':
+        await kv.set(op.key, op.json, op.ttlMs);
+        return undefined;
+      case 'delete':
+        return kv.delete(op.key);
+      case 'list':
+        return kv.list(op.prefix);
+    }
+  }
+
+  private async call(args: readonly JsonValue[]): Promise<JsonValue> {
+    const backend = this.backends.call;
+    if (!backend || !this.grants.call)
+      throw new CapabilityError('capability_denied', 'the module has no call grant');
+    const [name, input = null] = args;
+    if (typeof name !== 'string' || name.length > 63) {
+      throw new CapabilityError('invalid_capability_args', 'ctx.call takes a module name');
+    }
+    if (!this.grants.call.modules.includes(name)) {
+      throw new CapabilityError('capability_denied', `the module may not call ${name} (capabilities.call)`);
+    }
+    if (this.chain.includes(name)) {
+      throw new CapabilityError(
+        'call_cycle',
+        `calling ${name} closes a cycle: ${[...this.chain, name].join(' → ')}`,
+      );
+    }
+    if (this.chain.length >= this.config.maxCallDepth) {
+      throw new CapabilityError(
+        'call_depth',
+        `calling ${name} passes the depth limit of ${this.config.maxCallDepth} (SANDBOX_MAX_CALL_DEPTH): ${[...this.chain, name].join(' → ')}`,
+      );
+    }
+    return backend.call(name, input, [...this.chain, name]);
+  }
+}

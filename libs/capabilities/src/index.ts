@@ -1,0 +1,6 @@
+export { CapabilitiesModule } from './capabilities.module.js';
+export { calleeFailure, CapabilityBroker, type ModuleInvoker } from './capability-broker.js';
+export { GrantedSession, type Backends, type CallBackend, type KvBackend } from './granted-session.js';
+export { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
+export { parseKvOp, type KvOp } from './kv-args.js';
+export { KvStore, type KvQuota } from './kv-store.js';

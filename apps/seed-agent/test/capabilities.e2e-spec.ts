@@ -159,4 +159,57 @@ describe('capabilities through the control API', () => {
     const invalid = await t.request('PATCH', '/modules/plain', { capabilities: { kv: { maxKeys: 0 } } });
     expect(invalid.status).toBe(400);
   });
+
+  describe('in the pipeline', () => {
+    const source = `export default async (input: { name: string }, ctx: any) => {
+      const seen = ((await ctx.kv.get('seen')) ?? 0) + 1;
+      await ctx.kv.set('seen', seen);
+      const sum = await ctx.call('adder', { a: seen, b: 1 });
+      return { name: input.name, seen, sum };
+    };`;
+    const tests = [
+      {
+        name: 'served from fixtures',
+        input: { name: 'x' },
+        expect: { name: 'x', seen: 42, sum: 100 },
+        fixtures: { kv: { seen: 41 }, call: [{ module: 'adder', input: { a: 42, b: 1 }, output: 100 }] },
+      },
+    ];
+
+    it('serves capabilities from the cases fixtures, never from the world', async () => {
+      const res = await t.request('POST', '/modules', {
+        name: 'fixtured',
+        source,
+        tests,
+        settings: { capabilities: { kv: {}, call: ['adder'] } },
+      });
+      expect(res.status).toBe(201);
+      const version = await settledVersion(t, 'fixtured', res.body.versionId);
+      expect(version.status).toBe('active');
+      // the pipeline wrote no kv state: the live module starts from an empty store
+      expect((await invoke('fixtured', { name: 'live' })).body.output).toEqual({
+        name: 'live',
+        seen: 1,
+        sum: 2,
+      });
+      const listed = await t.request('GET', '/modules/fixtured/tests');
+      expect(listed.body.items[0].fixtures).toEqual(tests[0].fixtures);
+    });
+
+    it('rejects a candidate whose call no fixture answers, naming the call', async () => {
+      const res = await t.request('POST', '/modules/fixtured/versions', {
+        source: source.replace(
+          "ctx.call('adder', { a: seen, b: 1 })",
+          "ctx.call('adder', { a: seen, b: 2 })",
+        ),
+        activate: true,
+      });
+      expect(res.status).toBe(202);
+      const version = await settledVersion(t, 'fixtured', res.body.versionId);
+      expect(version.status).toBe('rejected');
+      expect(version.diagnostics[0].message).toContain(
+        'unexpected_capability_call: unexpected call adder {"a":42,"b":2}',
+      );
+    });
+  });
 });

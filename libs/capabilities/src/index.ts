@@ -4,3 +4,4 @@ export { GrantedSession, type Backends, type CallBackend, type KvBackend } from 
 export { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 export { parseKvOp, type KvOp } from './kv-args.js';
 export { KvStore, type KvQuota } from './kv-store.js';
+export { FixtureSession } from './fixture-session.js';

@@ -425,8 +425,8 @@ export class CodeStoreRepository {
     // Raw SQL: TypeORM turns a JSON null into SQL NULL, and `null` is a legitimate input or expectation.
     for (const t of tests) {
       await em.query(
-        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by)
-         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6)`,
+        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by, fixtures)
+         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7::jsonb)`,
         [
           moduleId,
           t.name,
@@ -434,6 +434,7 @@ export class CodeStoreRepository {
           t.hasExpected,
           t.hasExpected ? JSON.stringify(t.expected ?? null) : null,
           createdBy,
+          t.fixtures ? JSON.stringify(t.fixtures) : null,
         ],
       );
     }

@@ -11,6 +11,7 @@ export {
   type Page,
   type VersionSummaryRow,
 } from './code-store.repository.js';
+export { caseFixturesSchema, type CaseFixtures } from './case-fixtures.js';
 export * from './entities/index.js';
 export {
   isPreview,

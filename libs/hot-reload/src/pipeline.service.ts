@@ -1,3 +1,4 @@
+import { FixtureSession } from '@seed/capabilities';
 import { Inject, Injectable } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
@@ -250,6 +251,8 @@ export class PipelineService {
         [...cases, ...version.goalCases],
         replayInputs,
         once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
+        (fixtures) =>
+          new FixtureSession(module.name, module.settings.capabilities, fixtures, this.config.capabilities),
       );
       const summary = summarise(results);
       const { previewBytes, reportMaxBytes } = this.config.pipeline;

@@ -8,6 +8,7 @@ import { VersionGoalCases1764410000000 } from './migrations/1764410000000-versio
 import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit-denial-counts.js';
 import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
 import { ModuleState1764500000000 } from './migrations/1764500000000-module-state.js';
+import { CaseFixtures1764500000001 } from './migrations/1764500000001-case-fixtures.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   AuditDenialCounts1764420000000,
   IdempotencyScope1764420000001,
   ModuleState1764500000000,
+  CaseFixtures1764500000001,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

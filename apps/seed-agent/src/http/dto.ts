@@ -1,4 +1,4 @@
-import { MODULE_NAME_PATTERN, moduleSettingsSchema } from '@seed/code-store';
+import { caseFixturesSchema, MODULE_NAME_PATTERN, moduleSettingsSchema } from '@seed/code-store';
 import { z } from 'zod';
 
 /** Request schemas: one definition validates the bodies and generates the OpenAPI document. */
@@ -11,6 +11,8 @@ export const testCaseSchema = z
     input: json,
     /** Omit to only require that the module does not throw. */
     expect: json.optional(),
+    /** What the case's capability calls get instead of the world (docs/capabilities.md). */
+    fixtures: caseFixturesSchema.optional(),
   })
   .strict();
 
@@ -78,5 +80,11 @@ export type SubmitVersionBody = z.infer<typeof submitVersionSchema>;
 export type PageQuery = z.infer<typeof pageSchema>;
 
 export function toNewTestCase(c: TestCaseBody) {
-  return { name: c.name, input: c.input, hasExpected: 'expect' in c, expected: c.expect };
+  return {
+    name: c.name,
+    input: c.input,
+    hasExpected: 'expect' in c,
+    expected: c.expect,
+    ...(c.fixtures ? { fixtures: c.fixtures } : {}),
+  };
 }

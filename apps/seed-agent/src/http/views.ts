@@ -64,6 +64,7 @@ export function testCaseView(t: TestCaseEntity) {
     name: t.name,
     input: t.input,
     ...(t.hasExpected ? { expect: t.expected } : {}),
+    ...(t.fixtures ? { fixtures: t.fixtures } : {}),
     createdBy: t.createdBy,
     createdAt: t.createdAt,
   };

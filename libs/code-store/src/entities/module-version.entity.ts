@@ -1,3 +1,4 @@
+import type { CaseFixtures } from '../case-fixtures.js';
 import {
   Check,
   Column,
@@ -41,6 +42,8 @@ export interface GoalCase {
   input: unknown;
   expected?: unknown;
   hasExpected: boolean;
+  /** what its capability calls get in the pipeline (docs/capabilities.md) */
+  fixtures?: CaseFixtures | null;
 }
 
 export interface Diagnostic {

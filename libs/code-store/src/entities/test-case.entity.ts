@@ -8,6 +8,7 @@ import {
   Relation,
   Unique,
 } from 'typeorm';
+import type { CaseFixtures } from '../case-fixtures.js';
 import type { ModuleEntity } from './module.entity.js';
 
 @Entity({ name: 'module_test_cases' })
@@ -35,6 +36,10 @@ export class TestCaseEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   expected!: unknown;
+
+  /** what the case's capability calls get in the pipeline; null: none (every capability call is unexpected) */
+  @Column({ type: 'jsonb', nullable: true })
+  fixtures!: CaseFixtures | null;
 
   @Column({ name: 'created_by', type: 'text' })
   createdBy!: string;

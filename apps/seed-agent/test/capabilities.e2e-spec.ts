@@ -1,4 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { eventually, settledVersion, startTestApp, TestApp } from './harness';
+
+/** The fenced blocks of docs/capabilities.md in the section titled `section`, by language. */
+function docBlocks(section: string, lang: string): string[] {
+  const doc = readFileSync(join(__dirname, '../../../docs/capabilities.md'), 'utf8');
+  const body = doc.split(/^## /m).find((part) => part.startsWith(section)) ?? '';
+  return [...body.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
+}
 
 /** ctx.kv and ctx.call over HTTP, granted (or not) in module settings by an admin. */
 describe('capabilities through the control API', () => {
@@ -210,6 +219,34 @@ describe('capabilities through the control API', () => {
       expect(version.diagnostics[0].message).toContain(
         'unexpected_capability_call: unexpected call adder {"a":42,"b":2}',
       );
+    });
+  });
+
+  it('runs the example of docs/capabilities.md with its case and fixtures', async () => {
+    const [source] = docBlocks('Example', 'ts');
+    const [testCase] = docBlocks('In the gates', 'json').map((block) => JSON.parse(block));
+    expect(source).toContain('ctx.kv');
+    const greeting = await t.request('POST', '/modules', {
+      name: 'greeting',
+      source: 'export default (input: { name: string }) => `Hello, ${input.name}`;',
+      tests: [],
+    });
+    expect((await settledVersion(t, 'greeting', greeting.body.versionId)).status).toBe('active');
+    const res = await t.request('POST', '/modules', {
+      name: 'visits',
+      source,
+      tests: [testCase],
+      settings: { capabilities: { kv: {}, call: ['greeting'] } },
+    });
+    expect(res.status).toBe(201);
+    expect((await settledVersion(t, 'visits', res.body.versionId)).status).toBe('active');
+    expect((await invoke('visits', { name: 'Bob' })).body.output).toEqual({
+      text: 'Hello, Bob (visit 1)',
+      visits: 1,
+    });
+    expect((await invoke('visits', { name: 'Bob' })).body.output).toEqual({
+      text: 'Hello, Bob (visit 2)',
+      visits: 2,
     });
   });
 });

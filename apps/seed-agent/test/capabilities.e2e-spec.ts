@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { eventually, settledVersion, startTestApp, TestApp } from './harness';
 
@@ -12,6 +14,10 @@ function docBlocks(section: string, lang: string): string[] {
 /** ctx.kv and ctx.call over HTTP, granted (or not) in module settings by an admin. */
 describe('capabilities through the control API', () => {
   let t: TestApp;
+  // the only server ctx.fetch reaches: loopback, admitted by FETCH_ALLOW_CIDRS
+  let server: Server;
+  let origin = '';
+  const received: IncomingHttpHeaders[] = [];
 
   const modules: Record<string, { source: string; capabilities?: Record<string, unknown> }> = {
     plain: {
@@ -75,7 +81,29 @@ describe('capabilities through the control API', () => {
     t.request('POST', `/modules/${name}/invoke`, { input });
 
   beforeAll(async () => {
-    t = await startTestApp({ SANDBOX_MAX_CALL_DEPTH: '2' });
+    server = createServer((req, res) => {
+      received.push(req.headers);
+      if (req.url === '/away') return res.writeHead(302, { location: 'http://localhost:1/' }).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    modules.fetcher = {
+      source: `export default async (input: { urls: string[] }, ctx: any) => {
+        const out = [];
+        for (const url of input.urls) {
+          try {
+            const res = await ctx.fetch(url, { headers: { 'x-from': 'module' } });
+            out.push({ status: res.status, json: JSON.parse(res.body) });
+          } catch (e: any) {
+            out.push({ code: e.code });
+          }
+        }
+        return out;
+      };`,
+      capabilities: { fetch: { origins: [origin], maxRequests: 3 } },
+    };
+    t = await startTestApp({ SANDBOX_MAX_CALL_DEPTH: '2', FETCH_ALLOW_CIDRS: '127.0.0.1/32' });
     await Promise.all(
       Object.entries(modules).map(async ([name, { source, capabilities }]) => {
         const settings = capabilities ? { capabilities } : {};
@@ -85,7 +113,10 @@ describe('capabilities through the control API', () => {
       }),
     );
   }, 60_000);
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
 
   it('gives a module without grants no capability at all', async () => {
     expect((await invoke('plain')).body.output).toEqual(Array(5).fill('undefined'));
@@ -248,5 +279,43 @@ describe('capabilities through the control API', () => {
       text: 'Hello, Bob (visit 2)',
       visits: 2,
     });
+  });
+
+  it('fetches from granted origins only, within the request count, never leaving them on a redirect', async () => {
+    const urls = [`${origin}/a`, 'http://127.0.0.2:9/x', `${origin}/away`, `${origin}/b`, `${origin}/c`];
+    const res = await invoke('fetcher', { urls });
+    expect(res.body.output).toEqual([
+      { status: 200, json: { path: '/a' } },
+      { code: 'capability_denied' },
+      { code: 'capability_denied' },
+      { status: 200, json: { path: '/b' } },
+      { code: 'capability_limit' },
+    ]);
+    expect(received.map((h) => h['x-from'])).toEqual(['module', 'module', 'module']);
+  });
+
+  it('rejects a candidate whose fetch no fixture answers, naming it', async () => {
+    const source = `export default async (_: unknown, ctx: any) => (await ctx.fetch('https://api.example.com/x')).body;`;
+    const res = await t.request('POST', '/modules', {
+      name: 'fetch-gated',
+      source,
+      tests: [
+        {
+          name: 'served',
+          input: null,
+          expect: 'hi',
+          fixtures: { fetch: [{ url: 'https://api.example.com/x', response: { status: 200, body: 'hi' } }] },
+        },
+      ],
+      settings: { capabilities: { fetch: { origins: ['https://api.example.com'] } } },
+    });
+    expect((await settledVersion(t, 'fetch-gated', res.body.versionId)).status).toBe('active');
+    const next = await t.request('POST', '/modules/fetch-gated/versions', {
+      source: source.replace('/x', '/y'),
+      activate: true,
+    });
+    const version = await settledVersion(t, 'fetch-gated', next.body.versionId);
+    expect(version.status).toBe('rejected');
+    expect(version.diagnostics[0].message).toContain('unexpected fetch GET https://api.example.com/y');
   });
 });

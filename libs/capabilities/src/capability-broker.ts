@@ -3,7 +3,8 @@ import type { CapabilityGrants } from '@seed/code-store';
 import { APP_CONFIG, type AppConfig } from '@seed/config';
 import { CapabilityError, InvokeError, type CapabilitySession, type JsonValue } from '@seed/runtime';
 import { GrantedSession, type Backends, type CallBackend } from './granted-session.js';
-import { resolveGrants, type ResolvedGrants } from './grants.js';
+import { FetchClient } from './fetch-client.js';
+import { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 import { KvStore } from './kv-store.js';
 
 /** Runs a module's active version for ctx.call (InvocationService, registered at start). */
@@ -29,6 +30,7 @@ export class CapabilityBroker {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly kv: KvStore,
+    private readonly fetchClient: FetchClient,
   ) {}
 
   useInvoker(invoker: ModuleInvoker): void {
@@ -47,9 +49,21 @@ export class CapabilityBroker {
   /** The capabilities of one invocation of `module`; undefined when it has none. `chain` ends with `module`. */
   open(module: string, chain: readonly string[] = [module]): CapabilitySession | undefined {
     const known = this.modules.get(module);
-    if (!known || (!known.grants.kv && !known.grants.call)) return undefined;
+    if (!known || grantedNames(known.grants).length === 0) return undefined;
+    const fetch = known.grants.fetch;
     const backends: Backends = {
       ...(known.grants.kv ? { kv: this.kvBackend(known.moduleId, known.grants.kv) } : {}),
+      ...(fetch
+        ? {
+            fetch: {
+              fetch: (request) =>
+                this.fetchClient.fetch(request, {
+                  ...fetch,
+                  maxRedirects: this.config.capabilities.fetch.maxRedirects,
+                }),
+            },
+          }
+        : {}),
       ...(known.grants.call && this.invoker ? { call: this.callBackend(this.invoker) } : {}),
     };
     return new GrantedSession(known.grants, this.config.capabilities, backends, chain);

@@ -3,7 +3,7 @@ import type { CapabilitiesConfig } from '@seed/config';
 import { CapabilityError, type CapabilitySession, type JsonValue } from '@seed/runtime';
 import { isDeepStrictEqual } from 'node:util';
 import { GrantedSession } from './granted-session.js';
-import { resolveGrants } from './grants.js';
+import { grantedNames, resolveGrants } from './grants.js';
 
 /** Longest part of an input quoted in an "unexpected call" diagnostic. */
 const QUOTE = 200;
@@ -25,11 +25,12 @@ export class FixtureSession {
     config: CapabilitiesConfig,
   ) {
     const resolved = resolveGrants(grants, config);
-    if (!resolved.kv && !resolved.call) return;
+    if (grantedNames(resolved).length === 0) return;
     const state = new Map<string, JsonValue>(
       Object.entries(fixtures?.kv ?? {}) as Array<[string, JsonValue]>,
     );
     const calls = fixtures?.call ?? [];
+    const fetches = fixtures?.fetch ?? [];
     this.session = new GrantedSession(
       resolved,
       config,
@@ -46,6 +47,25 @@ export class FixtureSession {
               .sort()
               .slice(0, config.kv.listLimit)
               .map((key) => ({ key, value: state.get(key)! })),
+        },
+        fetch: {
+          fetch: async (request) => {
+            const hit = fetches.find(
+              (f) =>
+                new URL(f.url).toString() === request.url &&
+                (f.method ?? 'GET').toUpperCase() === request.method,
+            );
+            if (hit)
+              return {
+                status: hit.response.status,
+                headers: hit.response.headers ?? {},
+                body: hit.response.body,
+                url: request.url,
+              };
+            const diagnostic = `unexpected fetch ${request.method} ${request.url.slice(0, QUOTE)}`;
+            this.unexpected.push(diagnostic);
+            throw new CapabilityError('capability_unavailable', `${diagnostic}: no fixture answers it`);
+          },
         },
         call: {
           call: async (module, input) => {

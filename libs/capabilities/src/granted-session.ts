@@ -1,6 +1,8 @@
 import type { CapabilitiesConfig } from '@seed/config';
 import { CapabilityError, type CapabilityName, type CapabilitySession, type JsonValue } from '@seed/runtime';
 import { grantedNames, type ResolvedGrants } from './grants.js';
+import { parseFetchArgs } from './fetch-args.js';
+import type { FetchRequest, FetchResult } from './fetch-client.js';
 import { parseKvOp, type KvOp } from './kv-args.js';
 
 /** Where kv calls go: PostgreSQL when live, a case's fixtures in the pipeline. */
@@ -17,9 +19,15 @@ export interface CallBackend {
   call(module: string, input: JsonValue, chain: readonly string[]): Promise<JsonValue>;
 }
 
+/** Where ctx.fetch goes: the network (checked) when live, a case's fixtures in the pipeline. */
+export interface FetchBackend {
+  fetch(request: FetchRequest): Promise<FetchResult>;
+}
+
 export interface Backends {
   readonly kv?: KvBackend;
   readonly call?: CallBackend;
+  readonly fetch?: FetchBackend;
 }
 
 /**
@@ -29,6 +37,7 @@ export interface Backends {
 export class GrantedSession implements CapabilitySession {
   readonly granted: readonly CapabilityName[];
   readonly maxCalls: number;
+  private fetches = 0;
 
   constructor(
     private readonly grants: ResolvedGrants,
@@ -50,6 +59,8 @@ export class GrantedSession implements CapabilitySession {
         return this.kv(parseKvOp(op, args, this.config.kv));
       case 'call':
         return this.call(args);
+      case 'fetch':
+        return this.fetch(args);
       default:
         throw new CapabilityError('capability_denied', `the module has no ${capability} grant`);
     }
@@ -69,6 +80,25 @@ export class GrantedSession implements CapabilitySession {
       case 'list':
         return kv.list(op.prefix);
     }
+  }
+
+  private async fetch(args: readonly JsonValue[]): Promise<JsonValue> {
+    const backend = this.backends.fetch;
+    const grant = this.grants.fetch;
+    if (!backend || !grant) throw new CapabilityError('capability_denied', 'the module has no fetch grant');
+    const request = parseFetchArgs(args);
+    const origin = new URL(request.url).origin;
+    if (!grant.origins.includes(origin)) {
+      throw new CapabilityError('capability_denied', `fetch: ${origin} is not a granted origin`);
+    }
+    if (++this.fetches > grant.maxRequests) {
+      throw new CapabilityError(
+        'capability_limit',
+        `fetch: more than ${grant.maxRequests} requests in one invocation`,
+      );
+    }
+    const { status, headers, body } = await backend.fetch(request);
+    return { status, headers, body };
   }
 
   private async call(args: readonly JsonValue[]): Promise<JsonValue> {

@@ -6,11 +6,18 @@ import type { CapabilityName } from '@seed/runtime';
 export interface ResolvedGrants {
   readonly call?: { readonly modules: readonly string[] };
   readonly kv?: { readonly maxKeys: number; readonly maxBytes: number };
+  readonly fetch?: {
+    /** normalised origins */
+    readonly origins: readonly string[];
+    readonly maxRequests: number;
+    readonly timeoutMs: number;
+    readonly maxResponseBytes: number;
+  };
 }
 
 /**
  * Fills the documented defaults (docs/capabilities.md): `kv: {}` is the node's KV_MAX_KEYS and KV_MAX_BYTES.
- * Grants this node cannot serve yet (fetch, model, secrets) are not granted.
+ * Grants this node cannot serve yet (model, secrets) are not granted.
  */
 export function resolveGrants(
   grants: CapabilityGrants | undefined,
@@ -27,6 +34,16 @@ export function resolveGrants(
           },
         }
       : {}),
+    ...(grants.fetch
+      ? {
+          fetch: {
+            origins: (grants.fetch.origins ?? []).map((o) => new URL(o).origin),
+            maxRequests: grants.fetch.maxRequests ?? config.fetch.maxRequests,
+            timeoutMs: grants.fetch.timeoutMs ?? config.fetch.timeoutMs,
+            maxResponseBytes: grants.fetch.maxResponseBytes ?? config.fetch.maxResponseBytes,
+          },
+        }
+      : {}),
   };
 }
 
@@ -35,5 +52,6 @@ export function grantedNames(grants: ResolvedGrants): CapabilityName[] {
   const names: CapabilityName[] = [];
   if (grants.kv) names.push('kv');
   if (grants.call) names.push('call');
+  if (grants.fetch) names.push('fetch');
   return names;
 }

@@ -5,3 +5,13 @@ export { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 export { parseKvOp, type KvOp } from './kv-args.js';
 export { KvStore, type KvQuota } from './kv-store.js';
 export { FixtureSession } from './fixture-session.js';
+export { parseCidr, refusedAddress, type Cidr } from './address-policy.js';
+export { parseFetchArgs } from './fetch-args.js';
+export {
+  FetchClient,
+  systemResolver,
+  type FetchBounds,
+  type FetchRequest,
+  type FetchResult,
+  type Resolver,
+} from './fetch-client.js';

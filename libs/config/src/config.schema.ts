@@ -132,6 +132,15 @@ function nested(env: Env, apiTokens: ApiToken[]) {
         listLimit: env.KV_LIST_LIMIT,
         timeoutMs: env.KV_TIMEOUT,
       },
+      fetch: {
+        allowCidrs: env.FETCH_ALLOW_CIDRS.split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+        maxRequests: env.FETCH_MAX_REQUESTS,
+        timeoutMs: env.FETCH_TIMEOUT,
+        maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
+        maxRedirects: env.FETCH_MAX_REDIRECTS,
+      },
     },
     /**
      * After an activation, the new version's error rate is watched for windowMs; once it has minCalls calls,

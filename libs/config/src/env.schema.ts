@@ -157,6 +157,33 @@ const capabilities = {
   KV_TIMEOUT: ms(2000, 1).describe(
     'bound on one kv query; past it the call fails with `capability_unavailable`',
   ),
+  FETCH_ALLOW_CIDRS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+          .every((c) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(c)),
+      'must be comma-separated CIDRs such as 127.0.0.1/32',
+    )
+    .describe(
+      'address ranges `ctx.fetch` may reach besides global unicast (loopback, private, ...); empty: none. Tests use `127.0.0.1/32`',
+    ),
+  FETCH_MAX_REQUESTS: int(10, 1).describe(
+    '`ctx.fetch` requests per invocation unless the grant says `fetch.maxRequests`',
+  ),
+  FETCH_TIMEOUT: ms(10_000, 1).describe(
+    'one `ctx.fetch`, redirects included, unless the grant says `fetch.timeoutMs`',
+  ),
+  FETCH_MAX_RESPONSE_BYTES: int(1_048_576, 1).describe(
+    'largest `ctx.fetch` response body unless the grant says `fetch.maxResponseBytes`',
+  ),
+  FETCH_MAX_REDIRECTS: int(5, 0).describe(
+    'redirects one `ctx.fetch` follows (each within the granted origins)',
+  ),
 };
 
 const pipeline = {

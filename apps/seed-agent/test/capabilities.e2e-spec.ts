@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { ModelRegistry } from '@seed/integrations';
+import { MockLanguageModelV4 } from 'ai/test';
 import { eventually, settledVersion, startTestApp, TestApp } from './harness';
 
 /** The fenced blocks of docs/capabilities.md in the section titled `section`, by language. */
@@ -103,7 +105,39 @@ describe('capabilities through the control API', () => {
       };`,
       capabilities: { fetch: { origins: [origin], maxRequests: 3 } },
     };
+    modules.thinker = {
+      source: `export default async (input: { prompt: string }, ctx: any) => {
+        const texts = [];
+        try {
+          for (let i = 0; i < 10; i++) {
+            const { text, usage } = await ctx.model.generate({ prompt: input.prompt + i, maxTokens: 50 });
+            texts.push([text, usage.totalTokens]);
+          }
+        } catch (e: any) {
+          return { texts, code: e.code };
+        }
+        return { texts };
+      };`,
+      capabilities: { model: { model: 'mock', maxTokensPerCall: 50, maxTokensPerDay: 120 } },
+    };
     t = await startTestApp({ SANDBOX_MAX_CALL_DEPTH: '2', FETCH_ALLOW_CIDRS: '127.0.0.1/32' });
+    t.app.get(ModelRegistry).register(
+      'mock',
+      () =>
+        new MockLanguageModelV4({
+          provider: 'mock',
+          modelId: 'mock',
+          doGenerate: async (options) => ({
+            content: [{ type: 'text', text: `echo ${JSON.stringify(options.prompt).length}` }],
+            finishReason: { unified: 'stop', raw: 'stop' },
+            usage: {
+              inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+              outputTokens: { total: 10, text: 10, reasoning: 0 },
+            },
+            warnings: [],
+          }),
+        }),
+    );
     await Promise.all(
       Object.entries(modules).map(async ([name, { source, capabilities }]) => {
         const settings = capabilities ? { capabilities } : {};
@@ -317,5 +351,19 @@ describe('capabilities through the control API', () => {
     const version = await settledVersion(t, 'fetch-gated', next.body.versionId);
     expect(version.status).toBe('rejected');
     expect(version.diagnostics[0].message).toContain('unexpected fetch GET https://api.example.com/y');
+  });
+
+  it('asks the model within the per-call and per-day token budgets, and counts the usage in metrics', async () => {
+    const res = await invoke('thinker', { prompt: 'hi' });
+    // each call may spend 50 and spends 20: the fifth would pass 120
+    expect(res.body.output.texts).toHaveLength(4);
+    expect(res.body.output.texts[0]).toEqual([expect.stringMatching(/^echo \d+$/), 20]);
+    expect(res.body.output.code).toBe('quota_exceeded');
+    const metrics = await fetch(`${t.url}/metrics`, {
+      headers: { authorization: `Bearer ${t.config.metricsToken}` },
+    });
+    expect(await metrics.text()).toMatch(
+      /seed_agent_module_model_tokens_total\{module="thinker",kind="input"\} 40/,
+    );
   });
 });

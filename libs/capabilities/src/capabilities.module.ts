@@ -4,11 +4,13 @@ import { parseCidr } from './address-policy.js';
 import { CapabilityBroker } from './capability-broker.js';
 import { FetchClient } from './fetch-client.js';
 import { KvStore } from './kv-store.js';
+import { TokenBudget } from './token-budget.js';
 
 @Global()
 @Module({
   providers: [
     KvStore,
+    TokenBudget,
     CapabilityBroker,
     {
       provide: FetchClient,

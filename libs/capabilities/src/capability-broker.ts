@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CapabilityGrants } from '@seed/code-store';
 import { APP_CONFIG, type AppConfig } from '@seed/config';
+import { MetricsService } from '@seed/telemetry';
 import { CapabilityError, InvokeError, type CapabilitySession, type JsonValue } from '@seed/runtime';
 import { GrantedSession, type Backends, type CallBackend } from './granted-session.js';
 import { FetchClient } from './fetch-client.js';
 import { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 import { KvStore } from './kv-store.js';
+import type { GenerateRequest, GenerateResult } from './model-args.js';
+import { TokenBudget } from './token-budget.js';
+
+/** The configured models for ctx.model (registered by the integrations at start). */
+export interface ModelGateway {
+  generate(spec: string | undefined, request: GenerateRequest, signal: AbortSignal): Promise<GenerateResult>;
+}
 
 /** Runs a module's active version for ctx.call (InvocationService, registered at start). */
 export interface ModuleInvoker {
@@ -26,15 +34,22 @@ interface KnownModule {
 export class CapabilityBroker {
   private readonly modules = new Map<string, KnownModule>();
   private invoker?: ModuleInvoker;
+  private models?: ModelGateway;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly kv: KvStore,
     private readonly fetchClient: FetchClient,
+    private readonly budget: TokenBudget,
+    private readonly metrics: MetricsService,
   ) {}
 
   useInvoker(invoker: ModuleInvoker): void {
     this.invoker = invoker;
+  }
+
+  useModels(models: ModelGateway): void {
+    this.models = models;
   }
 
   /** What the module's settings grant now (on every load and settings change). */
@@ -51,7 +66,9 @@ export class CapabilityBroker {
     const known = this.modules.get(module);
     if (!known || grantedNames(known.grants).length === 0) return undefined;
     const fetch = known.grants.fetch;
+    const model = known.grants.model;
     const backends: Backends = {
+      ...(model && this.models ? { model: this.modelBackend(module, model, this.models) } : {}),
       ...(known.grants.kv ? { kv: this.kvBackend(known.moduleId, known.grants.kv) } : {}),
       ...(fetch
         ? {
@@ -75,6 +92,36 @@ export class CapabilityBroker {
       set: (key, json, ttlMs) => this.kv.set(moduleId, key, json, ttlMs, quota),
       delete: (key) => this.kv.delete(moduleId, key),
       list: (prefix) => this.kv.list(moduleId, prefix),
+    };
+  }
+
+  private modelBackend(
+    module: string,
+    grant: NonNullable<ResolvedGrants['model']>,
+    models: ModelGateway,
+  ): NonNullable<Backends['model']> {
+    return {
+      generate: async (request) => {
+        await this.budget.reserve(module, request.maxTokens, grant.maxTokensPerDay);
+        let result: GenerateResult;
+        try {
+          result = await models.generate(
+            grant.model,
+            request,
+            AbortSignal.timeout(this.config.capabilities.model.timeoutMs),
+          );
+        } catch (error) {
+          if (error instanceof CapabilityError) throw error;
+          throw new CapabilityError(
+            'capability_unavailable',
+            `model: the model failed: ${error instanceof Error ? error.message.slice(0, 500) : 'unknown error'}`,
+          );
+        }
+        this.metrics.moduleModelTokens.inc({ module, kind: 'input' }, result.usage.inputTokens);
+        this.metrics.moduleModelTokens.inc({ module, kind: 'output' }, result.usage.outputTokens);
+        await this.budget.spend(module, result.usage.totalTokens).catch(() => undefined);
+        return result;
+      },
     };
   }
 

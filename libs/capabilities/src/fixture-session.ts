@@ -4,6 +4,7 @@ import { CapabilityError, type CapabilitySession, type JsonValue } from '@seed/r
 import { isDeepStrictEqual } from 'node:util';
 import { GrantedSession } from './granted-session.js';
 import { grantedNames, resolveGrants } from './grants.js';
+import { promptText } from './model-args.js';
 
 /** Longest part of an input quoted in an "unexpected call" diagnostic. */
 const QUOTE = 200;
@@ -31,6 +32,7 @@ export class FixtureSession {
     );
     const calls = fixtures?.call ?? [];
     const fetches = fixtures?.fetch ?? [];
+    const answers = fixtures?.model ?? [];
     this.session = new GrantedSession(
       resolved,
       config,
@@ -47,6 +49,16 @@ export class FixtureSession {
               .sort()
               .slice(0, config.kv.listLimit)
               .map((key) => ({ key, value: state.get(key)! })),
+        },
+        model: {
+          generate: async (request) => {
+            const text = promptText(request);
+            const hit = answers.find((a) => a.match === undefined || text.includes(a.match));
+            if (hit) return { text: hit.text, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+            const diagnostic = `unexpected model generate ${JSON.stringify(text.slice(0, QUOTE))}`;
+            this.unexpected.push(diagnostic);
+            throw new CapabilityError('capability_unavailable', `${diagnostic}: no fixture answers it`);
+          },
         },
         fetch: {
           fetch: async (request) => {

@@ -4,6 +4,7 @@ import { grantedNames, type ResolvedGrants } from './grants.js';
 import { parseFetchArgs } from './fetch-args.js';
 import type { FetchRequest, FetchResult } from './fetch-client.js';
 import { parseKvOp, type KvOp } from './kv-args.js';
+import { parseGenerateArgs, type GenerateRequest, type GenerateResult } from './model-args.js';
 
 /** Where kv calls go: PostgreSQL when live, a case's fixtures in the pipeline. */
 export interface KvBackend {
@@ -24,7 +25,13 @@ export interface FetchBackend {
   fetch(request: FetchRequest): Promise<FetchResult>;
 }
 
+/** Where ctx.model goes: the configured model within the budgets when live, a case's fixtures in the pipeline. */
+export interface ModelBackend {
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+}
+
 export interface Backends {
+  readonly model?: ModelBackend;
   readonly kv?: KvBackend;
   readonly call?: CallBackend;
   readonly fetch?: FetchBackend;
@@ -61,6 +68,14 @@ export class GrantedSession implements CapabilitySession {
         return this.call(args);
       case 'fetch':
         return this.fetch(args);
+      case 'model': {
+        const backend = this.backends.model;
+        const grant = this.grants.model;
+        if (!backend || !grant)
+          throw new CapabilityError('capability_denied', 'the module has no model grant');
+        const { text, usage } = await backend.generate(parseGenerateArgs(args, grant.maxTokensPerCall));
+        return { text, usage: { ...usage } };
+      }
       default:
         throw new CapabilityError('capability_denied', `the module has no ${capability} grant`);
     }

@@ -13,11 +13,17 @@ export interface ResolvedGrants {
     readonly timeoutMs: number;
     readonly maxResponseBytes: number;
   };
+  readonly model?: {
+    /** a model spec (`provider[:model]`); absent: AGENT_MODEL */
+    readonly model?: string;
+    readonly maxTokensPerCall: number;
+    readonly maxTokensPerDay: number;
+  };
 }
 
 /**
  * Fills the documented defaults (docs/capabilities.md): `kv: {}` is the node's KV_MAX_KEYS and KV_MAX_BYTES.
- * Grants this node cannot serve yet (model, secrets) are not granted.
+ * Grants this node cannot serve yet (secrets) are not granted.
  */
 export function resolveGrants(
   grants: CapabilityGrants | undefined,
@@ -31,6 +37,15 @@ export function resolveGrants(
           kv: {
             maxKeys: grants.kv.maxKeys ?? config.kv.maxKeys,
             maxBytes: grants.kv.maxBytes ?? config.kv.maxBytes,
+          },
+        }
+      : {}),
+    ...(grants.model
+      ? {
+          model: {
+            ...(grants.model.model ? { model: grants.model.model } : {}),
+            maxTokensPerCall: grants.model.maxTokensPerCall ?? config.model.maxTokensPerCall,
+            maxTokensPerDay: grants.model.maxTokensPerDay ?? config.model.maxTokensPerDay,
           },
         }
       : {}),
@@ -53,5 +68,6 @@ export function grantedNames(grants: ResolvedGrants): CapabilityName[] {
   if (grants.kv) names.push('kv');
   if (grants.call) names.push('call');
   if (grants.fetch) names.push('fetch');
+  if (grants.model) names.push('model');
   return names;
 }

@@ -1,5 +1,10 @@
 export { CapabilitiesModule } from './capabilities.module.js';
-export { calleeFailure, CapabilityBroker, type ModuleInvoker } from './capability-broker.js';
+export {
+  calleeFailure,
+  CapabilityBroker,
+  type ModelGateway,
+  type ModuleInvoker,
+} from './capability-broker.js';
 export { GrantedSession, type Backends, type CallBackend, type KvBackend } from './granted-session.js';
 export { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 export { parseKvOp, type KvOp } from './kv-args.js';
@@ -15,3 +20,5 @@ export {
   type FetchResult,
   type Resolver,
 } from './fetch-client.js';
+export { parseGenerateArgs, promptText, type GenerateRequest, type GenerateResult } from './model-args.js';
+export { TokenBudget } from './token-budget.js';

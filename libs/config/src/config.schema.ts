@@ -141,6 +141,11 @@ function nested(env: Env, apiTokens: ApiToken[]) {
         maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
         maxRedirects: env.FETCH_MAX_REDIRECTS,
       },
+      model: {
+        maxTokensPerCall: env.MODEL_MAX_TOKENS_PER_CALL,
+        maxTokensPerDay: env.MODEL_MAX_TOKENS_PER_DAY,
+        timeoutMs: env.MODEL_TIMEOUT,
+      },
     },
     /**
      * After an activation, the new version's error rate is watched for windowMs; once it has minCalls calls,

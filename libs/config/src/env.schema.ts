@@ -181,6 +181,15 @@ const capabilities = {
   FETCH_MAX_RESPONSE_BYTES: int(1_048_576, 1).describe(
     'largest `ctx.fetch` response body unless the grant says `fetch.maxResponseBytes`',
   ),
+  MODEL_MAX_TOKENS_PER_CALL: int(1024, 1).describe(
+    '`ctx.model.generate` output tokens per call unless the grant says `model.maxTokensPerCall`',
+  ),
+  MODEL_MAX_TOKENS_PER_DAY: int(100_000, 1).describe(
+    "a module's model tokens per UTC day unless the grant says `model.maxTokensPerDay`",
+  ),
+  MODEL_TIMEOUT: ms(60_000, 1).describe(
+    "one `ctx.model.generate`; the module's wall-clock timeout still applies",
+  ),
   FETCH_MAX_REDIRECTS: int(5, 0).describe(
     'redirects one `ctx.fetch` follows (each within the granted origins)',
   ),

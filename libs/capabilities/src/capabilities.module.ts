@@ -4,6 +4,7 @@ import { parseCidr } from './address-policy.js';
 import { CapabilityBroker } from './capability-broker.js';
 import { FetchClient } from './fetch-client.js';
 import { KvStore } from './kv-store.js';
+import { SecretsService } from './secrets.service.js';
 import { TokenBudget } from './token-budget.js';
 
 @Global()
@@ -11,6 +12,7 @@ import { TokenBudget } from './token-budget.js';
   providers: [
     KvStore,
     TokenBudget,
+    SecretsService,
     CapabilityBroker,
     {
       provide: FetchClient,
@@ -18,6 +20,6 @@ import { TokenBudget } from './token-budget.js';
       useFactory: (config: AppConfig) => new FetchClient(config.capabilities.fetch.allowCidrs.map(parseCidr)),
     },
   ],
-  exports: [KvStore, CapabilityBroker, FetchClient],
+  exports: [KvStore, CapabilityBroker, FetchClient, SecretsService],
 })
 export class CapabilitiesModule {}

@@ -4,7 +4,9 @@ import { APP_CONFIG, type AppConfig } from '@seed/config';
 import { MetricsService } from '@seed/telemetry';
 import { CapabilityError, InvokeError, type CapabilitySession, type JsonValue } from '@seed/runtime';
 import { GrantedSession, type Backends, type CallBackend } from './granted-session.js';
-import { FetchClient } from './fetch-client.js';
+import { FetchClient, type FetchRequest, type FetchResult } from './fetch-client.js';
+import { secretHandles } from './secret-handles.js';
+import { SecretsService } from './secrets.service.js';
 import { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 import { KvStore } from './kv-store.js';
 import type { GenerateRequest, GenerateResult } from './model-args.js';
@@ -42,6 +44,7 @@ export class CapabilityBroker {
     private readonly fetchClient: FetchClient,
     private readonly budget: TokenBudget,
     private readonly metrics: MetricsService,
+    private readonly secrets: SecretsService,
   ) {}
 
   useInvoker(invoker: ModuleInvoker): void {
@@ -67,19 +70,13 @@ export class CapabilityBroker {
     if (!known || grantedNames(known.grants).length === 0) return undefined;
     const fetch = known.grants.fetch;
     const model = known.grants.model;
+    const handles = known.grants.secrets?.length ? secretHandles(known.grants.secrets) : undefined;
     const backends: Backends = {
       ...(model && this.models ? { model: this.modelBackend(module, model, this.models) } : {}),
       ...(known.grants.kv ? { kv: this.kvBackend(known.moduleId, known.grants.kv) } : {}),
+      ...(handles ? { secretHandles: handles } : {}),
       ...(fetch
-        ? {
-            fetch: {
-              fetch: (request) =>
-                this.fetchClient.fetch(request, {
-                  ...fetch,
-                  maxRedirects: this.config.capabilities.fetch.maxRedirects,
-                }),
-            },
-          }
+        ? { fetch: { fetch: (request) => this.fetchWithSecrets(known.moduleId, fetch, request, handles) } }
         : {}),
       ...(known.grants.call && this.invoker ? { call: this.callBackend(this.invoker) } : {}),
     };
@@ -93,6 +90,46 @@ export class CapabilityBroker {
       delete: (key) => this.kv.delete(moduleId, key),
       list: (prefix) => this.kv.list(moduleId, prefix),
     };
+  }
+
+  /**
+   * ctx.fetch, with the secrets whose placeholders the module put in header values substituted on each hop whose
+   * origin the secret is bound to (others get the placeholder as it is), and their plaintext scrubbed from
+   * whatever comes back before it enters the isolate.
+   */
+  private async fetchWithSecrets(
+    moduleId: string,
+    grant: NonNullable<ResolvedGrants['fetch']>,
+    request: FetchRequest,
+    handles: Readonly<Record<string, string>> | undefined,
+  ): Promise<FetchResult> {
+    const bounds = { ...grant, maxRedirects: this.config.capabilities.fetch.maxRedirects };
+    const used = Object.entries(handles ?? {}).filter(([, handle]) =>
+      Object.values(request.headers).some((value) => value.includes(handle)),
+    );
+    if (used.length === 0) return this.fetchClient.fetch(request, bounds);
+    const opened = await this.secrets.open(
+      moduleId,
+      used.map(([name]) => name),
+    );
+    const missing = used.find(([name]) => !opened.has(name));
+    if (missing) throw new CapabilityError('capability_denied', `fetch: secret ${missing[0]} is not set`);
+    const plaintexts = [...opened.values()].map((s) => s.value);
+    return this.fetchClient.fetch(request, bounds, {
+      headersFor: (url) => {
+        const headers: Record<string, string> = {};
+        for (const [header, value] of Object.entries(request.headers)) {
+          let out = value;
+          for (const [name, handle] of used) {
+            const secret = opened.get(name)!;
+            if (secret.origins.includes(url.origin)) out = out.split(handle).join(secret.value);
+          }
+          headers[header] = out;
+        }
+        return headers;
+      },
+      scrub: (text) => plaintexts.reduce((acc, plain) => acc.split(plain).join('[secret]'), text),
+    });
   }
 
   private modelBackend(

@@ -25,6 +25,12 @@ export interface FetchRequest {
   readonly body?: string;
 }
 
+/** Per-hop hooks: the headers to send to that hop (secret substitution), and what the module may see back. */
+export interface FetchHooks {
+  headersFor?(url: URL): Readonly<Record<string, string>>;
+  scrub?(text: string): string;
+}
+
 export interface FetchResult {
   readonly status: number;
   readonly headers: Record<string, string>;
@@ -47,7 +53,7 @@ export class FetchClient {
     private readonly resolve: Resolver = systemResolver,
   ) {}
 
-  async fetch(request: FetchRequest, bounds: FetchBounds): Promise<FetchResult> {
+  async fetch(request: FetchRequest, bounds: FetchBounds, hooks: FetchHooks = {}): Promise<FetchResult> {
     const signal = AbortSignal.timeout(bounds.timeoutMs);
     let url = new URL(request.url);
     let { method, body } = request;
@@ -64,7 +70,7 @@ export class FetchClient {
       const response = await this.send(
         url,
         target,
-        { method, headers: request.headers, body },
+        { method, headers: hooks.headersFor ? hooks.headersFor(url) : request.headers, body },
         signal,
         bounds,
       );
@@ -83,10 +89,12 @@ export class FetchClient {
         continue;
       }
       const text = await readBody(response, bounds.maxResponseBytes, signal, bounds.timeoutMs);
+      const scrub = hooks.scrub ?? ((t: string) => t);
+      const headers = Object.entries(flatHeaders(response)).map(([name, value]) => [name, scrub(value)]);
       return {
         status: response.statusCode ?? 0,
-        headers: flatHeaders(response),
-        body: text,
+        headers: Object.fromEntries(headers) as Record<string, string>,
+        body: scrub(text),
         url: url.toString(),
       };
     }

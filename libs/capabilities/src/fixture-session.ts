@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { GrantedSession } from './granted-session.js';
 import { grantedNames, resolveGrants } from './grants.js';
 import { promptText } from './model-args.js';
+import { secretHandles } from './secret-handles.js';
 
 /** Longest part of an input quoted in an "unexpected call" diagnostic. */
 const QUOTE = 200;
@@ -37,6 +38,7 @@ export class FixtureSession {
       resolved,
       config,
       {
+        ...(resolved.secrets?.length ? { secretHandles: secretHandles(resolved.secrets) } : {}),
         kv: {
           get: async (key) => state.get(key) ?? null,
           set: async (key, json) => {

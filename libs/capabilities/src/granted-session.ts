@@ -31,6 +31,8 @@ export interface ModelBackend {
 }
 
 export interface Backends {
+  /** per-invocation placeholders of the granted secrets, by name */
+  readonly secretHandles?: Readonly<Record<string, string>>;
   readonly model?: ModelBackend;
   readonly kv?: KvBackend;
   readonly call?: CallBackend;
@@ -44,6 +46,7 @@ export interface Backends {
 export class GrantedSession implements CapabilitySession {
   readonly granted: readonly CapabilityName[];
   readonly maxCalls: number;
+  readonly secretHandles?: Readonly<Record<string, string>>;
   private fetches = 0;
 
   constructor(
@@ -52,8 +55,11 @@ export class GrantedSession implements CapabilitySession {
     private readonly backends: Backends,
     private readonly chain: readonly string[],
   ) {
-    this.granted = grantedNames(grants).filter((name) => backends[name as keyof Backends]);
+    this.granted = grantedNames(grants).filter((name) =>
+      name === 'secret' ? backends.secretHandles !== undefined : backends[name as keyof Backends],
+    );
     this.maxCalls = config.maxCallsPerInvocation;
+    this.secretHandles = backends.secretHandles;
   }
 
   async request(

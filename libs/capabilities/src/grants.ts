@@ -13,6 +13,7 @@ export interface ResolvedGrants {
     readonly timeoutMs: number;
     readonly maxResponseBytes: number;
   };
+  readonly secrets?: readonly string[];
   readonly model?: {
     /** a model spec (`provider[:model]`); absent: AGENT_MODEL */
     readonly model?: string;
@@ -23,7 +24,6 @@ export interface ResolvedGrants {
 
 /**
  * Fills the documented defaults (docs/capabilities.md): `kv: {}` is the node's KV_MAX_KEYS and KV_MAX_BYTES.
- * Grants this node cannot serve yet (secrets) are not granted.
  */
 export function resolveGrants(
   grants: CapabilityGrants | undefined,
@@ -40,6 +40,7 @@ export function resolveGrants(
           },
         }
       : {}),
+    ...(grants.secrets ? { secrets: [...grants.secrets] } : {}),
     ...(grants.model
       ? {
           model: {
@@ -69,5 +70,6 @@ export function grantedNames(grants: ResolvedGrants): CapabilityName[] {
   if (grants.call) names.push('call');
   if (grants.fetch) names.push('fetch');
   if (grants.model) names.push('model');
+  if (grants.secrets) names.push('secret');
   return names;
 }

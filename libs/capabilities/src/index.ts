@@ -22,3 +22,10 @@ export {
 } from './fetch-client.js';
 export { parseGenerateArgs, promptText, type GenerateRequest, type GenerateResult } from './model-args.js';
 export { TokenBudget } from './token-budget.js';
+export { keyId, SecretBox } from './secret-box.js';
+export {
+  SecretsError,
+  SecretsService,
+  type SecretListing,
+  type SecretsErrorCode,
+} from './secrets.service.js';

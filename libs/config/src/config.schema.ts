@@ -141,6 +141,7 @@ function nested(env: Env, apiTokens: ApiToken[]) {
         maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
         maxRedirects: env.FETCH_MAX_REDIRECTS,
       },
+      secrets: { key: env.SECRETS_KEY, previousKey: env.SECRETS_KEY_PREVIOUS },
       model: {
         maxTokensPerCall: env.MODEL_MAX_TOKENS_PER_CALL,
         maxTokensPerDay: env.MODEL_MAX_TOKENS_PER_DAY,

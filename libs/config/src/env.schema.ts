@@ -181,6 +181,14 @@ const capabilities = {
   FETCH_MAX_RESPONSE_BYTES: int(1_048_576, 1).describe(
     'largest `ctx.fetch` response body unless the grant says `fetch.maxResponseBytes`',
   ),
+  SECRETS_KEY: optionalText
+    .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'must be 64 hex characters (32 bytes)')
+    .meta({ ...unset('the secrets routes answer 503; production refuses to start while secrets exist'), ...secret })
+    .describe('AES-256-GCM key of module secrets, the same on every node (`openssl rand -hex 32`)'),
+  SECRETS_KEY_PREVIOUS: optionalText
+    .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'must be 64 hex characters (32 bytes)')
+    .meta(secret)
+    .describe('the key before a rotation: secrets sealed with it still open, and are resealed when written'),
   MODEL_MAX_TOKENS_PER_CALL: int(1024, 1).describe(
     '`ctx.model.generate` output tokens per call unless the grant says `model.maxTokensPerCall`',
   ),

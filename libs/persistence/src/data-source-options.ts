@@ -9,6 +9,7 @@ import { AuditDenialCounts1764420000000 } from './migrations/1764420000000-audit
 import { IdempotencyScope1764420000001 } from './migrations/1764420000001-idempotency-scope.js';
 import { ModuleState1764500000000 } from './migrations/1764500000000-module-state.js';
 import { CaseFixtures1764500000001 } from './migrations/1764500000001-case-fixtures.js';
+import { ModuleSecrets1764500000002 } from './migrations/1764500000002-module-secrets.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   IdempotencyScope1764420000001,
   ModuleState1764500000000,
   CaseFixtures1764500000001,
+  ModuleSecrets1764500000002,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

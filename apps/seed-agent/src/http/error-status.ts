@@ -1,3 +1,4 @@
+import type { SecretsErrorCode } from '@seed/capabilities';
 import type { CodeStoreErrorCode } from '@seed/code-store';
 import type { TimeoutErrorCode } from '@seed/errors';
 import type { HotReloadErrorCode } from '@seed/hot-reload';
@@ -14,7 +15,8 @@ export type DomainErrorCode =
   | LoadFailureCode
   | AgentErrorCode
   | IntegrationErrorCode
-  | TimeoutErrorCode;
+  | TimeoutErrorCode
+  | SecretsErrorCode;
 
 /**
  * The one place where domain error codes become HTTP statuses. Module failures are 422 (the module's
@@ -74,6 +76,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   call_depth: 422,
   call_cycle: 422,
   call_failed: 422,
+  secrets_unavailable: 503,
   unavailable: 503,
   missing_api_key: 503,
   cli_not_found: 503,

@@ -1,3 +1,4 @@
+import { SecretsController } from './secrets.controller.js';
 import { Logger, Module } from '@nestjs/common';
 import { APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { ClusterModule } from '@seed/cluster';
@@ -36,6 +37,7 @@ import { VersionsController } from './versions.controller.js';
     AuditController,
     EventsController,
     ChatController,
+    SecretsController,
   ],
   providers: [
     {

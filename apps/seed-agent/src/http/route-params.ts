@@ -11,7 +11,17 @@ export const ROUTE_PARAMS: Readonly<Record<string, (raw: string) => unknown>> = 
   name: parseModuleName,
   id: parseVersionRef,
   jobId: parseJobId,
+  key: parseSecretName,
 };
+
+/** A module secret's name, as grants list it (`capabilities.secrets`). */
+export function parseSecretName(raw: string): string {
+  if (/^[A-Z][A-Z0-9_]{0,63}$/.test(raw)) return raw;
+  throw new ApiError(
+    'invalid_request',
+    `secret name ${preview(raw)} is invalid: capital letters, digits and underscores, starting with a letter, at most 64`,
+  );
+}
 
 /** How a route names a version. Only ids today; sequence numbers and aliases are meant to join here. */
 export type VersionRef = { kind: 'id'; id: string };

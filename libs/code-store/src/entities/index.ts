@@ -2,6 +2,7 @@ import { ActivationEntity } from './activation.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
+import { ModuleSecretEntity } from './module-secret.entity.js';
 import { ModuleStateEntity } from './module-state.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
 
@@ -9,6 +10,7 @@ export * from './activation.entity.js';
 export * from './audit-entry.entity.js';
 export * from './module-version.entity.js';
 export * from './module.entity.js';
+export * from './module-secret.entity.js';
 export * from './module-state.entity.js';
 export * from './test-case.entity.js';
 
@@ -19,4 +21,5 @@ export const ENTITIES = [
   ActivationEntity,
   AuditEntryEntity,
   ModuleStateEntity,
+  ModuleSecretEntity,
 ];

@@ -15,7 +15,8 @@
 //   BENCH_LIMIT_ROUNDS         rounds per cell of the sandbox limits benchmark (default 10)
 //   BENCH_EMBEDDED_ROUNDS      start/reopen rounds per embedded server (default 3)
 //   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue,limits,
-//                              embedded
+//                              embedded,capabilities
+//   BENCH_CAPABILITY_CALLS     capability calls per invocation in the capabilities benchmark (default 200)
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -33,6 +34,7 @@ const BENCHMARKS = [
   { name: 'queue', script: 'queue-scaling.mjs', title: '6. improvement queue, 1 vs 3 nodes' },
   { name: 'limits', script: 'sandbox-limits.mjs', title: '7. sandbox limits' },
   { name: 'embedded', script: 'embedded-start.mjs', title: '8. embedded servers' },
+  { name: 'capabilities', script: 'capabilities.mjs', title: '9. capability call overhead' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')
@@ -88,6 +90,7 @@ const ENTRIES = [
   'apps/seed-agent/src/bootstrap.js',
   'libs/config/src/index.js',
   'libs/runtime/src/index.js',
+  'libs/capabilities/src/index.js',
   'libs/hot-reload/src/index.js',
   'libs/telemetry/src/index.js',
   'apps/seed-agent/src/embedded/embedded-postgres.js',

@@ -20,8 +20,13 @@ describe('capabilities through the control API', () => {
   let server: Server;
   let origin = '';
   const received: IncomingHttpHeaders[] = [];
+  // responses to /hold wait here until a test releases them
+  const held: Array<() => void> = [];
 
-  const modules: Record<string, { source: string; capabilities?: Record<string, unknown> }> = {
+  const modules: Record<
+    string,
+    { source: string; capabilities?: Record<string, unknown>; limits?: Record<string, number> }
+  > = {
     plain: {
       source:
         'export default (_: unknown, ctx: any) => [ctx.kv, ctx.call, ctx.fetch, ctx.model, ctx.secret].map((c) => typeof c);',
@@ -86,6 +91,7 @@ describe('capabilities through the control API', () => {
     server = createServer((req, res) => {
       received.push(req.headers);
       if (req.url === '/away') return res.writeHead(302, { location: 'http://localhost:1/' }).end();
+      if (req.url === '/hold') return held.push(() => res.end('"held"'));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -104,6 +110,20 @@ describe('capabilities through the control API', () => {
         return out;
       };`,
       capabilities: { fetch: { origins: [origin], maxRequests: 3 } },
+    };
+    modules.swapped = {
+      source: `export default async (_: unknown, ctx: any) => {
+        const res = await ctx.fetch('${origin}/hold');
+        return 'v1 ' + res.body;
+      };`,
+      capabilities: { fetch: { origins: [origin], timeoutMs: 60_000 } },
+      // the call waits while a new version goes through the pipeline
+      limits: { wallTimeoutMs: 60_000 },
+    };
+    modules['swap-caller'] = {
+      source: "export default (_: unknown, ctx: any) => ctx.call('swapped', null);",
+      capabilities: { call: ['swapped'] },
+      limits: { wallTimeoutMs: 60_000 },
     };
     modules.thinker = {
       source: `export default async (input: { prompt: string }, ctx: any) => {
@@ -139,8 +159,8 @@ describe('capabilities through the control API', () => {
         }),
     );
     await Promise.all(
-      Object.entries(modules).map(async ([name, { source, capabilities }]) => {
-        const settings = capabilities ? { capabilities } : {};
+      Object.entries(modules).map(async ([name, { source, capabilities, limits }]) => {
+        const settings = { ...(capabilities ? { capabilities } : {}), ...(limits ? { limits } : {}) };
         const res = await t.request('POST', '/modules', { name, source, tests: [], settings });
         expect(res.status).toBe(201);
         expect((await settledVersion(t, name, res.body.versionId)).status).toBe('active');
@@ -365,5 +385,18 @@ describe('capabilities through the control API', () => {
     expect(await metrics.text()).toMatch(
       /seed_agent_module_model_tokens_total\{module="thinker",kind="input"\} 40/,
     );
+  });
+
+  it('lets a call in flight finish on the callee version it started on when the callee is swapped', async () => {
+    const first = invoke('swap-caller');
+    await eventually(() => (held.length === 1 ? true : undefined), 10_000, 'the callee to wait on its fetch');
+    const next = await t.request('POST', '/modules/swapped/versions', {
+      source: "export default () => 'v2';",
+      activate: true,
+    });
+    expect((await settledVersion(t, 'swapped', next.body.versionId)).status).toBe('active');
+    held.shift()!();
+    expect((await first).body.output).toBe('v1 "held"');
+    expect((await invoke('swap-caller')).body.output).toBe('v2');
   });
 });

@@ -183,7 +183,10 @@ const capabilities = {
   ),
   SECRETS_KEY: optionalText
     .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'must be 64 hex characters (32 bytes)')
-    .meta({ ...unset('the secrets routes answer 503; production refuses to start while secrets exist'), ...secret })
+    .meta({
+      ...unset('the secrets routes answer 503; production refuses to start while secrets exist'),
+      ...secret,
+    })
     .describe('AES-256-GCM key of module secrets, the same on every node (`openssl rand -hex 32`)'),
   SECRETS_KEY_PREVIOUS: optionalText
     .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'must be 64 hex characters (32 bytes)')

@@ -399,4 +399,41 @@ describe('capabilities through the control API', () => {
     expect((await first).body.output).toBe('v1 "held"');
     expect((await invoke('swap-caller')).body.output).toBe('v2');
   });
+
+  it('replays real inputs with the capability transcripts they were recorded with', async () => {
+    const v1 = `export default async (input: { set?: string }, ctx: any) => {
+      if (input.set) await ctx.kv.set('mode', input.set);
+      return { mode: await ctx.kv.get('mode') };
+    };`;
+    const created = await t.request('POST', '/modules', {
+      name: 'replayed',
+      source: v1,
+      tests: [],
+      settings: { capabilities: { kv: {} } },
+    });
+    expect((await settledVersion(t, 'replayed', created.body.versionId)).status).toBe('active');
+    expect((await invoke('replayed', { set: 'x' })).body.output).toEqual({ mode: 'x' });
+    expect((await invoke('replayed', {})).body.output).toEqual({ mode: 'x' });
+
+    // fails only if the recorded kv.get answer ('x') is served back: a replay without it would be inconclusive
+    const strict = await t.request('POST', '/modules/replayed/versions', {
+      source: `export default async (_: unknown, ctx: any) => {
+        if ((await ctx.kv.get('mode')) === 'x') throw new Error('refuses x');
+        return 1;
+      };`,
+      activate: true,
+    });
+    const rejected = await settledVersion(t, 'replayed', strict.body.versionId);
+    expect(rejected.status).toBe('rejected');
+    expect(JSON.stringify(rejected.diagnostics)).toContain('refuses x');
+
+    // a call no transcript holds makes each sample inconclusive: left out, not a failure
+    const other = await t.request('POST', '/modules/replayed/versions', {
+      source: "export default async (_: unknown, ctx: any) => ({ other: await ctx.kv.get('other') });",
+      activate: true,
+    });
+    const accepted = await settledVersion(t, 'replayed', other.body.versionId);
+    expect(accepted.status).toBe('active');
+    expect(accepted.testReport.cases.filter((c: { kind: string }) => c.kind === 'replay')).toEqual([]);
+  });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CapabilityGrants } from '@seed/code-store';
 import { APP_CONFIG, type AppConfig } from '@seed/config';
 import { MetricsService } from '@seed/telemetry';
-import { CapabilityError, InvokeError, type CapabilitySession, type JsonValue } from '@seed/runtime';
+import { CapabilityError, InvokeError, type JsonValue } from '@seed/runtime';
 import { GrantedSession, type Backends, type CallBackend } from './granted-session.js';
 import { FetchClient, type FetchRequest, type FetchResult } from './fetch-client.js';
 import { secretHandles } from './secret-handles.js';
@@ -65,7 +65,7 @@ export class CapabilityBroker {
   }
 
   /** The capabilities of one invocation of `module`; undefined when it has none. `chain` ends with `module`. */
-  open(module: string, chain: readonly string[] = [module]): CapabilitySession | undefined {
+  open(module: string, chain: readonly string[] = [module]): GrantedSession | undefined {
     const known = this.modules.get(module);
     if (!known || grantedNames(known.grants).length === 0) return undefined;
     const fetch = known.grants.fetch;

@@ -4,6 +4,12 @@ import { grantedNames, type ResolvedGrants } from './grants.js';
 import { parseFetchArgs } from './fetch-args.js';
 import type { FetchRequest, FetchResult } from './fetch-client.js';
 import { parseKvOp, type KvOp } from './kv-args.js';
+import {
+  MAX_TRANSCRIPT_CHARS,
+  MAX_TRANSCRIPT_ENTRIES,
+  transcriptKey,
+  type TranscriptEntry,
+} from './transcript.js';
 import { parseGenerateArgs, type GenerateRequest, type GenerateResult } from './model-args.js';
 
 /** Where kv calls go: PostgreSQL when live, a case's fixtures in the pipeline. */
@@ -48,6 +54,9 @@ export class GrantedSession implements CapabilitySession {
   readonly maxCalls: number;
   readonly secretHandles?: Readonly<Record<string, string>>;
   private fetches = 0;
+  /** the calls that succeeded, for the replay sample; undefined once it passed its bounds */
+  private recorded?: TranscriptEntry[] = [];
+  private recordedChars = 0;
 
   constructor(
     private readonly grants: ResolvedGrants,
@@ -62,7 +71,38 @@ export class GrantedSession implements CapabilitySession {
     this.secretHandles = backends.secretHandles;
   }
 
+  /** What this invocation's capability calls got, when it stayed within the transcript's bounds. */
+  get transcript(): readonly TranscriptEntry[] | undefined {
+    return this.recorded;
+  }
+
   async request(
+    capability: CapabilityName,
+    op: string,
+    args: readonly JsonValue[],
+  ): Promise<JsonValue | undefined> {
+    const result = await this.serve(capability, op, args);
+    this.record(capability, op, args, result);
+    return result;
+  }
+
+  private record(
+    capability: CapabilityName,
+    op: string,
+    args: readonly JsonValue[],
+    result: JsonValue | undefined,
+  ) {
+    if (!this.recorded) return;
+    const entry = { key: transcriptKey(capability, op, args), result: result ?? null };
+    this.recordedChars += entry.key.length + JSON.stringify(entry.result).length;
+    if (this.recorded.length >= MAX_TRANSCRIPT_ENTRIES || this.recordedChars > MAX_TRANSCRIPT_CHARS) {
+      this.recorded = undefined;
+      return;
+    }
+    this.recorded.push(entry);
+  }
+
+  private async serve(
     capability: CapabilityName,
     op: string,
     args: readonly JsonValue[],

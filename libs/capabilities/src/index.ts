@@ -29,3 +29,9 @@ export {
   type SecretListing,
   type SecretsErrorCode,
 } from './secrets.service.js';
+export {
+  MAX_TRANSCRIPT_CHARS,
+  TranscriptSession,
+  transcriptKey,
+  type TranscriptEntry,
+} from './transcript.js';

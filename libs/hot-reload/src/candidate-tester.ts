@@ -1,10 +1,23 @@
-import type { FixtureSession } from '@seed/capabilities';
 import type { CaseFixtures, CaseResult, NewTestCase } from '@seed/code-store';
-import { CAPABILITY_ERROR_CODES, InvokeError, type LoadedVersion } from '@seed/runtime';
+import {
+  CAPABILITY_ERROR_CODES,
+  type CapabilitySession,
+  InvokeError,
+  type LoadedVersion,
+} from '@seed/runtime';
 import { jsonEqual } from './gates.js';
 
-/** A fresh fixture session per case (the module's grants, the case's fixtures); none: no capabilities. */
-export type FixtureSessions = (fixtures: CaseFixtures | null | undefined) => FixtureSession;
+/** A case's capabilities in the pipeline, and the calls nothing answered. */
+export interface ServedCapabilities {
+  readonly session: CapabilitySession | undefined;
+  readonly unexpected: string[];
+}
+
+/** A fresh session per case: from its fixtures, or (a replayed input) from its recorded transcript. */
+export type FixtureSessions = (
+  fixtures: CaseFixtures | null | undefined,
+  transcript?: unknown[],
+) => ServedCapabilities;
 
 /** The code of a case that made a capability call its fixtures do not answer. */
 export const UNEXPECTED_CALL = 'unexpected_capability_call';
@@ -13,19 +26,26 @@ export const UNEXPECTED_CALL = 'unexpected_capability_call';
  * Runs every case, then the replayed real inputs, against a loaded candidate. A replayed input the candidate
  * fails is tried on the active version too: one that fails there as well is dropped, since only a failure the
  * active version did not have is the candidate's (callers choose these inputs). Capabilities are served from
- * each case's fixtures; a replayed input has none, so one that makes a capability call is inconclusive (left out).
+ * each case's fixtures, and to a replayed input from the transcript recorded with it; a replayed input making a
+ * call its transcript lacks is inconclusive (left out).
  */
 export async function testCandidate(
   candidate: LoadedVersion,
   cases: readonly NewTestCase[],
-  replayInputs: unknown[],
+  replayInputs: ReadonlyArray<{ input: unknown; transcript?: unknown[] }>,
   active?: () => Promise<LoadedVersion | undefined>,
   fixtures?: FixtureSessions,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const c of cases) results.push(await runCase(candidate, { ...c, kind: 'case' }, fixtures));
-  for (const [i, input] of replayInputs.entries()) {
-    const replay = { name: `replay-${i + 1}`, kind: 'replay' as const, input, hasExpected: false };
+  for (const [i, { input, transcript }] of replayInputs.entries()) {
+    const replay = {
+      name: `replay-${i + 1}`,
+      kind: 'replay' as const,
+      input,
+      hasExpected: false,
+      transcript: transcript ?? [],
+    };
     const result = await runCase(candidate, replay, fixtures);
     if (result.error?.code === UNEXPECTED_CALL) continue;
     if (!result.passed && active) {
@@ -47,10 +67,11 @@ export async function runCase(
     hasExpected: boolean;
     expected?: unknown;
     fixtures?: CaseFixtures | null;
+    transcript?: unknown[];
   },
   fixtures?: FixtureSessions,
 ): Promise<CaseResult> {
-  const served = fixtures?.(c.fixtures);
+  const served = fixtures?.(c.fixtures, c.transcript);
   const result = await invokeCase(candidate, c, served);
   if (!served?.unexpected.length) return result;
   const message = [...new Set(served.unexpected)].join('; ');
@@ -68,7 +89,7 @@ export async function runCase(
 async function invokeCase(
   candidate: LoadedVersion,
   c: { name: string; kind: 'case' | 'replay'; input: unknown; hasExpected: boolean; expected?: unknown },
-  served: FixtureSession | undefined,
+  served: ServedCapabilities | undefined,
 ): Promise<CaseResult> {
   const started = performance.now();
   try {

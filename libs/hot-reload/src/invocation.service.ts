@@ -53,7 +53,7 @@ export class InvocationService implements ModuleInvoker {
       const result = await version.invoke(input, { captureLogs: debug, capabilities });
       emit(EVENTS.invocation, { module, result: 'ok', seconds: (performance.now() - started) / 1000 });
       this.canary.record(module, version.versionId, false, caller);
-      this.replay.record(module, input, caller);
+      this.replay.record(module, input, caller, capabilities?.transcript);
       if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
       return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
     } catch (error) {

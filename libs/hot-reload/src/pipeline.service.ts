@@ -1,4 +1,4 @@
-import { FixtureSession } from '@seed/capabilities';
+import { FixtureSession, TranscriptSession, type TranscriptEntry } from '@seed/capabilities';
 import { Inject, Injectable } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
@@ -251,8 +251,19 @@ export class PipelineService {
         [...cases, ...version.goalCases],
         replayInputs,
         once(() => this.invocations.activeVersion(module.name).catch(() => undefined)),
-        (fixtures) =>
-          new FixtureSession(module.name, module.settings.capabilities, fixtures, this.config.capabilities),
+        (fixtures, transcript) =>
+          transcript
+            ? new TranscriptSession(
+                module.settings.capabilities,
+                transcript as TranscriptEntry[],
+                this.config.capabilities,
+              )
+            : new FixtureSession(
+                module.name,
+                module.settings.capabilities,
+                fixtures,
+                this.config.capabilities,
+              ),
       );
       const summary = summarise(results);
       const { previewBytes, reportMaxBytes } = this.config.pipeline;

@@ -20,6 +20,7 @@ const aliases = [
   'jobs',
   'agent',
   'rollout',
+  'capabilities',
 ];
 
 const shared = {

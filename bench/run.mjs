@@ -19,7 +19,8 @@
 //   BENCH_ROLLOUT_CALLS        calls per case in the routing overhead benchmark (default 20000)
 //   BENCH_ROLLOUT_STEPS        steps (advances) in the verdict → every node benchmark (default 60)
 //   BENCH_ONLY                 comma-separated subset of: latency,invoke,reload,memory,convergence,queue,limits,
-//                              embedded,cascade,rollout
+//                              embedded,cascade,rollout,capabilities
+//   BENCH_CAPABILITY_CALLS     capability calls per invocation in the capabilities benchmark (default 200)
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
@@ -39,6 +40,7 @@ const BENCHMARKS = [
   { name: 'embedded', script: 'embedded-start.mjs', title: '8. embedded servers' },
   { name: 'cascade', script: 'cascade.mjs', title: '9. evaluation cascade' },
   { name: 'rollout', script: 'rollout.mjs', title: '10. rollouts: routing overhead, verdict → every node' },
+  { name: 'capabilities', script: 'capabilities.mjs', title: '11. capability call overhead' },
 ];
 
 const only = (process.env.BENCH_ONLY ?? '')
@@ -94,6 +96,7 @@ const ENTRIES = [
   'apps/seed-agent/src/bootstrap.js',
   'libs/config/src/index.js',
   'libs/runtime/src/index.js',
+  'libs/capabilities/src/index.js',
   'libs/hot-reload/src/index.js',
   'libs/rollout/src/index.js',
   'libs/telemetry/src/index.js',

@@ -519,8 +519,8 @@ export class CodeStoreRepository {
     // Raw SQL: TypeORM turns a JSON null into SQL NULL, and `null` is a legitimate input or expectation.
     for (const t of tests) {
       await em.query(
-        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by, smoke, hidden, evaluator)
-         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, $8, $9::jsonb)`,
+        `INSERT INTO module_test_cases (module_id, name, input, has_expected, expected, created_by, smoke, hidden, evaluator, fixtures)
+         VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6, $7, $8, $9::jsonb, $10::jsonb)`,
         [
           moduleId,
           t.name,
@@ -531,6 +531,7 @@ export class CodeStoreRepository {
           t.smoke === true,
           t.hidden === true,
           t.evaluator ? JSON.stringify(t.evaluator) : null,
+          t.fixtures ? JSON.stringify(t.fixtures) : null,
         ],
       );
     }

@@ -12,6 +12,7 @@ export {
   type Page,
   type VersionSummaryRow,
 } from './code-store.repository.js';
+export { caseFixturesSchema, type CaseFixtures } from './case-fixtures.js';
 export * from './entities/index.js';
 export {
   isPreview,
@@ -23,4 +24,10 @@ export {
   type Preview,
 } from './preview.js';
 export { describeVersionRef, toVersionRef, type VersionRef } from './version-ref.js';
-export { MODULE_NAME_PATTERN, moduleSettingsSchema, type ModuleSettings } from './module-settings.js';
+export {
+  capabilityGrantsSchema,
+  MODULE_NAME_PATTERN,
+  moduleSettingsSchema,
+  type CapabilityGrants,
+  type ModuleSettings,
+} from './module-settings.js';

@@ -1,5 +1,55 @@
 import { z } from 'zod';
 
+export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/**
+ * Grants. Every sub-field is optional; the defaults (DEFAULT_GRANT_LIMITS in @seed/capabilities) are documented
+ * in docs/capabilities.md. An empty object grants the capability with those defaults.
+ */
+export const capabilityGrantsSchema = z
+  .object({
+    /** modules this one may call with ctx.call */
+    call: z.array(z.string().regex(MODULE_NAME_PATTERN)).max(64),
+    kv: z
+      .object({
+        maxKeys: z.number().int().min(1).max(1_000_000),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024 * 1024 * 1024),
+      })
+      .partial()
+      .strict(),
+    fetch: z
+      .object({
+        origins: z.array(z.string().url().max(2048)).max(64),
+        maxRequests: z.number().int().min(1).max(1000),
+        timeoutMs: z.number().int().min(1).max(600_000),
+        maxResponseBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(64 * 1024 * 1024),
+      })
+      .partial()
+      .strict(),
+    model: z
+      .object({
+        model: z.string().min(1).max(200),
+        maxTokensPerCall: z.number().int().min(1).max(1_000_000),
+        maxTokensPerDay: z.number().int().min(1).max(1_000_000_000),
+      })
+      .partial()
+      .strict(),
+    secrets: z.array(z.string().regex(SECRET_NAME)).max(64),
+  })
+  .partial()
+  .strict();
+
+export type CapabilityGrants = z.infer<typeof capabilityGrantsSchema>;
+
 /** Per-module overrides; anything unset falls back to the config defaults. */
 export const moduleSettingsSchema = z
   .object({
@@ -78,10 +128,10 @@ export const moduleSettingsSchema = z
       .strict(),
     /** The improving agent (POST /modules/:name/improve, self-healing); `enabled: false` refuses all its work. */
     agent: z.object({ enabled: z.boolean() }).partial().strict(),
+    /** What the module may reach (docs/capabilities.md); absent members are `undefined` in ctx. Admins only. */
+    capabilities: capabilityGrantsSchema,
   })
   .partial()
   .strict();
 
 export type ModuleSettings = z.infer<typeof moduleSettingsSchema>;
-
-export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;

@@ -122,6 +122,34 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       maxLogLines: env.SANDBOX_MAX_LOG_LINES,
       poolSize: env.SANDBOX_POOL_SIZE,
     },
+    /** Bounds of the capabilities (libs/capabilities); grants may narrow the per-module ones. */
+    capabilities: {
+      maxCallsPerInvocation: env.SANDBOX_MAX_CAPABILITY_CALLS,
+      maxCallDepth: env.SANDBOX_MAX_CALL_DEPTH,
+      kv: {
+        maxKeyBytes: env.KV_MAX_KEY_BYTES,
+        maxValueBytes: env.KV_MAX_VALUE_BYTES,
+        maxKeys: env.KV_MAX_KEYS,
+        maxBytes: env.KV_MAX_BYTES,
+        listLimit: env.KV_LIST_LIMIT,
+        timeoutMs: env.KV_TIMEOUT,
+      },
+      fetch: {
+        allowCidrs: env.FETCH_ALLOW_CIDRS.split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+        maxRequests: env.FETCH_MAX_REQUESTS,
+        timeoutMs: env.FETCH_TIMEOUT,
+        maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
+        maxRedirects: env.FETCH_MAX_REDIRECTS,
+      },
+      secrets: { key: env.SECRETS_KEY, previousKey: env.SECRETS_KEY_PREVIOUS },
+      model: {
+        maxTokensPerCall: env.MODEL_MAX_TOKENS_PER_CALL,
+        maxTokensPerDay: env.MODEL_MAX_TOKENS_PER_DAY,
+        timeoutMs: env.MODEL_TIMEOUT,
+      },
+    },
     /**
      * After an activation, the new version's error rate is watched for windowMs; once it has minCalls calls,
      * an error rate above the predecessor's plus threshold (e.g. 0.2 = 20 points) rolls it back.
@@ -230,5 +258,7 @@ export type AppConfig = DeepReadonly<z.output<typeof configSchema> & { version: 
 export type SandboxLimits = Omit<AppConfig['sandbox'], 'poolSize'>;
 
 export type CanaryPolicy = AppConfig['canary'];
+
+export type CapabilitiesConfig = AppConfig['capabilities'];
 
 export type IntegrationsConfig = AppConfig['integrations'];

@@ -143,6 +143,72 @@ const sandbox = {
   SANDBOX_POOL_SIZE: int(2, 0).describe('pre-created isolates (default memory limit), 0 for none'),
 };
 
+const capabilities = {
+  SANDBOX_MAX_CAPABILITY_CALLS: int(100, 1).describe(
+    'capability calls (`ctx.kv`, `ctx.call`, ...) per invocation',
+  ),
+  SANDBOX_MAX_CALL_DEPTH: int(4, 1).describe(
+    '`ctx.call` nesting: modules on one call chain, the first included',
+  ),
+  KV_MAX_KEY_BYTES: int(512, 1).describe('longest `ctx.kv` key (UTF-8)'),
+  KV_MAX_VALUE_BYTES: int(65_536, 1).describe("largest `ctx.kv` value's JSON"),
+  KV_MAX_KEYS: int(1000, 1).describe('keys per module unless its grant says `kv.maxKeys`'),
+  KV_MAX_BYTES: int(1_048_576, 1).describe(
+    'bytes of keys and values per module unless its grant says `kv.maxBytes`',
+  ),
+  KV_LIST_LIMIT: int(1000, 1).describe('entries one `ctx.kv.list` returns'),
+  KV_TIMEOUT: ms(2000, 1).describe(
+    'bound on one kv query; past it the call fails with `capability_unavailable`',
+  ),
+  FETCH_ALLOW_CIDRS: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+          .every((c) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(c)),
+      'must be comma-separated CIDRs such as 127.0.0.1/32',
+    )
+    .describe(
+      'address ranges `ctx.fetch` may reach besides global unicast (loopback, private, ...); empty: none. Tests use `127.0.0.1/32`',
+    ),
+  FETCH_MAX_REQUESTS: int(10, 1).describe(
+    '`ctx.fetch` requests per invocation unless the grant says `fetch.maxRequests`',
+  ),
+  FETCH_TIMEOUT: ms(10_000, 1).describe(
+    'one `ctx.fetch`, redirects included, unless the grant says `fetch.timeoutMs`',
+  ),
+  FETCH_MAX_RESPONSE_BYTES: int(1_048_576, 1).describe(
+    'largest `ctx.fetch` response body unless the grant says `fetch.maxResponseBytes`',
+  ),
+  SECRETS_KEY: optionalText
+    .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'must be 64 hex characters (32 bytes)')
+    .meta({
+      ...unset('the secrets routes answer 503; production refuses to start while secrets exist'),
+      ...secret,
+    })
+    .describe('AES-256-GCM key of module secrets, the same on every node (`openssl rand -hex 32`)'),
+  SECRETS_KEY_PREVIOUS: optionalText
+    .refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), 'must be 64 hex characters (32 bytes)')
+    .meta(secret)
+    .describe('the key before a rotation: secrets sealed with it still open, and are resealed when written'),
+  MODEL_MAX_TOKENS_PER_CALL: int(1024, 1).describe(
+    '`ctx.model.generate` output tokens per call unless the grant says `model.maxTokensPerCall`',
+  ),
+  MODEL_MAX_TOKENS_PER_DAY: int(100_000, 1).describe(
+    "a module's model tokens per UTC day unless the grant says `model.maxTokensPerDay`",
+  ),
+  MODEL_TIMEOUT: ms(60_000, 1).describe(
+    "one `ctx.model.generate`; the module's wall-clock timeout still applies",
+  ),
+  FETCH_MAX_REDIRECTS: int(5, 0).describe(
+    'redirects one `ctx.fetch` follows (each within the granted origins)',
+  ),
+};
+
 const pipeline = {
   PIPELINE_CONCURRENCY: int(4, 1).describe('pipeline jobs per node at once'),
   PIPELINE_ATTEMPTS: int(5, 1).describe('attempts of a job failing on infrastructure errors'),
@@ -321,6 +387,12 @@ export const ENV_SECTIONS = [
     title: 'Sandbox',
     about: "Default limits of a sandboxed module; a module's settings may override them.",
     variables: sandbox,
+  },
+  {
+    title: 'Capabilities',
+    about:
+      "Bounds of what a module may reach (docs/capabilities.md); a module's grant may narrow some of them.",
+    variables: capabilities,
   },
   { title: 'Pipeline', about: 'The cascade that turns a submission into a version.', variables: pipeline },
   { title: 'Canary', about: 'The watch after an activation.', variables: canary },

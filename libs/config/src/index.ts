@@ -2,6 +2,7 @@ export {
   configSchema,
   type AppConfig,
   type CanaryPolicy,
+  type CapabilitiesConfig,
   type IntegrationsConfig,
   type SandboxLimits,
 } from './config.schema.js';

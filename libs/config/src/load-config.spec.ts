@@ -77,6 +77,8 @@ describe('loadConfig', () => {
       'METRICS_TOKEN',
       'OPENAI_COMPATIBLE_API_KEY',
       'REDIS_URL',
+      'SECRETS_KEY',
+      'SECRETS_KEY_PREVIOUS',
     ]);
     const env: NodeJS.ProcessEnv = {
       PATH: '/bin',

@@ -56,7 +56,7 @@ describe('the evaluation cascade', () => {
     const broken = 'export default (x: number) => (x === 0 ? 0 : x * 3);';
     const { result } = await cascade(broken, {
       cases: [...cases(5), ...cases(2, { hidden: true }).map((c) => ({ ...c, name: `h-${c.name}` }))],
-      replayInputs: [1, 2],
+      replayInputs: [{ input: 1 }, { input: 2 }],
     });
     expect(result.failure?.stage).toBe('smoke');
     expect(result.score.stageReached).toBe('smoke');
@@ -68,7 +68,7 @@ describe('the evaluation cascade', () => {
   it('runs every stage for a good candidate and records its score', async () => {
     const { result } = await cascade(DOUBLE, {
       cases: [...cases(4), { name: 'held', input: 10, expected: 20, hasExpected: true, hidden: true }],
-      replayInputs: [7],
+      replayInputs: [{ input: 7 }],
     });
     expect(result.failure).toBeUndefined();
     expect(result.score).toMatchObject({
@@ -93,7 +93,7 @@ describe('the evaluation cascade', () => {
       cases: [
         { name: 'secret-name', input: 'secret-input', expected: 'right', hasExpected: true, hidden: true },
       ],
-      replayInputs: ['probe'],
+      replayInputs: [{ input: 'probe' }],
     });
     expect(result.failure?.stage).toBe('hidden');
     expect(result.failure?.diagnostics).toEqual([{ stage: 'test', message: '1 of 1 hidden case failed' }]);
@@ -106,7 +106,7 @@ describe('the evaluation cascade', () => {
       cases: [
         { name: 'secret-name', input: 'secret-input', expected: 'right', hasExpected: true, hidden: true },
       ],
-      replayInputs: ['probe'],
+      replayInputs: [{ input: 'probe' }],
     });
     expect(clean.failure).toBeUndefined();
   });

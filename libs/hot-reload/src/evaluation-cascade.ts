@@ -7,7 +7,7 @@ import type {
   VersionScore,
 } from '@seed/code-store';
 import type { LoadedVersion } from '@seed/runtime';
-import { runCase, testCandidate } from './candidate-tester.js';
+import { type FixtureSessions, runCase, testCandidate } from './candidate-tester.js';
 import {
   planCases,
   redactHidden,
@@ -24,7 +24,9 @@ export interface CascadeInput {
   /** A fresh isolate of the same code for the held-out cases, so their inputs never reach later stages. */
   loadFresh: () => Promise<LoadedVersion>;
   cases: readonly GoalCase[];
-  replayInputs: unknown[];
+  replayInputs: ReadonlyArray<{ input: unknown; transcript?: unknown[] }>;
+  /** Serves each case's capability calls from its fixtures (a replay's from its transcript): gates stay offline. */
+  fixtures?: FixtureSessions;
   /** The live version, loaded on first use: for replayed failures and the utility policy. */
   active: () => Promise<LoadedVersion | undefined>;
   /** Loads a case's evaluator (its pinned version) in its own isolate. */
@@ -66,14 +68,16 @@ export async function runCascade(input: CascadeInput): Promise<CascadeOutcome> {
     ['smoke', plan.smoke],
     ['visible', plan.visible],
   ] as const) {
-    const failure = await run(stage, () => testCandidate(input.candidate, cases, []));
+    const failure = await run(stage, () =>
+      testCandidate(input.candidate, cases, [], undefined, input.fixtures),
+    );
     if (failure) return done(stage, failure);
   }
   if (plan.hidden.length) {
     const failure = await run('hidden', async () => {
       const fresh = await input.loadFresh();
       try {
-        return (await testCandidate(fresh, plan.hidden, [])).map(redactHidden);
+        return (await testCandidate(fresh, plan.hidden, [], undefined, input.fixtures)).map(redactHidden);
       } finally {
         fresh.dispose();
       }
@@ -81,7 +85,7 @@ export async function runCascade(input: CascadeInput): Promise<CascadeOutcome> {
     if (failure) return done('hidden', failure);
   }
   const replayFailure = await run('replay', () =>
-    testCandidate(input.candidate, [], input.replayInputs, input.active),
+    testCandidate(input.candidate, [], input.replayInputs, input.active, input.fixtures),
   );
   if (replayFailure) return done('replay', replayFailure);
   if (plan.evaluated.length) {
@@ -116,7 +120,7 @@ async function utilityGate(
   const active = await input.active();
   if (!active || active.versionId === input.candidate.versionId) return undefined;
   const activeResults = [];
-  for (const c of cases) activeResults.push(await runCase(active, { ...c, kind: 'case' }));
+  for (const c of cases) activeResults.push(await runCase(active, { ...c, kind: 'case' }, input.fixtures));
   const activeSummary = summariseCascade([{ stage: 'visible', results: activeResults }], 'visible', 0);
   const candidateSummary = summariseCascade(
     stages.filter((s) => s.stage === 'smoke' || s.stage === 'visible'),

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CapabilitiesModule } from '@seed/capabilities';
 import { ClusterModule } from '@seed/cluster';
 import { CodeStoreModule } from '@seed/code-store';
 import { JobsModule } from '@seed/jobs';
@@ -18,7 +19,7 @@ import { RouteTable } from './route-table.service.js';
 import { SubmissionsService } from './submissions.service.js';
 
 @Module({
-  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule, RolloutModule],
+  imports: [JobsModule, ClusterModule, CodeStoreModule, RuntimeModule, RolloutModule, CapabilitiesModule],
   providers: [
     ReplaySamples,
     Reconciler,

@@ -1,8 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CapabilityBroker, type ModuleInvoker } from '@seed/capabilities';
 import { CodeStoreRepository, type VersionRef } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { countsAgainstVersion, routeCall, TrafficReporter } from '@seed/rollout';
-import { InvokeError, type LoadedVersion, ModuleRegistry } from '@seed/runtime';
+import {
+  CapabilityError,
+  type CapabilitySession,
+  InvokeError,
+  type JsonValue,
+  type LoadedVersion,
+  ModuleRegistry,
+} from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { CanaryWatch } from './canary-watch.service.js';
 import { HotReloadError } from './hot-reload.errors.js';
@@ -24,6 +32,22 @@ export interface RouteOptions {
   pin?: VersionRef;
   /** told the version chosen, before it runs: a failed call's answer names it too */
   served?: (versionId: string) => void;
+  /** a pinned version that is neither active nor canary gets no real capabilities (an agent's pin) */
+  withholdCapabilities?: boolean;
+}
+
+/** The same ctx members, each answering capability_unavailable: the module runs, but cannot act. */
+function withheld(session: CapabilitySession): CapabilitySession {
+  return {
+    granted: session.granted,
+    maxCalls: session.maxCalls,
+    request: async (capability) => {
+      throw new CapabilityError(
+        'capability_unavailable',
+        `ctx.${capability} is withheld from a pinned version that is neither active nor in a rollout`,
+      );
+    },
+  };
 }
 
 /** One call the canary counts: a success, or a failure by the module's own fault (`error`). */
@@ -39,7 +63,7 @@ const PINNABLE = new Set(['ready', 'canary', 'active']);
 
 /** Runs a module's version in its sandbox on this node: the active one, its rollout's canary, or a pinned one. */
 @Injectable()
-export class InvocationService {
+export class InvocationService implements ModuleInvoker {
   private readonly observers: Array<(outcome: InvocationOutcome) => void> = [];
 
   constructor(
@@ -51,7 +75,10 @@ export class InvocationService {
     private readonly canary: CanaryWatch,
     private readonly routes: RouteTable,
     private readonly traffic: TrafficReporter,
-  ) {}
+    private readonly capabilities: CapabilityBroker,
+  ) {
+    capabilities.useInvoker(this);
+  }
 
   /**
    * `caller` is who asked (the token's name): the canary and the replay sample count per caller. A pinned call
@@ -63,6 +90,7 @@ export class InvocationService {
     caller: string,
     debug = false,
     route: RouteOptions = {},
+    chain: readonly string[] = [module],
   ): Promise<Invocation> {
     const pinned = route.pin !== undefined;
     const version = pinned
@@ -71,13 +99,19 @@ export class InvocationService {
     route.served?.(version.versionId);
     const started = performance.now();
     try {
-      const result = await version.invoke(input, { captureLogs: debug });
+      const granted = this.capabilities.open(module, chain);
+      // A pin reaches versions nobody made live: an agent's pinned candidate must not act in production.
+      const capabilities =
+        granted && pinned && route.withholdCapabilities && !this.isLive(module, version.versionId)
+          ? withheld(granted)
+          : granted;
+      const result = await version.invoke(input, { captureLogs: debug, capabilities });
       const seconds = (performance.now() - started) / 1000;
       emit(EVENTS.invocation, { module, result: 'ok', seconds });
       if (!pinned) {
         this.traffic.record(module, version.versionId, false, caller, seconds * 1000);
         this.canary.record(module, version.versionId, false, caller);
-        this.replay.record(module, input, caller);
+        this.replay.record(module, input, caller, granted?.transcript);
         if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
       }
       return { output: result.output, versionId: version.versionId, ...(debug ? { logs: result.logs } : {}) };
@@ -97,6 +131,12 @@ export class InvocationService {
     }
   }
 
+  /** ctx.call: the callee's active version in its own isolate, with its own limits and grants. */
+  async invokeFromModule(module: string, input: JsonValue, chain: readonly string[]): Promise<JsonValue> {
+    const caller = chain.length > 1 ? `module:${chain[chain.length - 2]}` : 'module';
+    return (await this.invoke(module, input, caller, false, {}, chain)).output as JsonValue;
+  }
+
   /** Observers (the agent's recent errors, self-healing) see the calls the canary counts; they must be cheap. */
   observe(observer: (outcome: InvocationOutcome) => void): void {
     this.observers.push(observer);
@@ -110,6 +150,13 @@ export class InvocationService {
         // an observer's failure never fails the call
       }
     }
+  }
+
+  private isLive(module: string, versionId: string): boolean {
+    return (
+      this.registry.current(module)?.versionId === versionId ||
+      this.registry.canaryVersion(module)?.versionId === versionId
+    );
   }
 
   /** The version this node serves; a node that missed a broadcast (or just booted) loads it on the first call. */

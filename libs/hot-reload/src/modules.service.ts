@@ -1,3 +1,4 @@
+import { FixtureSession } from '@seed/capabilities';
 import { Inject, Injectable } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
@@ -55,7 +56,7 @@ export class ModulesService {
    */
   async addTests(name: string, tests: NewTestCase[], actor: string, role: AuthorRole): Promise<void> {
     const module = await this.store.getModule(name);
-    if (role !== 'admin') await this.passOnActive(name, tests);
+    if (role !== 'admin') await this.passOnActive(module, tests);
     await this.store.addTests(module.id, tests, actor, this.config.pipeline.maxCasesPerModule);
   }
 
@@ -64,11 +65,14 @@ export class ModulesService {
     await this.store.replaceTests(module.id, tests, actor, this.config.pipeline.maxCasesPerModule);
   }
 
-  private async passOnActive(name: string, tests: NewTestCase[]): Promise<void> {
+  private async passOnActive(module: ModuleEntity, tests: NewTestCase[]): Promise<void> {
     if (!tests.length) return;
+    const name = module.name;
     const active = await this.invocations.activeVersion(name);
     for (const test of tests) {
-      const result = await runCase(active, { ...test, kind: 'case' });
+      const result = await runCase(active, { ...test, kind: 'case' }, (fixtures) => {
+        return new FixtureSession(name, module.settings.capabilities, fixtures, this.config.capabilities);
+      });
       if (!result.passed) {
         throw new HotReloadError(
           'case_fails_on_active',

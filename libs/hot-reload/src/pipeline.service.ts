@@ -1,3 +1,4 @@
+import { FixtureSession, TranscriptSession, type TranscriptEntry } from '@seed/capabilities';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
@@ -260,6 +261,19 @@ export class PipelineService {
         sourceBytes: Buffer.byteLength(version.source, 'utf8'),
         activeSourceBytes: await this.activeSourceBytes(module),
         settings: module.settings,
+        fixtures: (fixtures, transcript) =>
+          transcript
+            ? new TranscriptSession(
+                module.settings.capabilities,
+                transcript as TranscriptEntry[],
+                this.config.capabilities,
+              )
+            : new FixtureSession(
+                module.name,
+                module.settings.capabilities,
+                fixtures,
+                this.config.capabilities,
+              ),
       });
       const { previewBytes, reportMaxBytes } = this.config.pipeline;
       const report = boundReport(outcome.report, { valueBytes: previewBytes, reportBytes: reportMaxBytes });

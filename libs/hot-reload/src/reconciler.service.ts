@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CapabilityBroker } from '@seed/capabilities';
 import { ClusterBus, MODULE_CHANGES, PresenceService } from '@seed/cluster';
 import { ActiveVersion, ArtifactCache, CodeStoreRepository, ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
@@ -35,6 +36,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly pool: IsolatePool,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceService,
+    private readonly capabilities: CapabilityBroker,
   ) {
     metrics.provide('seed_agent_loaded_versions', () => this.registry.stats().loadedVersions);
   }
@@ -106,6 +108,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
     return this.serialised(active.module, async () => {
       const limits = effectiveLimits(this.config.sandbox, active.settings);
       if (this.registry.current(active.module)?.versionId === active.versionId) return false;
+      this.capabilities.remember(active.module, active.moduleId, active.settings.capabilities);
       this.swap(active, candidate, limitsKey(limits));
       return true;
     });
@@ -151,6 +154,8 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async ensureLoaded(active: ActiveVersion): Promise<void> {
+    // grants change with settings alone, without a new version or new limits
+    this.capabilities.remember(active.module, active.moduleId, active.settings.capabilities);
     const limits = effectiveLimits(this.config.sandbox, active.settings);
     const key = limitsKey(limits);
     const current = this.registry.current(active.module);
@@ -229,6 +234,7 @@ export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async unload(module: string): Promise<void> {
     await this.registry.unload(module);
+    this.capabilities.forget(module);
     this.loadedLimits.delete(module);
     this.presence.clearLoadFailure(module);
     this.presence.changed();

@@ -2,6 +2,8 @@
 export interface SampleEntry {
   caller: string;
   json: string;
+  /** the JSON of the capability calls it made and what they got, when it made any */
+  transcript?: string;
 }
 
 /**

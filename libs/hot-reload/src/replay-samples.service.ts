@@ -14,6 +14,12 @@ const FLUSH_INTERVAL_MS = 1000;
  * update, not a Redis round trip. Losing the sample (Redis down, a node dying, two nodes merging at once)
  * loses a sample, never a submission.
  */
+/** A replayable input, with the transcript of its capability calls when it made any. */
+export interface ReplayInput {
+  input: unknown;
+  transcript?: unknown[];
+}
+
 @Injectable()
 export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
   private readonly pending = new Map<string, SampleEntry[]>();
@@ -34,23 +40,27 @@ export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
     await this.flush();
   }
 
-  record(module: string, input: unknown, caller: string): void {
+  /** `transcript`: the capability calls the invocation made and what they got (served back when it is replayed). */
+  record(module: string, input: unknown, caller: string, transcript?: readonly unknown[]): void {
     const { replaySample: size, replayPerCaller } = this.config.pipeline;
     if (size === 0) return;
     const json = JSON.stringify(input ?? null);
     if (json.length > MAX_SAMPLE_BYTES) return;
+    const entry: SampleEntry = transcript?.length
+      ? { caller, json, transcript: JSON.stringify(transcript) }
+      : { caller, json };
     // Newest first, at most `size` entries: the merge is cheap on lists this short.
-    this.pending.set(
-      module,
-      mergeSample([{ caller, json }], this.pending.get(module) ?? [], size, replayPerCaller),
-    );
+    this.pending.set(module, mergeSample([entry], this.pending.get(module) ?? [], size, replayPerCaller));
   }
 
-  async sample(module: string): Promise<unknown[]> {
+  async sample(module: string): Promise<ReplayInput[]> {
     if (this.config.pipeline.replaySample === 0) return [];
     await this.flush(module);
     try {
-      return (await this.stored([module]))[0].map((entry) => JSON.parse(entry.json) as unknown);
+      return (await this.stored([module]))[0].map((entry) => ({
+        input: JSON.parse(entry.json) as unknown,
+        ...(entry.transcript ? { transcript: JSON.parse(entry.transcript) as unknown[] } : {}),
+      }));
     } catch {
       return [];
     }
@@ -76,7 +86,13 @@ export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
         const key = this.key(module);
         batch
           .del(key)
-          .rpush(key, ...merged.map((e) => `{"caller":${JSON.stringify(e.caller)},"input":${e.json}}`));
+          .rpush(
+            key,
+            ...merged.map(
+              (e) =>
+                `{"caller":${JSON.stringify(e.caller)},"input":${e.json}${e.transcript ? `,"transcript":${e.transcript}` : ''}}`,
+            ),
+          );
       });
       await batch.exec();
     } catch {
@@ -99,10 +115,12 @@ export class ReplaySamples implements OnModuleInit, OnApplicationShutdown {
 /** A stored entry is `{caller, input}`; anything else (an older format) is dropped. */
 function parseEntry(item: string): SampleEntry[] {
   try {
-    const entry = JSON.parse(item) as { caller?: unknown; input?: unknown };
-    return typeof entry.caller === 'string' && 'input' in entry
-      ? [{ caller: entry.caller, json: JSON.stringify(entry.input) }]
-      : [];
+    const entry = JSON.parse(item) as { caller?: unknown; input?: unknown; transcript?: unknown };
+    if (typeof entry.caller !== 'string' || !('input' in entry)) return [];
+    const transcript = Array.isArray(entry.transcript)
+      ? { transcript: JSON.stringify(entry.transcript) }
+      : {};
+    return [{ caller: entry.caller, json: JSON.stringify(entry.input), ...transcript }];
   } catch {
     return [];
   }

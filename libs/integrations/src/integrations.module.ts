@@ -10,12 +10,14 @@ import { RecentErrors } from './agent/recent-errors.service.js';
 import { SelfHealService } from './agent/self-heal.service.js';
 import { ChatCompletionsService } from './models/chat-completions.service.js';
 import { ModelRegistry } from './models/model-registry.js';
+import { ModuleModels } from './models/module-models.js';
 
 /** AI SDK models for the Claude Code and Codex CLIs, the improving agent, chat completions. */
 @Module({
   imports: [HotReloadModule, ClusterModule, JobsModule],
   providers: [
     ModelRegistry,
+    ModuleModels,
     ChatCompletionsService,
     AgentStore,
     RecentErrors,

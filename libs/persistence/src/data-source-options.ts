@@ -11,6 +11,9 @@ import { ApiTokens1764500000000 } from './migrations/1764500000000-api-tokens.js
 import { ImprovementRuns1764514000001 } from './migrations/1764514000001-improvement-runs.js';
 import { CascadeCases1764514000000 } from './migrations/1764514000000-cascade-cases.js';
 import { Rollouts1764520000000 } from './migrations/1764520000000-rollouts.js';
+import { ModuleState1764530000000 } from './migrations/1764530000000-module-state.js';
+import { CaseFixtures1764530000001 } from './migrations/1764530000001-case-fixtures.js';
+import { ModuleSecrets1764530000002 } from './migrations/1764530000002-module-secrets.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -24,6 +27,9 @@ export const MIGRATIONS = [
   CascadeCases1764514000000,
   ImprovementRuns1764514000001,
   Rollouts1764520000000,
+  ModuleState1764530000000,
+  CaseFixtures1764530000001,
+  ModuleSecrets1764530000002,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

@@ -1,4 +1,5 @@
 import { DomainError } from '@seed/errors';
+import type { CapabilityErrorCode } from './capability-session.js';
 
 /** Why an invocation did not produce an output. */
 export type InvokeFailureCode =
@@ -21,7 +22,9 @@ export type InvokeFailureCode =
   /** the version was unloaded while the call waited or ran */
   | 'disposed'
   /** no version of the module is loaded on this node */
-  | 'not_loaded';
+  | 'not_loaded'
+  /** the module let a capability's failure escape (ctx.kv, ctx.call, ...): that failure's code */
+  | CapabilityErrorCode;
 
 /** Failures caused by the module's own code (HTTP 422, and what a canary counts); the rest are platform or caller side. */
 const MODULE_FAULTS: ReadonlySet<InvokeFailureCode> = new Set([

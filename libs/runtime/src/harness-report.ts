@@ -4,6 +4,11 @@
  * copy, so a harness the module managed to break is refused rather than trusted.
  */
 
+import { CAPABILITY_ERROR_CODES, type CapabilityErrorCode } from './capability-session.js';
+
+const isCapabilityErrorCode = (value: unknown): value is CapabilityErrorCode =>
+  (CAPABILITY_ERROR_CODES as readonly unknown[]).includes(value);
+
 /** Longest error name, message and stack (UTF-16 units) the harness copies out; a cut one ends with '…'. */
 export const MAX_ERROR_NAME = 200;
 export const MAX_ERROR_MESSAGE = 4000;
@@ -36,6 +41,7 @@ export type HarnessReport = {
   | { readonly kind: 'input_error'; readonly message: string }
   | { readonly kind: 'not_json'; readonly message: string }
   | { readonly kind: 'too_large'; readonly length: number }
+  | { readonly kind: 'capability_error'; readonly code: CapabilityErrorCode; readonly message: string }
 );
 
 /** Why binding a module failed inside the isolate: its top-level code threw, or it exports no function. */
@@ -97,6 +103,10 @@ export function readReport(raw: unknown, bounds: ReportBounds): HarnessReport | 
         : undefined;
     case 'too_large':
       return count(r.length) ? { ...base, kind: 'too_large', length: r.length } : undefined;
+    case 'capability_error':
+      return isCapabilityErrorCode(r.code) && within(r.message, MAX_ERROR_MESSAGE + ELLIPSIS)
+        ? { ...base, kind: 'capability_error', code: r.code, message: r.message }
+        : undefined;
     default:
       return undefined;
   }

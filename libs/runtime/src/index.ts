@@ -1,3 +1,11 @@
+export {
+  CAPABILITY_ERROR_CODES,
+  CAPABILITY_NAMES,
+  CapabilityError,
+  type CapabilityErrorCode,
+  type CapabilityName,
+  type CapabilitySession,
+} from './capability-session.js';
 export { ConcurrencyGate } from './concurrency-gate.js';
 export { compileModule, type CompileDiagnostic, type CompileResult } from './compile.js';
 export {

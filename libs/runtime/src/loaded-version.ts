@@ -1,4 +1,5 @@
 import type { SandboxLimits } from '@seed/config';
+import type { CapabilitySession } from './capability-session.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { InvokeError, ModuleLoadError } from './failures.js';
 import type { HarnessReport } from './harness-report.js';
@@ -21,6 +22,8 @@ export interface LoadVersionOptions {
 export interface InvokeOptions {
   /** capture ctx.log lines (default true); when false ctx.log does nothing */
   readonly captureLogs?: boolean;
+  /** this call's capabilities; without it every ctx capability is undefined */
+  readonly capabilities?: CapabilitySession;
 }
 
 export interface InvokeResult {
@@ -92,7 +95,7 @@ export class LoadedVersion {
     try {
       const release = await this.gate.acquire();
       try {
-        return await this.run(inputJson, options.captureLogs ?? true);
+        return await this.run(inputJson, options.captureLogs ?? true, options.capabilities);
       } finally {
         release();
       }
@@ -118,7 +121,11 @@ export class LoadedVersion {
     this.sandboxes.clear();
   }
 
-  private async run(inputJson: string | undefined, captureLogs: boolean): Promise<InvokeResult> {
+  private async run(
+    inputJson: string | undefined,
+    captureLogs: boolean,
+    session?: CapabilitySession,
+  ): Promise<InvokeResult> {
     const started = performance.now();
     let sandbox = await this.acquireSandbox();
     // another call may have retired it while this one resumed from the await
@@ -126,7 +133,7 @@ export class LoadedVersion {
     sandbox.enter();
     let timer: NodeJS.Timeout | undefined;
     try {
-      const call = sandbox.call(inputJson, captureLogs, this.limits.cpuTimeoutMs);
+      const call = sandbox.call(inputJson, captureLogs, this.limits.cpuTimeoutMs, session);
       // once the wall clock wins, the call's own outcome no longer matters
       call.catch(() => undefined);
       const wall = new Promise<never>((_, reject) => {
@@ -184,6 +191,8 @@ export class LoadedVersion {
         throw new InvokeError('output_not_json', report.message, { logs });
       case 'input_error':
         throw new InvokeError('invalid_input', report.message, { logs });
+      case 'capability_error':
+        throw new InvokeError(report.code, report.message, { logs });
       case 'error': {
         if (report.name === 'RangeError' && report.message === ARRAY_BUFFER_REFUSED) {
           throw this.fail(

@@ -1,3 +1,4 @@
+import { MAX_CAPABILITY_ARGS } from './capability-session.js';
 import { MODULE_GLOBAL } from './compile.js';
 import {
   LOG_LINE_OVERHEAD,
@@ -26,6 +27,12 @@ import {
  * Nothing the module throws may leave either: isolated-vm copies a thrown value whole (a 20 MB message, a stack
  * getter's result), so bind and invoke catch everything and answer with strings they cut themselves.
  *
+ * Capabilities (ctx.kv, ctx.call, ...) are built per call from the grant bits `invoke` gets, and only the ones
+ * granted exist. A capability call sends primitives only (ids, names and the arguments' JSON, cut here and checked
+ * again on the host) through the host's `request` Reference, whose applyIgnored is captured before module code
+ * runs, and returns a promise of the harness's own; the host answers later with a task of its own (`settle`,
+ * under the CPU timeout, followed by `collect`), so a call that awaited a capability is reported like any other.
+ *
  * Kept as plain JavaScript text (not a host function's toString) so coverage instrumentation cannot leak into it.
  */
 export const HARNESS_SOURCE = String.raw`'use strict';
@@ -47,6 +54,8 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const charCodeAt = uncurry(String.prototype.charCodeAt);
   const NativeArrayBuffer = ArrayBuffer;
   const apply = Reflect.apply;
+  const NativePromise = Promise;
+  const hasOwn = Object.hasOwn;
 
   // Only errors this constructor built are the caller's fault: the host trusts the harness's WeakSet, never a
   // name or a message the module chose (WeakSet's methods are captured before any module code runs).
@@ -62,6 +71,21 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   defineProperty(InputError.prototype, 'name', { value: 'InputError' });
   freeze(InputError.prototype);
   freeze(InputError);
+
+  // The same for capability failures: a module that lets one escape fails with its code, not runtime_error.
+  const capabilityErrors = new WeakSet();
+  // only the harness's own carry its code out: one the module constructs is an ordinary error
+  const issued = freeze({ __proto__: null });
+  class CapabilityError extends Error {
+    constructor(code, message, token) {
+      super(message);
+      defineProperty(this, 'code', { __proto__: null, value: toText(code), enumerable: true });
+      if (token === issued) apply(markInput, capabilityErrors, [this]);
+    }
+  }
+  defineProperty(CapabilityError.prototype, 'name', { value: 'CapabilityError' });
+  freeze(CapabilityError.prototype);
+  freeze(CapabilityError);
 
   // These allocate memory that isolated-vm's memory limit does not count (a resizable ArrayBuffer grew the
   // host's RSS past 1 GB under a 16 MB limit), so the module gets none of them.
@@ -161,11 +185,19 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   let bindCalled = false;
   // reports of finished calls by call id, until the host collects them
   let finished = { __proto__: null };
+  // capability calls waiting for the host, by request id
+  const pending = { __proto__: null };
+  let lastRequest = 0;
+  let sendRequest = noop;
 
-  const bind = (script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines) => {
+  const bind = (script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines, host) => {
     guard();
     if (bindCalled) return;
     bindCalled = true;
+    if (host !== undefined) {
+      const applyIgnored = uncurry(host.applyIgnored);
+      sendRequest = (id, rid, capability, op, json) => applyIgnored(host, undefined, [id, rid, capability, op, json]);
+    }
     let fn;
     try {
       // indirect: the module's code sees only globals; its completion value is the module's exports
@@ -183,7 +215,53 @@ export const HARNESS_SOURCE = String.raw`'use strict';
 
     // stores its report rather than returning it: awaiting or calling then on a promise looks up methods the
     // module can replace (Promise.prototype.then, constructor), which could hand it the report's resolver
-    const run = async (id, inputJson, captureLogs) => {
+    // a promise of the harness's own, settled by the host's answer (settle)
+    const request = (id, capability, op, args) => {
+      let json;
+      try {
+        json = stringify(args);
+      } catch {}
+      if (typeof json !== 'string') {
+        return rejectWith(new CapabilityError('invalid_capability_args', 'the arguments of ' + capability + '.' + op + ' are not JSON', issued));
+      }
+      if (json.length > ${MAX_CAPABILITY_ARGS}) {
+        return rejectWith(new CapabilityError('capability_limit', 'the arguments of ' + capability + '.' + op + ' are over ${MAX_CAPABILITY_ARGS} characters of JSON', issued));
+      }
+      const rid = ++lastRequest;
+      let resolve;
+      let reject;
+      const promise = new NativePromise((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      pending[rid] = { __proto__: null, resolve, reject };
+      sendRequest(id, rid, capability, op, json);
+      return promise;
+    };
+
+    const capabilities = (id, grants, handlesJson) => {
+      const handles = handlesJson === undefined ? { __proto__: null } : parse(handlesJson);
+      return {
+        __proto__: null,
+        kv: grants & 1 ? freeze({
+          __proto__: null,
+          get: (key) => request(id, 'kv', 'get', [key]),
+          set: (key, value, options) => request(id, 'kv', 'set', options === undefined ? [key, value] : [key, value, options]),
+          delete: (key) => request(id, 'kv', 'delete', [key]),
+          list: (prefix) => request(id, 'kv', 'list', prefix === undefined ? [] : [prefix]),
+        }) : undefined,
+        call: grants & 2 ? (name, input) => request(id, 'call', 'call', [name, input === undefined ? null : input]) : undefined,
+        fetch: grants & 4 ? (url, init) => request(id, 'fetch', 'fetch', init === undefined ? [url] : [url, init]) : undefined,
+        model: grants & 8 ? freeze({ __proto__: null, generate: (options) => request(id, 'model', 'generate', [options]) }) : undefined,
+        secret: grants & 16 ? (name) => {
+          const key = toText(name);
+          if (!hasOwn(handles, key)) throw new CapabilityError('capability_denied', 'no secret ' + clip(key, 100) + ' is granted', issued);
+          return handles[key];
+        } : undefined,
+      };
+    };
+
+    const run = async (id, inputJson, captureLogs, grants, handlesJson) => {
       // no prototype: an index setter the module put on Array.prototype cannot see or grow it
       const logs = [];
       setPrototypeOf(logs, null);
@@ -221,7 +299,19 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         kept++;
         used += fitted.bytes + ${LOG_LINE_OVERHEAD};
       };
-      const ctx = freeze({ log: captureLogs ? log : noop, module: moduleName, version: versionId, InputError });
+      const granted = capabilities(id, grants, handlesJson);
+      const ctx = freeze({
+        log: captureLogs ? log : noop,
+        module: moduleName,
+        version: versionId,
+        InputError,
+        CapabilityError,
+        kv: granted.kv,
+        call: granted.call,
+        fetch: granted.fetch,
+        model: granted.model,
+        secret: granted.secret,
+      });
       // detail has no prototype either, so setters a module put on Object.prototype cannot touch the report
       const finish = (detail) => {
         open = false;
@@ -239,6 +329,10 @@ export const HARNESS_SOURCE = String.raw`'use strict';
           if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
               apply(isInput, inputErrors, [error])) {
             return finish({ __proto__: null, kind: 'input_error', message: describe(error).message });
+          }
+          if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
+              apply(isInput, capabilityErrors, [error])) {
+            return finish({ __proto__: null, kind: 'capability_error', code: error.code, message: describe(error).message });
           }
           const d = describe(error);
           return finish({ __proto__: null, kind: 'error', name: d.name, message: d.message, stack: d.stack });
@@ -261,13 +355,29 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       }
     };
 
-    outcome = function invoke(id, inputJson, captureLogs) {
+    outcome = function invoke(id, inputJson, captureLogs, grants, handlesJson) {
       guard();
-      run(id, inputJson, captureLogs);
+      run(id, inputJson, captureLogs, grants, handlesJson);
     };
   };
 
   const bound = () => outcome;
+
+  // the host's answer to capability request rid: its result's JSON, or a failure's code and message
+  const settle = (rid, ok, payload, code) => {
+    guard();
+    const waiter = pending[rid];
+    if (waiter === undefined) return;
+    delete pending[rid];
+    if (!ok) return waiter.reject(new CapabilityError(code, payload, issued));
+    let value;
+    try {
+      value = payload === undefined ? undefined : parse(payload);
+    } catch {
+      return waiter.reject(new CapabilityError('capability_unavailable', 'the capability answered no JSON', issued));
+    }
+    waiter.resolve(value);
+  };
 
   const collect = () => {
     const reports = finished;
@@ -275,5 +385,5 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     return reports;
   };
 
-  return { __proto__: null, bind, bound, collect };
+  return { __proto__: null, bind, bound, collect, settle };
 })()`;

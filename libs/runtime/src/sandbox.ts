@@ -1,5 +1,12 @@
 import type { SandboxLimits } from '@seed/config';
 import ivm from 'isolated-vm';
+import {
+  CapabilityError,
+  MAX_CAPABILITY_ARGS,
+  MAX_CAPABILITY_RESULT,
+  type CapabilityName,
+  type CapabilitySession,
+} from './capability-session.js';
 import { MODULE_GLOBAL } from './compile.js';
 import { InvokeError, ModuleLoadError, type InvokeFailureCode } from './failures.js';
 import {
@@ -29,6 +36,24 @@ interface Harness {
   readonly bind: ivm.Reference;
   readonly bound: ivm.Reference;
   readonly collect: ivm.Reference;
+  readonly settle: ivm.Reference;
+}
+
+/** Bits of the grants `invoke` passes to the harness (see HARNESS_SOURCE's `capabilities`). */
+const GRANT_BITS: Record<CapabilityName, number> = { kv: 1, call: 2, fetch: 4, model: 8, secret: 16 };
+const OPS: Record<CapabilityName, readonly string[]> = {
+  kv: ['get', 'set', 'delete', 'list'],
+  call: ['call'],
+  fetch: ['fetch'],
+  model: ['generate'],
+  secret: [],
+};
+
+/** One invocation's capabilities while it runs. */
+interface OpenSession {
+  readonly session: CapabilitySession;
+  readonly maxCalls: number;
+  calls: number;
 }
 
 export async function createBlankSandbox(memoryMb: number): Promise<BlankSandbox> {
@@ -39,11 +64,11 @@ export async function createBlankSandbox(memoryMb: number): Promise<BlankSandbox
       reference: true,
       filename: 'seed-harness.js',
     })) as ivm.Reference;
-    const [bind, bound, collect] = (await Promise.all(
-      ['bind', 'bound', 'collect'].map((name) => value.get(name, { reference: true })),
+    const [bind, bound, collect, settle] = (await Promise.all(
+      ['bind', 'bound', 'collect', 'settle'].map((name) => value.get(name, { reference: true })),
     )) as ivm.Reference[];
     value.release();
-    return { isolate, harness: { bind, bound, collect }, memoryMb };
+    return { isolate, harness: { bind, bound, collect, settle }, memoryMb };
   } catch (error) {
     if (!isolate.isDisposed) isolate.dispose();
     throw error;
@@ -68,13 +93,20 @@ export class Sandbox {
   private disposedByHost = false;
   private lastCallId = 0;
   /** calls started and not yet reported, by call id */
-  private readonly waiting = new Map<number, (report: HarnessReport | undefined) => void>();
+  private readonly waiting = new Map<
+    number,
+    { resolve: (report: HarnessReport | undefined) => void; reject: (error: unknown) => void }
+  >();
+  /** capabilities of the calls in flight, by call id */
+  private readonly sessions = new Map<number, OpenSession>();
 
   private constructor(
     private readonly isolate: ivm.Isolate,
     private readonly invokeRef: ivm.Reference,
     private readonly collectRef: ivm.Reference,
+    private readonly settleRef: ivm.Reference,
     private readonly bounds: ReportBounds,
+    private readonly cpuTimeoutMs: number,
   ) {}
 
   /** Runs the module's top-level code in a fresh (or pooled, blank) isolate and binds its default export. */
@@ -82,6 +114,9 @@ export class Sandbox {
     const ready = blank ?? (await createBlankSandbox(spec.limits.memoryMb));
     const { isolate, harness } = ready;
     const bounds = reportBounds(spec.limits);
+    // the module's capability requests arrive here, on the host's event loop, once the instance exists
+    let target: Sandbox | undefined;
+    const host = new ivm.Reference((...args: unknown[]) => target?.onRequest(args));
     try {
       // compiled here only for V8's syntax error and its position; the harness runs the code, catching its throws
       try {
@@ -101,6 +136,7 @@ export class Sandbox {
               bounds.maxOutputBytes,
               bounds.maxLogBytes,
               bounds.maxLogLines,
+              host,
             ],
             { timeout: spec.limits.cpuTimeoutMs },
           ),
@@ -112,7 +148,15 @@ export class Sandbox {
       harness.bind.release();
       harness.bound.release();
       if (invoke.typeof !== 'function') throw refusedLoad(await invoke.copy(), spec.sourceMap);
-      return new Sandbox(isolate, invoke, harness.collect, bounds);
+      target = new Sandbox(
+        isolate,
+        invoke,
+        harness.collect,
+        harness.settle,
+        bounds,
+        spec.limits.cpuTimeoutMs,
+      );
+      return target;
     } catch (error) {
       if (!isolate.isDisposed) isolate.dispose();
       throw error;
@@ -138,29 +182,138 @@ export class Sandbox {
     inputJson: string | undefined,
     captureLogs: boolean,
     cpuTimeoutMs: number,
+    session?: CapabilitySession,
   ): Promise<HarnessReport | undefined> {
     const id = ++this.lastCallId;
-    const reported = new Promise<HarnessReport | undefined>((resolve) => this.waiting.set(id, resolve));
+    const reported = new Promise<HarnessReport | undefined>((resolve, reject) =>
+      this.waiting.set(id, { resolve, reject }),
+    );
+    // a capability's answer can fail the call before this one awaits it
+    reported.catch(() => undefined);
+    let grants = 0;
+    let handles: string | undefined;
+    if (session) {
+      this.sessions.set(id, { session, maxCalls: session.maxCalls, calls: 0 });
+      for (const name of session.granted) grants |= GRANT_BITS[name];
+      if (session.secretHandles) handles = JSON.stringify(session.secretHandles);
+    }
     try {
-      await guarded(this.invokeRef.apply(undefined, [id, inputJson, captureLogs], { timeout: cpuTimeoutMs }));
+      await guarded(
+        this.invokeRef.apply(undefined, [id, inputJson, captureLogs, grants, handles], {
+          timeout: cpuTimeoutMs,
+        }),
+      );
+      await this.collect();
+      return await reported;
+    } finally {
+      this.waiting.delete(id);
+      this.sessions.delete(id);
+    }
+  }
+
+  /**
+   * A capability request from the harness: (call id, request id, capability, op, arguments' JSON). Untrusted: the
+   * module may have broken the harness, so every field is checked before anything is parsed.
+   */
+  private onRequest(args: unknown[]): void {
+    const [id, rid, capability, op, json] = args;
+    if (typeof id !== 'number' || typeof rid !== 'number' || !Number.isSafeInteger(rid)) return;
+    const open = this.sessions.get(id);
+    if (!open) return;
+    void this.answer(open, rid, capability, op, json).then(
+      (answer) => this.deliver(id, rid, answer),
+      () => undefined,
+    );
+  }
+
+  private async answer(
+    open: OpenSession,
+    rid: number,
+    capability: unknown,
+    op: unknown,
+    json: unknown,
+  ): Promise<{ ok: true; json?: string } | { ok: false; code: string; message: string }> {
+    try {
+      if (typeof capability !== 'string' || !Object.hasOwn(OPS, capability)) {
+        throw new CapabilityError('invalid_capability_args', 'no such capability');
+      }
+      const name = capability as CapabilityName;
+      if (!open.session.granted.includes(name)) {
+        throw new CapabilityError('capability_denied', `the module has no ${name} grant`);
+      }
+      if (typeof op !== 'string' || !OPS[name].includes(op)) {
+        throw new CapabilityError(
+          'invalid_capability_args',
+          `${name} has no operation ${String(op).slice(0, 50)}`,
+        );
+      }
+      if (typeof json !== 'string' || json.length > MAX_CAPABILITY_ARGS) {
+        throw new CapabilityError(
+          'capability_limit',
+          `the arguments are over ${MAX_CAPABILITY_ARGS} characters`,
+        );
+      }
+      if (++open.calls > open.maxCalls) {
+        throw new CapabilityError(
+          'capability_limit',
+          `the call made more than ${open.maxCalls} capability calls (SANDBOX_MAX_CAPABILITY_CALLS)`,
+        );
+      }
+      const parsed: unknown = JSON.parse(json);
+      if (!Array.isArray(parsed))
+        throw new CapabilityError('invalid_capability_args', 'the arguments are no list');
+      const result = await open.session.request(name, op, parsed);
+      if (result === undefined) return { ok: true };
+      const out = JSON.stringify(result);
+      if (out.length > MAX_CAPABILITY_RESULT) {
+        throw new CapabilityError(
+          'capability_limit',
+          `the result is over ${MAX_CAPABILITY_RESULT} characters of JSON`,
+        );
+      }
+      return { ok: true, json: out };
+    } catch (error) {
+      if (error instanceof CapabilityError)
+        return { ok: false, code: error.code, message: clipMessage(error.message) };
+      return { ok: false, code: 'capability_unavailable', message: 'the capability failed' };
+    }
+  }
+
+  /** Settles the request in the isolate (a task of its own, under the CPU timeout), then collects what finished. */
+  private async deliver(
+    id: number,
+    rid: number,
+    answer: { ok: true; json?: string } | { ok: false; code: string; message: string },
+  ): Promise<void> {
+    // the call ended meanwhile (wall-clock timeout, disposal): nothing waits for the answer
+    if (!this.sessions.has(id) || this.isolate.isDisposed) return;
+    const args = answer.ok ? [rid, true, answer.json] : [rid, false, answer.message, answer.code];
+    try {
+      await guarded(this.settleRef.apply(undefined, args, { timeout: this.cpuTimeoutMs }));
       await this.collect();
     } catch (error) {
-      this.waiting.delete(id);
-      throw error;
+      // the module's continuation ran past its CPU timeout, or the isolate went: that call fails
+      this.waiting.get(id)?.reject(error);
     }
-    return reported;
   }
 
   /** Hands the reports of the calls that finished in the isolate to their callers. */
   private async collect(): Promise<void> {
-    const raw: unknown = await this.collectRef.apply(undefined, [], { result: { copy: true } });
+    let raw: unknown;
+    try {
+      raw = await this.collectRef.apply(undefined, [], { result: { copy: true } });
+    } catch (error) {
+      // the guard of a task that timed out (a capability's answer) is still unreported: that call failed already
+      if (error === TASK_GUARD) return;
+      throw error;
+    }
     if (typeof raw !== 'object' || raw === null) return;
     for (const [key, value] of Object.entries(raw)) {
       const id = Number(key);
-      const resolve = this.waiting.get(id);
-      if (!resolve) continue;
+      const waiter = this.waiting.get(id);
+      if (!waiter) continue;
       this.waiting.delete(id);
-      resolve(readReport(value, this.bounds));
+      waiter.resolve(readReport(value, this.bounds));
     }
   }
 
@@ -182,6 +335,7 @@ export class Sandbox {
   dispose(): void {
     // their callers have settled on a timeout or on the disposal already
     this.waiting.clear();
+    this.sessions.clear();
     if (this.isolate.isDisposed) return;
     this.disposedByHost = true;
     this.isolate.dispose();

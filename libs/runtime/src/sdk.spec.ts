@@ -42,4 +42,25 @@ describe('MODULE_SDK_DTS', () => {
       expect.stringMatching(/Property 'send' does not exist/),
     ]);
   });
+
+  it('types the capabilities as optional members', () => {
+    expect(
+      typeErrors(`
+        export default async (input: JsonValue, ctx: ModuleContext) => {
+          if (!ctx.kv || !ctx.call) return null;
+          await ctx.kv.set('seen', input, { ttlMs: 1000 });
+          const listed = await ctx.kv.list('s');
+          try {
+            return { listed, out: await ctx.call('other', input) };
+          } catch (error) {
+            if (error instanceof ctx.CapabilityError) return error.code;
+            throw error;
+          }
+        };
+      `),
+    ).toEqual([]);
+    expect(typeErrors(`export default (i: JsonValue, ctx: ModuleContext) => ctx.kv.get('a');`)).toEqual([
+      expect.stringMatching(/possibly 'undefined'/),
+    ]);
+  });
 });

@@ -41,6 +41,79 @@ interface ModuleContext {
    * as the caller's fault, never the version's (no canary rollback, no self-healing).
    */
   readonly InputError: new (message?: string) => Error;
+  /**
+   * What a failed capability call rejects with: catch it and read \`code\`. One the module lets escape fails the
+   * call with that code (capability_unavailable is HTTP 503, the others 422).
+   */
+  readonly CapabilityError: new (code: CapabilityErrorCode, message?: string) => CapabilityFailure;
+
+  /**
+   * Capabilities exist only when an admin granted them in the module's settings (\`capabilities\`); otherwise
+   * they are undefined. Every call is asynchronous, its arguments are copied as JSON, and one invocation may make
+   * at most SANDBOX_MAX_CAPABILITY_CALLS of them. Awaiting one counts against the wall-clock timeout.
+   */
+  /** Per-module JSON state, shared by every version (a rollback does not undo writes). */
+  readonly kv?: ModuleKv;
+  /** Runs another module's active version (grant: \`capabilities.call\` lists it) and resolves to its output. */
+  readonly call?: (module: string, input?: JsonValue) => Promise<JsonValue>;
+  /** HTTP to the granted origins only. */
+  readonly fetch?: (url: string, init?: FetchInit) => Promise<FetchResponse>;
+  /** The configured language model, within the module's token budgets. */
+  readonly model?: { generate(request: GenerateRequest): Promise<GenerateResult> };
+  /**
+   * An opaque placeholder for a granted secret, random per invocation: put it in a ctx.fetch header value and the
+   * host substitutes the secret for the origins it is bound to. The plaintext never enters the module.
+   */
+  readonly secret?: (name: string) => string;
+}
+
+type CapabilityErrorCode =
+  | 'capability_unavailable'
+  | 'capability_denied'
+  | 'capability_limit'
+  | 'invalid_capability_args'
+  | 'quota_exceeded'
+  | 'call_depth'
+  | 'call_cycle'
+  | 'call_failed';
+
+interface CapabilityFailure extends Error {
+  readonly code: CapabilityErrorCode;
+}
+
+interface ModuleKv {
+  /** The value stored under key, or null. Keys are 1-512 characters. */
+  get(key: string): Promise<JsonValue>;
+  /** Stores a JSON value (\`ttlMs\`: it expires after that long). Over the quota: quota_exceeded. */
+  set(key: string, value: JsonValue, options?: { ttlMs?: number }): Promise<void>;
+  /** True when the key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Keys starting with prefix, in order, with their values (at most 1000). */
+  list(prefix?: string): Promise<Array<{ key: string; value: JsonValue }>>;
+}
+
+interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+interface FetchResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** the body as text */
+  readonly body: string;
+}
+
+type ModelMessage = { role: 'user' | 'assistant'; content: string };
+
+type GenerateRequest =
+  | { prompt: string; system?: string; maxTokens?: number }
+  | { messages: ModelMessage[]; system?: string; maxTokens?: number };
+
+interface GenerateResult {
+  readonly text: string;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number; readonly totalTokens: number };
 }
 
 /**

@@ -75,6 +75,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     labelNames: ['module'],
     registers: [this.registry],
   });
+  readonly moduleModelTokens = new Counter({
+    name: 'seed_agent_module_model_tokens_total',
+    help: 'Tokens modules spent through ctx.model, by module and kind (input, output)',
+    labelNames: ['module', 'kind'],
+    registers: [this.registry],
+  });
   readonly stalledJobs = new Counter({
     name: 'seed_agent_hot_reload_stalled_jobs_total',
     help: 'Improvement jobs whose worker lost its lock (died or stalled), found and retried by this node',

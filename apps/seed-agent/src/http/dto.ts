@@ -1,4 +1,5 @@
 import {
+  caseFixturesSchema,
   MODULE_NAME_PATTERN,
   moduleSettingsSchema,
   toVersionRef,
@@ -31,6 +32,8 @@ export const testCaseSchema = z
       })
       .strict()
       .optional(),
+    /** What the case's capability calls get instead of the world (docs/capabilities.md). */
+    fixtures: caseFixturesSchema.optional(),
   })
   .strict();
 
@@ -126,6 +129,7 @@ export function toNewTestCase(c: TestCaseBody) {
     ...(c.smoke ? { smoke: true } : {}),
     ...(c.hidden ? { hidden: true } : {}),
     ...(c.evaluator ? { evaluator: c.evaluator } : {}),
+    ...(c.fixtures ? { fixtures: c.fixtures } : {}),
   };
 }
 

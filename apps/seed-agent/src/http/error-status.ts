@@ -1,4 +1,5 @@
 import type { ImprovementErrorCode } from '@seed/agent';
+import type { SecretsErrorCode } from '@seed/capabilities';
 import type { CodeStoreErrorCode } from '@seed/code-store';
 import type { TimeoutErrorCode } from '@seed/errors';
 import type { HotReloadErrorCode } from '@seed/hot-reload';
@@ -18,7 +19,8 @@ export type DomainErrorCode =
   | AgentErrorCode
   | ImprovementErrorCode
   | IntegrationErrorCode
-  | TimeoutErrorCode;
+  | TimeoutErrorCode
+  | SecretsErrorCode;
 
 /**
  * The one place where domain error codes become HTTP statuses. Module failures are 422 (the module's
@@ -77,6 +79,16 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   malformed_output: 502,
   provider_failed: 502,
   disposed: 503,
+  // a capability's failure the module let escape: the module's doing, except an outage behind the capability
+  capability_unavailable: 503,
+  capability_denied: 422,
+  capability_limit: 422,
+  invalid_capability_args: 422,
+  quota_exceeded: 422,
+  call_depth: 422,
+  call_cycle: 422,
+  call_failed: 422,
+  secrets_unavailable: 503,
   unavailable: 503,
   missing_api_key: 503,
   cli_not_found: 503,

@@ -1,3 +1,4 @@
+import { SecretsController } from './secrets.controller.js';
 import { Logger, Module } from '@nestjs/common';
 import { APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { AgentModule } from '@seed/agent';
@@ -48,6 +49,7 @@ import { VersionsController } from './versions.controller.js';
     ChatController,
     TokensController,
     UiSessionController,
+    SecretsController,
   ],
   providers: [
     {

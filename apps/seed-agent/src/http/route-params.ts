@@ -13,12 +13,22 @@ export const ROUTE_PARAMS: Readonly<Record<string, (raw: string) => unknown>> = 
   jobId: parseJobId,
   tokenName: parseTokenName,
   runId: parseRunId,
+  key: parseSecretName,
 };
 
 export type { VersionRef };
 
 /** What every place that names a version accepts (routes, bodies, `?diff=`). */
 export const VERSION_REF_HINT = 'a version id (uuid), a sequence number (3), active or latest';
+
+/** A module secret's name, as grants list it (`capabilities.secrets`). */
+export function parseSecretName(raw: string): string {
+  if (/^[A-Z][A-Z0-9_]{0,63}$/.test(raw)) return raw;
+  throw new ApiError(
+    'invalid_request',
+    `secret name ${preview(raw)} is invalid: capital letters, digits and underscores, starting with a letter, at most 64`,
+  );
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -18,5 +18,10 @@ export function versionRouting(actor: Actor, key: string | undefined, pin: strin
   if (actor.role === 'viewer')
     throw new ApiError('forbidden', 'a viewer token cannot pin a version (Seed-Version)');
   const ref = parseVersionRef(pin.trim());
-  return { pin: ref, ...(key !== undefined ? { versionKey: key } : {}) };
+  // An agent may try any of its candidates, but only an activated (or canary) version acts on the world.
+  return {
+    pin: ref,
+    withholdCapabilities: actor.role === 'agent',
+    ...(key !== undefined ? { versionKey: key } : {}),
+  };
 }

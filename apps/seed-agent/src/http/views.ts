@@ -68,6 +68,7 @@ export function testCaseView(t: TestCaseEntity) {
     ...(t.smoke ? { smoke: true } : {}),
     ...(t.hidden ? { hidden: true } : {}),
     ...(t.evaluator ? { evaluator: t.evaluator } : {}),
+    ...(t.fixtures ? { fixtures: t.fixtures } : {}),
     createdBy: t.createdBy,
     createdAt: t.createdAt,
   };

@@ -6,6 +6,8 @@ import { ModuleVersionEntity } from './module-version.entity.js';
 import { ModuleEntity } from './module.entity.js';
 import { RolloutDecisionEntity } from './rollout-decision.entity.js';
 import { RolloutEntity } from './rollout.entity.js';
+import { ModuleSecretEntity } from './module-secret.entity.js';
+import { ModuleStateEntity } from './module-state.entity.js';
 import { TestCaseEntity } from './test-case.entity.js';
 
 export * from './activation.entity.js';
@@ -16,6 +18,8 @@ export * from './module-version.entity.js';
 export * from './module.entity.js';
 export * from './rollout-decision.entity.js';
 export * from './rollout.entity.js';
+export * from './module-secret.entity.js';
+export * from './module-state.entity.js';
 export * from './test-case.entity.js';
 
 export const ENTITIES = [
@@ -29,4 +33,6 @@ export const ENTITIES = [
   ImprovementCandidateEntity,
   RolloutEntity,
   RolloutDecisionEntity,
+  ModuleStateEntity,
+  ModuleSecretEntity,
 ];

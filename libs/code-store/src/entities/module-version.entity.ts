@@ -1,3 +1,4 @@
+import type { CaseFixtures } from '../case-fixtures.js';
 import {
   Check,
   Column,
@@ -46,6 +47,8 @@ export interface GoalCase {
   smoke?: boolean;
   hidden?: boolean;
   evaluator?: CaseEvaluator | null;
+  /** what its capability calls get in the pipeline (docs/capabilities.md) */
+  fixtures?: CaseFixtures | null;
 }
 
 /** A case judged by an evaluator: its module, the pinned version, and the score (0..1) it must reach. */

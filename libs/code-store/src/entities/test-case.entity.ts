@@ -9,6 +9,7 @@ import {
   Unique,
 } from 'typeorm';
 import type { CaseEvaluator } from './module-version.entity.js';
+import type { CaseFixtures } from '../case-fixtures.js';
 import type { ModuleEntity } from './module.entity.js';
 
 @Entity({ name: 'module_test_cases' })
@@ -48,6 +49,9 @@ export class TestCaseEntity {
   /** Judged by an evaluator module's pinned version instead of `expected`. */
   @Column({ type: 'jsonb', nullable: true })
   evaluator!: CaseEvaluator | null;
+  /** what the case's capability calls get in the pipeline; null: none (every capability call is unexpected) */
+  @Column({ type: 'jsonb', nullable: true })
+  fixtures!: CaseFixtures | null;
 
   @Column({ name: 'created_by', type: 'text' })
   createdBy!: string;

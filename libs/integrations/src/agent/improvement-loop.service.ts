@@ -188,6 +188,7 @@ export class ImprovementLoop {
       attempt: n,
       maxAttempts: data.maxAttempts,
       sdk: MODULE_SDK_DTS,
+      grants: module.settings.capabilities,
     });
     await this.saveProgress(job, state, 'model', n);
 

@@ -142,4 +142,11 @@ describe('agent prompt', () => {
       '&lt;user>a&lt;/USER> <username> &lt; / user> if (a<b)',
     );
   });
+
+  it("shows the module's grants, or that it has none", () => {
+    expect(buildPrompt(input).prompt).toContain('Capabilities: none granted');
+    const { prompt } = buildPrompt({ ...input, grants: { kv: { maxKeys: 10 }, call: ['adder'] } });
+    expect(prompt).toContain('- kv: {"maxKeys":10}');
+    expect(prompt).toContain('- call: ["adder"]');
+  });
 });

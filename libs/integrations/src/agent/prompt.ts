@@ -1,4 +1,10 @@
-import { type Diagnostic, previewJson, previewText, type VersionStatus } from '@seed/code-store';
+import {
+  type CapabilityGrants,
+  type Diagnostic,
+  previewJson,
+  previewText,
+  type VersionStatus,
+} from '@seed/code-store';
 import { untrusted } from '../models/prompt-fence.js';
 import type { AttemptRecord } from './decision.js';
 
@@ -41,6 +47,8 @@ export interface PromptInput {
   maxAttempts: number;
   /** The module SDK's type declarations. */
   sdk: string;
+  /** What an admin granted the module (its settings' `capabilities`); absent: nothing. */
+  grants?: CapabilityGrants;
 }
 
 const MAX_CASES = 50;
@@ -83,11 +91,26 @@ export function buildPrompt(input: PromptInput): { system: string; prompt: strin
       `The source you proposed in attempt ${input.lastCandidate.attempt}:\n${untrusted('module-source', fence(input.lastCandidate.source))}`,
     );
   }
+  sections.push(grantsSection(input.grants));
   sections.push(`Module SDK (type declarations, for reference):\n${fence(input.sdk)}`);
   sections.push(
     'Answer with the complete new source of the module (not a diff) and a one-paragraph rationale.',
   );
   return { system: SYSTEM_PROMPT, prompt: sections.join('\n\n') };
+}
+
+/** The grants, so the agent writes code that uses them; it cannot change them (only an admin can). */
+function grantsSection(grants: CapabilityGrants | undefined): string {
+  const granted = Object.entries(grants ?? {}).filter(([, value]) => value !== undefined);
+  if (granted.length === 0) {
+    return 'Capabilities: none granted, so ctx.kv, ctx.call, ctx.fetch, ctx.model and ctx.secret are undefined.';
+  }
+  const lines = granted.map(([name, value]) => `- ${name}: ${JSON.stringify(value)}`);
+  return [
+    'Capabilities an admin granted this module (you cannot change them; ctx members not listed are undefined;',
+    "in the gates they are served from each test case's fixtures, and a call no fixture answers fails the case):",
+    ...lines,
+  ].join('\n');
 }
 
 /** What the gates said about a candidate, as lines for the next prompt. */

@@ -4,6 +4,7 @@ import { AuditRepository } from '@seed/code-store';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { Actor, actorLabel } from '../actor.js';
 export type AuditAction =
+  | 'secret'
   | 'create'
   | 'submit'
   | 'activate'

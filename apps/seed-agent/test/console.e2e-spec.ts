@@ -1,9 +1,10 @@
 import type { Page } from 'playwright-core';
-import { eventually, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
+import { settledVersion, startTestApp, TestApp, TOKENS } from './harness';
 import { ensureConsoleBuilt, launchBrowser, type Browser } from './support/browser';
 
 const V1 = 'export default (input: { n: number }) => input.n * 2;\n';
 const V2 = 'export default (input: { n: number }) => input.n + input.n;\n';
+const V3 = 'export default (input: { n: number }) => 2 * input.n;\n';
 const BROKEN = 'export default (input: { n: number }) => {\n  return input.n *;\n';
 const HOSTILE =
   '// <img src=x onerror="window.__xss = 1">\nexport default () => "<img src=x onerror=\\"window.__xss = 2\\">";\n';
@@ -172,19 +173,37 @@ describe('console (browser)', () => {
     await page.close();
   });
 
-  it('says which panels this server lacks instead of inventing them', async () => {
+  it('starts and aborts a rollout with the buttons, with its decisions and canary stats', async () => {
+    const held = await t.request('POST', '/modules/doubler/versions', { source: V3, activate: false });
+    const version = await settledVersion(t, 'doubler', held.body.versionId);
+    expect(version.status).toBe('ready');
+
     const page = await signIn(TOKENS.admin, '#/modules/doubler');
-    const missing = page.locator('[data-testid=not-available]');
-    await eventually(
-      async () => ((await missing.count()) === 3 ? true : undefined),
-      15_000,
-      'three probed panels',
-    );
-    expect(await missing.allTextContents()).toEqual([
-      expect.stringContaining('Rollouts'),
-      expect.stringContaining('Improvement runs'),
-      expect.stringContaining('Stats'),
-    ]);
+    const panel = page.locator('section[aria-label=Rollouts]');
+    await panel
+      .locator(`select[name=rollout-version] option[value="${version.id}"]`)
+      .waitFor({ state: 'attached' });
+    await panel.locator('select[name=rollout-version]').selectOption(version.id);
+    await panel.locator('button:has-text("Start rollout")').click();
+    await page.waitForSelector('[data-testid=rollout-weight]:has-text("5%")');
+    expect(await panel.locator('[data-testid=rollout]').textContent()).toContain('running');
+    // The canary joins the charts while the rollout is open.
+    await page.waitForSelector('[data-testid=stats-totals]:has-text("canary")');
+    expect(await page.locator('svg.chart').count()).toBe(3);
+
+    await panel.locator('button:has-text("Abort")').click();
+    await page.waitForSelector('[data-testid=rollout]:has-text("aborted")');
+    await panel.locator('[data-testid=rollout-decisions] tr', { hasText: 'abort' }).waitFor();
+    expect(await page.textContent('[data-testid=rollout-weight]')).toBe('0%');
+    await panel.locator('button:has-text("Start rollout")').waitFor();
+    expect((await t.request('GET', '/modules/doubler/rollouts')).body.items[0].status).toBe('aborted');
+
+    const viewer = await signIn(TOKENS.viewer, '#/modules/doubler');
+    await viewer.waitForSelector('[data-testid=rollout]:has-text("aborted")');
+    for (const action of ['Start rollout', 'Promote', 'Pause', 'Resume', 'Abort']) {
+      expect([action, await viewer.locator(`button:has-text("${action}")`).count()]).toEqual([action, 0]);
+    }
+    await viewer.close();
     await page.close();
   });
 

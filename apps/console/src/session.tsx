@@ -5,16 +5,36 @@ export interface SignedIn {
   token: string;
   name: string;
   role: Role;
-  /** Admins act on everything; agents submit and start improvements; viewers only read. */
+  /** Admins act on everything; agents submit, start and cancel improvements; viewers only read. */
   can(action: Action): boolean;
 }
 
 export type Action =
-  'activate' | 'rollback' | 'settings' | 'create' | 'submit' | 'improve' | 'audit' | 'queues';
+  | 'activate'
+  | 'rollback'
+  | 'settings'
+  | 'create'
+  | 'submit'
+  | 'improve'
+  | 'cancel-improvement'
+  | 'rollout'
+  | 'audit'
+  | 'queues';
 
 const ALLOWED: Record<Role, readonly Action[]> = {
-  admin: ['activate', 'rollback', 'settings', 'create', 'submit', 'improve', 'audit', 'queues'],
-  agent: ['submit', 'improve'],
+  admin: [
+    'activate',
+    'rollback',
+    'settings',
+    'create',
+    'submit',
+    'improve',
+    'cancel-improvement',
+    'rollout',
+    'audit',
+    'queues',
+  ],
+  agent: ['submit', 'improve', 'cancel-improvement'],
   viewer: [],
 };
 

@@ -93,3 +93,82 @@ export interface ClusterView {
   missing?: string[];
   unexpected?: Array<{ name: string; address: string | null }>;
 }
+
+export interface RolloutDecision {
+  seq: number;
+  step: number;
+  weight: number;
+  verdict: string | null;
+  reason: string;
+  action: string;
+  observed: Record<string, unknown> | null;
+  thresholds: Record<string, unknown> | null;
+  actor: string | null;
+  at: string;
+}
+
+export interface Rollout {
+  id: string;
+  versionId: string;
+  stableVersionId: string | null;
+  status: string;
+  steps: number[];
+  step: number;
+  weight: number;
+  intervalMs: number;
+  failures: number;
+  actor: string | null;
+  createdAt: string;
+  endedAt: string | null;
+  decisions: RolloutDecision[];
+}
+
+export interface Counters {
+  calls: number;
+  faults: number;
+  errorRate: number | null;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface ModuleStats {
+  windowMs: number;
+  intervalMs: number;
+  versions: Array<{
+    versionId: string;
+    role: 'stable' | 'canary';
+    total: Counters;
+    intervals: Array<Counters & { at: string }>;
+  }>;
+}
+
+export interface ImprovementCandidate {
+  id: string;
+  index: number;
+  parentVersionId: string | null;
+  parentWhy: string | null;
+  editKind: string | null;
+  model: string | null;
+  costUsd: number | null;
+  versionId: string | null;
+  status: string;
+  utility: number | null;
+  decision: string | null;
+  feedback: string[] | null;
+  prompt?: unknown;
+}
+
+export interface ImprovementRun {
+  id: string;
+  goal: string;
+  state: string;
+  stopReason: string | null;
+  roundsDone: number;
+  tokens: number;
+  costUsd: number | null;
+  cancelRequested: boolean;
+  requestedBy: string | null;
+  createdAt: string;
+  rounds?: Array<{ round: number; candidates: ImprovementCandidate[] }>;
+}

@@ -65,12 +65,3 @@ export function scoreLabel(score: Record<string, unknown> | null): string {
   if (typeof score.medianLatencyMs === 'number') parts.push(`${score.medianLatencyMs.toFixed(1)} ms`);
   return parts.length ? parts.join(' · ') : JSON.stringify(score).slice(0, 40);
 }
-
-/** A panel whose API this server lacks (probed: 404 not_found) says so, rather than inventing data. */
-export function NotAvailable({ what, route }: { what: string; route: string }) {
-  return (
-    <p className="muted" data-testid="not-available">
-      {what} is not available on this server ({route} answers 404).
-    </p>
-  );
-}

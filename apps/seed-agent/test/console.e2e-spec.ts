@@ -1,22 +1,29 @@
+import { ModelRegistry } from '@seed/integrations';
 import type { Page } from 'playwright-core';
 import { eventually, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
 import { ensureConsoleBuilt, launchBrowser, type Browser } from './support/browser';
+import { answer, ScriptedModel } from './support/scripted-model';
 
 const V1 = 'export default (input: { n: number }) => input.n * 2;\n';
 const V2 = 'export default (input: { n: number }) => input.n + input.n;\n';
+const V3 = 'export default (input: { n: number }) => 2 * input.n;\n';
 const BROKEN = 'export default (input: { n: number }) => {\n  return input.n *;\n';
 const HOSTILE =
   '// <img src=x onerror="window.__xss = 1">\nexport default () => "<img src=x onerror=\\"window.__xss = 2\\">";\n';
+const WRONG_SUM = 'export default (input: { a: number; b: number }) => ({ sum: input.a - input.b });\n';
+const RIGHT_SUM = 'export default (input: { a: number; b: number }) => ({ sum: input.a + input.b });\n';
 const TESTS = [{ name: 'doubles', input: { n: 2 }, expect: 4 }];
 
 /** The console in a real Chromium against the real app (PostgreSQL, Redis, pipeline, /events). */
 describe('console (browser)', () => {
   let t: TestApp;
   let browser: Browser;
+  const scripted = new ScriptedModel();
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    t = await startTestApp({ EVENTS_HEARTBEAT: '1000' });
+    t = await startTestApp({ EVENTS_HEARTBEAT: '1000', AGENT_MODEL: 'mock' });
+    t.app.get(ModelRegistry).register('mock', () => scripted.model);
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
@@ -172,20 +179,77 @@ describe('console (browser)', () => {
     await page.close();
   });
 
-  it('says which panels this server lacks instead of inventing them', async () => {
+  it('starts and aborts a rollout with the buttons, with its decisions and canary stats', async () => {
+    const held = await t.request('POST', '/modules/doubler/versions', { source: V3, activate: false });
+    const version = await settledVersion(t, 'doubler', held.body.versionId);
+    expect(version.status).toBe('ready');
+
     const page = await signIn(TOKENS.admin, '#/modules/doubler');
-    const missing = page.locator('[data-testid=not-available]');
-    await eventually(
-      async () => ((await missing.count()) === 3 ? true : undefined),
-      15_000,
-      'three probed panels',
-    );
-    expect(await missing.allTextContents()).toEqual([
-      expect.stringContaining('Rollouts'),
-      expect.stringContaining('Improvement runs'),
-      expect.stringContaining('Stats'),
-    ]);
+    const panel = page.locator('section[aria-label=Rollouts]');
+    await panel
+      .locator(`select[name=rollout-version] option[value="${version.id}"]`)
+      .waitFor({ state: 'attached' });
+    await panel.locator('select[name=rollout-version]').selectOption(version.id);
+    await panel.locator('button:has-text("Start rollout")').click();
+    await page.waitForSelector('[data-testid=rollout-weight]:has-text("5%")');
+    expect(await panel.locator('[data-testid=rollout]').textContent()).toContain('running');
+    // The canary joins the charts while the rollout is open.
+    await page.waitForSelector('[data-testid=stats-totals]:has-text("canary")');
+    expect(await page.locator('svg.chart').count()).toBe(3);
+
+    await panel.locator('button:has-text("Abort")').click();
+    await page.waitForSelector('[data-testid=rollout]:has-text("aborted")');
+    await panel.locator('[data-testid=rollout-decisions] tr', { hasText: 'abort' }).waitFor();
+    expect(await page.textContent('[data-testid=rollout-weight]')).toBe('0%');
+    await panel.locator('button:has-text("Start rollout")').waitFor();
+    expect((await t.request('GET', '/modules/doubler/rollouts')).body.items[0].status).toBe('aborted');
+
+    const viewer = await signIn(TOKENS.viewer, '#/modules/doubler');
+    await viewer.waitForSelector('[data-testid=rollout]:has-text("aborted")');
+    for (const action of ['Start rollout', 'Promote', 'Pause', 'Resume', 'Abort']) {
+      expect([action, await viewer.locator(`button:has-text("${action}")`).count()]).toEqual([action, 0]);
+    }
+    await viewer.close();
     await page.close();
+  });
+
+  it('shows an improvement run: rounds and candidates for all, prompts for admins only', async () => {
+    const created = await t.request('POST', '/modules', {
+      name: 'adder',
+      source: WRONG_SUM,
+      tests: [{ name: 'zero', input: { a: 0, b: 0 }, expect: { sum: 0 } }],
+    });
+    await settledVersion(t, 'adder', created.body.versionId);
+    scripted.script('adder', () => answer(RIGHT_SUM));
+    const started = await t.request('POST', '/modules/adder/improve', {
+      goal: 'return the sum of a and b',
+      tests: [{ name: 'adds', input: { a: 2, b: 3 }, expect: { sum: 5 } }],
+      rounds: 1,
+      candidatesPerRound: 1,
+    });
+    expect(started.status).toBe(202);
+    await eventually(async () => {
+      const view = await t.request('GET', `/improvements/${started.body.runId}`);
+      return view.body.state === 'finished' ? true : undefined;
+    }, 60_000);
+
+    for (const [token, prompts] of [
+      [TOKENS.admin, 1],
+      [TOKENS.viewer, 0],
+    ] as const) {
+      const page = await signIn(token, '#/modules/adder');
+      const runs = page.locator('[data-testid=improvement-runs] tbody tr');
+      await runs.first().locator('button').click();
+      const run = page.locator('[data-testid=improvement-run]');
+      await run.locator('table[aria-label="round 1"] tbody tr').waitFor();
+      expect(await run.textContent()).toContain('solved');
+      const candidate = await run.locator('table[aria-label="round 1"] tbody tr').textContent();
+      expect(candidate).toContain('rewrite');
+      expect(candidate).toContain('activated');
+      expect(await run.locator('[data-testid=prompt]').count()).toBe(prompts);
+      expect(await page.locator('button:has-text("Cancel run")').count()).toBe(0);
+      await page.close();
+    }
   });
 
   it('opens the read-only queue view for an admin only, through a cookie the bearer token buys', async () => {

@@ -3,10 +3,12 @@ import { useEvents } from '../event-hub';
 import { ActivationsPanel } from '../panels/activations-panel';
 import { DiffViewer } from '../panels/diff-viewer';
 import { ImprovePanel } from '../panels/improve-panel';
+import { ImprovementRunsPanel } from '../panels/improvement-runs-panel';
 import { InvokePanel } from '../panels/invoke-panel';
 import { LineageGraph } from '../panels/lineage-graph';
-import { ProbedPanel } from '../panels/probed-panel';
+import { RolloutPanel } from '../panels/rollout-panel';
 import { SettingsPanel } from '../panels/settings-panel';
+import { StatsPanel } from '../panels/stats-panel';
 import { SubmitPanel } from '../panels/submit-panel';
 import { TestsPanel } from '../panels/tests-panel';
 import { VersionDetailPanel } from '../panels/version-detail';
@@ -15,7 +17,10 @@ import { useApi, useSession } from '../session';
 import type { ModuleSummary, Page, VersionSummary } from '../types';
 import { ErrorLine } from '../ui';
 
-/** One module: versions, lineage, diff, cases, activations, invoke, and the actions its viewer's role allows. */
+/**
+ * One module: versions, lineage, diff, cases, activations, rollouts, stats, improvement runs, invoke, and the
+ * actions its viewer's role allows.
+ */
 export function ModulePage({ name }: { name: string }) {
   const session = useSession();
   const path = `/modules/${encodeURIComponent(name)}`;
@@ -56,13 +61,14 @@ export function ModulePage({ name }: { name: string }) {
       {selected ? <VersionDetailPanel key={`${selected}-${refresh}`} module={name} id={selected} /> : null}
       <ActivationsPanel module={name} versions={items} version={refresh} />
       <TestsPanel module={name} version={refresh} />
-      <ProbedPanel title="Rollouts" path={`${path}/rollouts`} refresh={refresh} />
-      <ProbedPanel
-        title="Improvement runs"
-        path={`/improvements?module=${encodeURIComponent(name)}`}
+      <RolloutPanel
+        module={name}
+        versions={items}
         refresh={refresh}
+        onChanged={() => setRefresh((n) => n + 1)}
       />
-      <ProbedPanel title="Stats" path={`${path}/stats`} refresh={refresh} />
+      <StatsPanel module={name} versions={items} refresh={refresh} />
+      <ImprovementRunsPanel module={name} versions={items} refresh={refresh} />
       <InvokePanel module={name} />
       {session.can('submit') ? (
         <SubmitPanel module={name} onSubmitted={() => setRefresh((n) => n + 1)} />

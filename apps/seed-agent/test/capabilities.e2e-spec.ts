@@ -176,6 +176,26 @@ describe('capabilities through the control API', () => {
     expect((await invoke('plain')).body.output).toEqual(Array(5).fill('undefined'));
   });
 
+  it("withholds the capabilities of an agent's pin to a version that is neither active nor canary", async () => {
+    const submitted = await t.request('POST', '/modules/counter/versions', {
+      source: `export default async (_: unknown, ctx: any) => { await ctx.kv.set('pinned', true); return 'wrote'; };`,
+      activate: false,
+    });
+    expect((await settledVersion(t, 'counter', submitted.body.versionId)).status).toBe('ready');
+    const pinned = (role: 'admin' | 'agent') =>
+      t.request(
+        'POST',
+        '/modules/counter/invoke',
+        { input: null },
+        { role, headers: { 'seed-version': submitted.body.versionId } },
+      );
+    const agent = await pinned('agent');
+    expect(agent.body.error?.code).toBe('capability_unavailable');
+    expect(agent.headers.get('seed-version-served')).toBe(submitted.body.versionId);
+    // an admin's pin is a deliberate act: the version runs with the module's grants
+    expect((await pinned('admin')).body.output).toBe('wrote');
+  });
+
   it('keeps kv state across calls, shared by the module', async () => {
     expect((await invoke('counter')).body.output).toBe(1);
     expect((await invoke('counter')).body.output).toBe(2);

@@ -20,6 +20,9 @@ function answer(source: string): LanguageModelV4GenerateResult {
   };
 }
 
+// Each step spawns the CLI as its own Node process: a loaded 2-core machine needs more than a minute.
+jest.setTimeout(180_000);
+
 describe('seed-agent improve --watch (real app, mock model)', () => {
   let t: TestApp;
   const answers: LanguageModelV4GenerateResult[] = [];

@@ -55,6 +55,30 @@ export async function submitAndFollow(
   return result;
 }
 
+/** The server's bound on `Prefer: wait` (docs/http-api.md): a longer wait is cut to it anyway. */
+const MAX_PREFER_WAIT_S = 25;
+
+/**
+ * Submits with `Prefer: wait` and reports the outcome when the server decided within the wait (the
+ * answer then has `status`), without streaming the stages. Returns the submission when it did not decide in
+ * time, for the caller to say how to follow it.
+ */
+export async function submitAndWait(
+  ctx: Context,
+  module: string,
+  submit: (headers: Record<string, string>) => Promise<Submitted & { status?: string }>,
+): Promise<Submitted | undefined> {
+  const wait = Math.max(1, Math.min(MAX_PREFER_WAIT_S, Math.floor(ctx.timeoutMs / 1000)));
+  const submitted = await submit({ prefer: `wait=${wait}` });
+  if (submitted.status === undefined) return submitted;
+  // The outcome answer has no score: the version view has it, and prints as --watch's does.
+  const version = await ctx
+    .client()
+    .get(`/modules/${encodeURIComponent(module)}/versions/${submitted.versionId}`);
+  reportVersion(ctx, module, version);
+  return undefined;
+}
+
 function describeStage(event: ServerEvent): string | undefined {
   const d = event.data;
   switch (event.type) {

@@ -1,34 +1,18 @@
 import type { ApiClient } from './api-client.js';
-import { CliError, EXIT } from './cli-error.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const PAGE = 200;
 
 /**
- * A version named the way people name them: its id, its sequence number (`3` or `@3`), or `active`.
- * The API takes ids only, so the others are looked up.
+ * A version named the way people name them: its id, its sequence number (`3` or `@3`), `active` or `latest`.
+ * The server takes all of these (docs/http-api.md "Version references") and says which is wrong; only the
+ * `@` people type from `greet@3` is dropped here.
  */
+export function versionRef(ref: string): string {
+  return ref.replace(/^@(?=\d+$)/, '');
+}
+
+/** The id of a version, for the one body that takes ids only (a rollout's `versionId`). */
 export async function resolveVersion(client: ApiClient, module: string, ref: string): Promise<string> {
-  if (UUID.test(ref)) return ref;
-  const path = `/modules/${encodeURIComponent(module)}`;
-  if (ref === 'active') {
-    const { activeVersionId } = await client.get(path);
-    if (!activeVersionId)
-      throw new CliError(`module ${module} has no active version`, EXIT.failed, 'no_active_version');
-    return activeVersionId;
-  }
-  const seq = /^@?(\d+)$/.exec(ref)?.[1];
-  if (!seq)
-    throw new CliError(
-      `${JSON.stringify(ref)} is not a version id, a sequence number or "active"`,
-      EXIT.usage,
-      'bad_version',
-    );
-  for (let offset = 0; ; offset += PAGE) {
-    const page = await client.get(`${path}/versions?limit=${PAGE}&offset=${offset}`);
-    const found = (page.items as { id: string; seq: number }[]).find((v) => v.seq === Number(seq));
-    if (found) return found.id;
-    if (offset + PAGE >= page.total) break;
-  }
-  throw new CliError(`module ${module} has no version ${seq}`, EXIT.failed, 'version_not_found');
+  const { id } = await client.get(
+    `/modules/${encodeURIComponent(module)}/versions/${encodeURIComponent(versionRef(ref))}`,
+  );
+  return id as string;
 }

@@ -71,4 +71,17 @@ describe('seed-agent improve --watch (real app, mock model)', () => {
     expect(res.code).toBe(1);
     expect(JSON.parse(res.stdout)).toMatchObject({ state: 'completed', result: { outcome: 'exhausted' } });
   });
+
+  it('follows an improvement run when the server answers with a runId', async () => {
+    await createModule('runner');
+    answers.push(answer(ADDER_RIGHT));
+    const res = await improve('runner', ['--rounds', '1']);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/started run \S+/);
+    expect(res.stderr).toMatch(/round 1: 1 candidate\(s\)/);
+    expect(res.stdout).toMatch(/^runner: solved \(activated .+\) after 1 round\(s\)/m);
+    const json = await improve('runner', ['--rounds', '1', '--json']);
+    // the goal is already met: the run stops without a candidate, but its record parses
+    expect(JSON.parse(json.stdout)).toMatchObject({ module: 'runner', state: 'finished' });
+  });
 });

@@ -74,6 +74,13 @@ describe('seed-agent CLI against the real app', () => {
     expect(diff.stdout).toContain(
       '+export default (input: { name: string }) => ({ text: `Hello, ${input.name}` + "" });',
     );
+    const against = await cli(['versions', 'diff', 'greet', 'latest', '@1']);
+    expect(against.code).toBe(0);
+    expect(against.stdout).toContain('--- greet@1');
+    expect(against.stdout).toContain('+++ greet@4');
+    const missing = await cli(['versions', 'show', 'greet', '99']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/version 99 does not exist/);
     const diffJson = JSON.parse((await cli(['--json', 'versions', 'diff', 'greet', '2'])).stdout);
     expect(diffJson).toMatchObject({ seq: 2, parentId: v1.id });
 
@@ -153,11 +160,50 @@ describe('seed-agent CLI against the real app', () => {
     expect(lines[1]).toMatch(/version\.stage greet/);
   });
 
-  it('answers "no rollouts API" on a server without one, and prints completion scripts', async () => {
-    const status = await cli(['--json', 'rollout', 'status', 'greet']);
-    const parsed = JSON.parse(status.stdout);
-    if (status.code !== 0) expect(parsed.error).toMatchObject({ code: 'no_rollouts_api' });
-    else expect(parsed).toBeInstanceOf(Object); // the rollouts API has landed: its history parses
+  it('starts a rollout of a ready version, shows its weight, step and decisions, and aborts it', async () => {
+    const tests = file('canary-tests.json', JSON.stringify(TESTS));
+    expect(
+      (await cli(['modules', 'create', 'canary', '--source', file('c1.ts', V1), '--tests', tests])).code,
+    ).toBe(0);
+    const ready = await cli(['--json', 'push', file('c2.ts', V2), '-m', 'canary']);
+    expect(JSON.parse(ready.stdout)).toMatchObject({ seq: 2, status: 'ready' });
+
+    // A long interval: no analysis decides during the test, only the abort below.
+    const started = await cli([
+      '--json',
+      'rollout',
+      'start',
+      'canary',
+      'latest',
+      '--steps',
+      '50,100',
+      '--interval',
+      '3600000',
+    ]);
+    expect(started.code).toBe(0);
+    const rollout = JSON.parse(started.stdout);
+    expect(rollout).toMatchObject({ status: 'running', step: 0, weight: 50, steps: [50, 100] });
+
+    const status = await cli(['rollout', 'status', 'canary']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/running\s+\S+\s+50\s+1\/2 \(50 %\)/);
+
+    const aborted = await cli(['--json', 'rollout', 'abort', 'canary']);
+    expect(JSON.parse(aborted.stdout)).toMatchObject({ id: rollout.id, status: 'aborted', weight: 0 });
+    const history = JSON.parse((await cli(['--json', 'rollout', 'status', 'canary'])).stdout);
+    expect(history.items[0]).toMatchObject({ id: rollout.id, status: 'aborted', weight: 0 });
+    expect(history.items[0].decisions).toEqual([
+      expect.objectContaining({ step: 0, verdict: null, action: 'abort', reason: 'manual' }),
+    ]);
+    const text = await cli(['rollout', 'status', 'canary']);
+    expect(text.stdout).toMatch(/aborted\s+/);
+    expect(text.stdout).toMatch(/ at 50 %: abort \(manual\) by /);
+    const again = await cli(['rollout', 'abort', 'canary']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^seed-agent: /);
+  });
+
+  it('prints completion scripts', async () => {
     const bash = await cli(['completion', 'bash']);
     expect(bash.code).toBe(0);
     expect(bash.stdout).toContain('"versions diff")');

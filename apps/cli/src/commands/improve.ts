@@ -1,9 +1,10 @@
 import type { WireObject } from '../api-client.js';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { positiveInt, readJson } from '../files.js';
 import { follow } from '../follow.js';
 import type { Run } from '../program.js';
+import { reportRun, runEvent, runSettled } from './improvement-run.js';
 
 /** Outcomes after which the module has a better version (live, or waiting for approval). */
 const SUCCESS = new Set(['improved', 'held']);
@@ -16,13 +17,34 @@ export function improveCommand(run: Run): Command {
     .option('--tests <file>', 'cases of the goal: a JSON array of {name, input, expect?}')
     .option('--max-attempts <n>', 'at most this many candidates', positiveInt)
     .option('--model <spec>', 'provider or provider:model')
+    .option('--rounds <n>', 'an improvement run of this many rounds (instead of attempts)', positiveInt)
+    .option('--candidates <n>', 'an improvement run with this many candidates per round', positiveInt)
+    .addOption(
+      new Option('--parent-selection <how>', 'an improvement run: parents from').choices([
+        'active',
+        'archive',
+      ]),
+    )
+    .addOption(
+      new Option('--edit <kind>', 'an improvement run: edits as').choices(['diff', 'rewrite', 'auto']),
+    )
     .option('-w, --watch', 'stream the attempts and end with the outcome (exit 1 unless improved or held)')
     .action(
       run(
         async (
           ctx,
           module: string,
-          o: { goal: string; tests?: string; maxAttempts?: number; model?: string; watch?: boolean },
+          o: {
+            goal: string;
+            tests?: string;
+            maxAttempts?: number;
+            model?: string;
+            rounds?: number;
+            candidates?: number;
+            parentSelection?: string;
+            edit?: string;
+            watch?: boolean;
+          },
         ) => {
           const client = ctx.client();
           const body = {
@@ -30,25 +52,34 @@ export function improveCommand(run: Run): Command {
             ...(o.tests ? { tests: readJson(o.tests, 'tests') } : {}),
             ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
             ...(o.model ? { model: o.model } : {}),
+            ...(o.rounds !== undefined ? { rounds: o.rounds } : {}),
+            ...(o.candidates !== undefined ? { candidatesPerRound: o.candidates } : {}),
+            ...(o.parentSelection ? { parentSelection: o.parentSelection } : {}),
+            ...(o.edit ? { edit: o.edit } : {}),
           };
           const start = () =>
-            client.post<{ jobId: string }>(`/modules/${encodeURIComponent(module)}/improve`, body);
+            client.post<{ jobId: string; runId?: string }>(
+              `/modules/${encodeURIComponent(module)}/improve`,
+              body,
+            );
           if (!o.watch) {
             const job = await start();
             ctx.out.data(job);
-            ctx.out.line(`queued ${job.jobId}; follow it with --watch or GET /jobs/${job.jobId}`);
+            const follow = job.runId ? `GET /improvements/${job.runId}` : `GET /jobs/${job.jobId}`;
+            ctx.out.line(`queued ${job.runId ?? job.jobId}; follow it with --watch or ${follow}`);
             return;
           }
-          const { result: job } = await follow(ctx, {
+          const { started, result: job } = await follow(ctx, {
             module,
             what: 'the improvement',
             timeoutMs: ctx.timeoutMs,
             start: async () => {
               const job = await start();
-              ctx.out.progress(`queued ${job.jobId}`);
+              ctx.out.progress(job.runId ? `started run ${job.runId}` : `queued ${job.jobId}`);
               return job;
             },
             onEvent: (event, job) => {
+              if (job.runId) return runEvent(ctx, event, job.runId);
               const d = event.data;
               if (d.jobId !== job.jobId) return false;
               if (event.type === 'agent.attempt')
@@ -61,10 +92,12 @@ export function improveCommand(run: Run): Command {
               return true;
             },
             settled: async (job) => {
+              if (job.runId) return runSettled(client, job.runId);
               const view = await client.get(`/jobs/${job.jobId}`);
               return ['completed', 'failed'].includes(view.state) ? (view as WireObject) : undefined;
             },
           });
+          if (started.runId) return reportRun(ctx, module, job);
           const outcome = job.result?.outcome ?? 'failed';
           if (!SUCCESS.has(outcome)) ctx.exitCode = EXIT.failed;
           ctx.out.data(job);

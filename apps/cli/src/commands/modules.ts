@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { readJson, readText } from '../files.js';
 import type { Run } from '../program.js';
 import { fields, table } from '../terminal.js';
-import { submitAndFollow } from '../version-outcome.js';
+import { submitAndFollow, submitAndWait, type Submitted } from '../version-outcome.js';
+import { reportUndecided } from './push.js';
 
 export function modulesCommand(run: Run): Command {
   const modules = new Command('modules').description('list, show and create modules');
@@ -52,14 +53,19 @@ export function modulesCommand(run: Run): Command {
     .description("create a module and wait for its first version's outcome")
     .requiredOption('--source <file>', 'the module source (TypeScript; - for stdin)')
     .option('--tests <file>', 'test cases: a JSON array of {name, input, expect?}')
+    .option('-w, --watch', 'stream the stages on the way')
     .action(
-      run(async (ctx, name: string, options: { source: string; tests?: string }) => {
+      run(async (ctx, name: string, options: { source: string; tests?: string; watch?: boolean }) => {
         const body = {
           name,
           source: readText(options.source, 'source'),
           tests: options.tests ? readJson(options.tests, 'tests') : [],
         };
-        await submitAndFollow(ctx, name, () => ctx.client().post('/modules', body), ctx.timeoutMs);
+        const submit = (headers: Record<string, string> = {}) =>
+          ctx.client().request<Submitted>('POST', '/modules', body, headers);
+        if (options.watch) return void (await submitAndFollow(ctx, name, () => submit(), ctx.timeoutMs));
+        const undecided = await submitAndWait(ctx, name, submit);
+        if (undecided) reportUndecided(ctx, name, undecided);
       }),
     );
   return modules;

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
+import type { Context } from '../context.js';
 import { readText } from '../files.js';
 import type { Run } from '../program.js';
-import { resolveVersion } from '../version-ref.js';
-import { submitAndFollow, type Submitted } from '../version-outcome.js';
+import { versionRef } from '../version-ref.js';
+import { submitAndFollow, submitAndWait, type Submitted } from '../version-outcome.js';
 
 export function pushCommand(run: Run): Command {
   return new Command('push')
-    .description('submit a new version of a module; --watch follows it through the stages to its outcome')
+    .description('submit a new version of a module and wait for its outcome; --watch streams the stages')
     .argument('<file>', 'the source (TypeScript; - for stdin)')
     .requiredOption('-m, --module <name>', 'the module')
     .option('--activate', 'activate it once every gate passes')
@@ -36,26 +37,28 @@ export function pushCommand(run: Run): Command {
             source: readText(file, 'source'),
             activate: options.activate ?? false,
             ...(options.rationale !== undefined ? { rationale: options.rationale } : {}),
-            ...(options.parent
-              ? { parentVersionId: await resolveVersion(client, module, options.parent) }
-              : {}),
+            ...(options.parent ? { parentVersionId: versionRef(options.parent) } : {}),
             ...(options.dryRun ? { dryRun: true } : {}),
           };
-          const submit = (): Promise<Submitted> =>
+          const submit = (headers: Record<string, string> = {}): Promise<Submitted> =>
             client.request('POST', `/modules/${encodeURIComponent(module)}/versions`, body, {
+              ...headers,
               ...(options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {}),
             });
           if (options.watch) {
-            await submitAndFollow(ctx, module, submit, ctx.timeoutMs);
+            await submitAndFollow(ctx, module, () => submit(), ctx.timeoutMs);
             return;
           }
-          const submitted = await submit();
-          ctx.out.data(submitted);
-          ctx.out.line(
-            `submitted ${module}@${submitted.seq} (${submitted.versionId}); follow it with --watch or`,
-          );
-          ctx.out.line(`  seed-agent versions show ${module} ${submitted.versionId}`);
+          const undecided = await submitAndWait(ctx, module, submit);
+          if (undecided) reportUndecided(ctx, module, undecided);
         },
       ),
     );
+}
+
+/** The pipeline took longer than `Prefer: wait`: where to look for the outcome. */
+export function reportUndecided(ctx: Context, module: string, submitted: Submitted): void {
+  ctx.out.data(submitted);
+  ctx.out.line(`submitted ${module}@${submitted.seq} (${submitted.versionId}), still in the pipeline; see`);
+  ctx.out.line(`  seed-agent versions show ${module} ${submitted.versionId}`);
 }

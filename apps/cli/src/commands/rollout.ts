@@ -37,7 +37,7 @@ export function rolloutCommand(run: Run): Command {
   );
   rollout
     .command('start <module> <version>')
-    .description('start a rollout of a version (id, sequence number)')
+    .description('start a rollout of a ready version (id, sequence number, "latest")')
     .option('--steps <weights>', 'comma-separated weights in percent, e.g. 5,25,50,100')
     .option('--step-weight <percent>', 'weight added each step (with --max-weight)', number)
     .option('--max-weight <percent>', 'last weight before promotion (with --step-weight)', number)
@@ -101,12 +101,12 @@ export function rolloutCommand(run: Run): Command {
       run(async (ctx, module: string) => {
         const history = await rollouts(() => ctx.client().get(path(module)));
         ctx.out.data(history);
-        const items: WireObject[] = Array.isArray(history) ? history : (history?.items ?? []);
+        const items = history.items as WireObject[];
         if (items.length === 0) return ctx.out.line(`${module} has had no rollout`);
         ctx.out.line(
           table(
-            ['STATE', 'VERSION', 'WEIGHT', 'STEP', 'CREATED'],
-            items.map((r) => [r.state ?? r.status, r.versionId, r.weight, r.step, r.createdAt]),
+            ['STATUS', 'VERSION', 'WEIGHT', 'STEP', 'CREATED', 'ENDED'],
+            items.map((r) => [r.status, r.versionId, r.weight, stepOf(r), r.createdAt, r.endedAt]),
           ),
         );
         decisions(ctx, items[0]);
@@ -120,22 +120,27 @@ function report(ctx: Context, r: WireObject): void {
   ctx.out.line(
     fields([
       ['rollout', r.id],
-      ['state', r.state ?? r.status],
+      ['status', r.status],
       ['version', r.versionId],
       ['stable', r.stableVersionId],
       ['weight', r.weight],
-      ['steps', r.steps],
+      ['step', stepOf(r)],
+      ['interval', `${r.intervalMs} ms`],
     ]),
   );
-  decisions(ctx, r);
+}
+
+/** `step` is an index into `steps`: people read "step 1/4 (5 %)". */
+function stepOf(r: WireObject): string {
+  return `${r.step + 1}/${r.steps.length} (${r.steps[r.step]} %)`;
 }
 
 /** Each decision with the values and thresholds behind it, as the server recorded them. */
 function decisions(ctx: Context, r: WireObject): void {
-  for (const d of (r?.decisions ?? []) as WireObject[]) {
-    const { at, createdAt, verdict, action, reason, ...rest } = d;
-    ctx.out.line(
-      `  ${at ?? createdAt ?? ''} ${verdict ?? action ?? ''} ${reason ?? ''} ${JSON.stringify(rest)}`.trim(),
-    );
+  for (const d of r.decisions as WireObject[]) {
+    const { at, weight, verdict, action, reason, actor, observed } = d;
+    const why = verdict ? `${verdict}: ${reason}` : reason;
+    const seen = observed ? ` ${JSON.stringify(observed)}` : '';
+    ctx.out.line(`  ${at} at ${weight} %: ${action} (${why}) by ${actor}${seen}`);
   }
 }

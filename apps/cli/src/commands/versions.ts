@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { Run } from '../program.js';
 import { fields, safeText, table } from '../terminal.js';
-import { resolveVersion } from '../version-ref.js';
+import { versionRef } from '../version-ref.js';
 import { diagnosticLine } from '../version-outcome.js';
 
 const path = (module: string) => `/modules/${encodeURIComponent(module)}`;
@@ -39,12 +39,11 @@ export function versionsCommand(run: Run): Command {
     );
   versions
     .command('show <module> <version>')
-    .description('a version (id, sequence number or "active"): status, diagnostics, source')
+    .description('a version (id, sequence number, "active" or "latest"): status, diagnostics, source')
     .option('--no-source', 'leave the source out')
     .action(
       run(async (ctx, module: string, ref: string, options: { source: boolean }) => {
-        const client = ctx.client();
-        const v = await client.get(`${path(module)}/versions/${await resolveVersion(client, module, ref)}`);
+        const v = await ctx.client().get(`${path(module)}/versions/${encodeURIComponent(versionRef(ref))}`);
         ctx.out.data(v);
         ctx.out.line(
           fields([
@@ -67,14 +66,16 @@ export function versionsCommand(run: Run): Command {
       }),
     );
   versions
-    .command('diff <module> <version>')
-    .description('unified diff of a version against its parent')
+    .command('diff <module> <version> [base]')
+    .description('unified diff of a version against its parent, or against a base version')
     .action(
-      run(async (ctx, module: string, ref: string) => {
-        const client = ctx.client();
-        const v = await client.get(
-          `${path(module)}/versions/${await resolveVersion(client, module, ref)}?diff=parent`,
-        );
+      run(async (ctx, module: string, ref: string, base?: string) => {
+        const against = base === undefined ? 'parent' : versionRef(base);
+        const v = await ctx
+          .client()
+          .get(
+            `${path(module)}/versions/${encodeURIComponent(versionRef(ref))}?diff=${encodeURIComponent(against)}`,
+          );
         ctx.out.data({ id: v.id, seq: v.seq, parentId: v.parentId, diff: v.diff });
         if (!ctx.out.json) printDiff(ctx, v.diff);
       }),
@@ -108,14 +109,13 @@ function oneLine(text: unknown): string | null {
 
 export function activateCommand(run: Run): Command {
   return new Command('activate')
-    .description('make a version (id, sequence number) the active one')
+    .description('make a version (id, sequence number, "latest") the active one')
     .argument('<module>')
     .argument('<version>')
     .action(
       run(async (ctx, module: string, ref: string) => {
-        const client = ctx.client();
-        const versionId = await resolveVersion(client, module, ref);
-        reportSwitch(ctx, 'activated', await client.post(`${path(module)}/activate`, { versionId }));
+        const body = { versionId: versionRef(ref) };
+        reportSwitch(ctx, 'activated', await ctx.client().post(`${path(module)}/activate`, body));
       }),
     );
 }
@@ -127,9 +127,8 @@ export function rollbackCommand(run: Run): Command {
     .option('--to <version>', 'the version to go back to (id, sequence number)')
     .action(
       run(async (ctx, module: string, options: { to?: string }) => {
-        const client = ctx.client();
-        const body = options.to ? { versionId: await resolveVersion(client, module, options.to) } : {};
-        reportSwitch(ctx, 'rolled back', await client.post(`${path(module)}/rollback`, body));
+        const body = options.to ? { versionId: versionRef(options.to) } : {};
+        reportSwitch(ctx, 'rolled back', await ctx.client().post(`${path(module)}/rollback`, body));
       }),
     );
 }

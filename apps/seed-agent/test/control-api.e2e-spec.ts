@@ -115,15 +115,14 @@ describe('control API: auth, roles, audit, events, canary, limits, OpenAPI', () 
       );
     }
     expect(statuses.filter((s) => s === 422).length).toBeGreaterThanOrEqual(5);
-    await eventually(async () =>
-      (await t.request('GET', '/modules/canary')).body.activeVersionId === v1 ? true : undefined,
-    );
-    expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).body.output).toBe(100);
-    // The canary notes why on the version right after its rollback commits: wait for the note, not the switch.
+    // The canary notes why on the version once its rollback has committed and this node serves v1 again:
+    // wait for the note, not for the switch in PostgreSQL (the node swaps just after it).
     const rolledBack = await eventually(async () => {
       const version = await t.request('GET', `/modules/canary/versions/${v2.body.versionId}`);
       return version.body.diagnostics?.length ? version : undefined;
     });
+    expect((await t.request('GET', '/modules/canary')).body.activeVersionId).toBe(v1);
+    expect((await t.request('POST', '/modules/canary/invoke', { input: { n: 50 } })).body.output).toBe(100);
     expect(rolledBack.body.status).toBe('retired');
     expect(rolledBack.body.diagnostics.at(-1).message).toMatch(/rolled back by canary/);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();

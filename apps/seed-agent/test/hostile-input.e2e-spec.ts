@@ -33,6 +33,9 @@ describe('hostile callers and hostile input', () => {
       PIPELINE_MAX_SOURCE_BYTES: '4000',
       HTTP_MAX_JSON_DEPTH: '64',
       HTTP_DIFF_MAX_EDIT_LENGTH: '20',
+      // the route walk sends hundreds of requests with one token: the rate limit is not what this file tests
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      RATE_LIMIT_BURST: '100000',
     });
     const created = await t.request('POST', '/modules', {
       name: 'target',

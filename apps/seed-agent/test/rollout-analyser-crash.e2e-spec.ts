@@ -110,8 +110,14 @@ describe('rollouts: the analyser dies mid-rollout', () => {
     const deciders = new Set(decisions.map((d) => d.actor));
     expect(deciders.has(`node:${victim.name}`)).toBe(true);
     expect([...deciders].some((a) => a !== `node:${victim.name}`)).toBe(true);
-    expect((await request(survivor.base, 'GET', '/modules/m')).body.activeVersionId).toBe(
-      submitted.body.versionId,
+    // The promotion is recorded, then activated: the switch follows the record.
+    await eventually(
+      async () =>
+        (await request(survivor.base, 'GET', '/modules/m')).body.activeVersionId === submitted.body.versionId
+          ? true
+          : undefined,
+      10_000,
+      'the promoted version to be active',
     );
   }, 120_000);
 });

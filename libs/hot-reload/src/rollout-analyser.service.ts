@@ -55,6 +55,9 @@ export class RolloutAnalyser implements OnApplicationBootstrap, OnApplicationShu
   private async round(): Promise<void> {
     this.token = await this.traffic.acquireLease(this.config.nodeName, this.config.rollout.leaseTtlMs);
     if (this.token < 0) return;
+    for (const { module, versionId } of await this.rollouts.unappliedPromotions()) {
+      await this.service.applyPromotion(module, versionId);
+    }
     for (const rollout of await this.rollouts.openAll()) {
       if (rollout.status === 'running') await this.analyse(rollout, this.token);
     }

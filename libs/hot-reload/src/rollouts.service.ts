@@ -133,6 +133,12 @@ export class RolloutsService {
     return true;
   }
 
+  /** The activation of a promotion whose decider died before making it (found by the analyser). */
+  async applyPromotion(module: string, versionId: string): Promise<void> {
+    this.logger.warn(`${module}: applying a promotion recorded before its node stopped`);
+    await this.activation.activate(module, versionId, 'system:rollout', 'rollout');
+  }
+
   private async applied(
     module: string,
     rollout: RolloutEntity,

@@ -134,6 +134,22 @@ export class RolloutRepository {
     }) as Promise<Array<RolloutEntity & { module: ModuleEntity }>>;
   }
 
+  /**
+   * Promotions recorded but never applied: the node that decided died before the activation. A promoted rollout
+   * whose version is not active and after whose end the module saw no activation at all (a later, deliberate
+   * switch to another version stands).
+   */
+  async unappliedPromotions(): Promise<Array<{ module: string; versionId: string }>> {
+    const rows: Array<{ module: string; version_id: string }> = await this.dataSource.query(
+      `SELECT m.name AS module, r.version_id
+         FROM rollouts r JOIN modules m ON m.id = r.module_id
+        WHERE r.status = 'promoted'
+          AND m.active_version_id IS DISTINCT FROM r.version_id
+          AND NOT EXISTS (SELECT 1 FROM activations a WHERE a.module_id = r.module_id AND a.created_at >= r.ended_at)`,
+    );
+    return rows.map((r) => ({ module: r.module, versionId: r.version_id }));
+  }
+
   async get(id: string): Promise<RolloutEntity | null> {
     return this.dataSource.getRepository(RolloutEntity).findOneBy({ id });
   }

@@ -151,4 +151,28 @@ describe('rollout store, lease and counts', () => {
       [base + 1000, 10, 1],
     ]);
   });
+  it('finds a promotion recorded but never activated, and not one a later switch overrode', async () => {
+    const ds = ctx.get(DataSource);
+    const promoted = async (name: string) => {
+      const { moduleId, v1, v2 } = await moduleWithCandidate(name);
+      const rollout = await start(moduleId, v2);
+      // as the decider leaves it when it dies between the record and the activation
+      await ds.query(
+        `UPDATE rollouts SET status = 'promoted', weight = 100, ended_at = clock_timestamp() WHERE id = $1`,
+        [rollout.id],
+      );
+      return { moduleId, v1, v2 };
+    };
+    const stranded = await promoted('stranded');
+    const overridden = await promoted('overridden');
+    await ds.query(
+      `INSERT INTO activations (module_id, from_version_id, to_version_id, reason, actor)
+       VALUES ($1, $2, $2, 'manual', 'admin:t')`,
+      [overridden.moduleId, overridden.v1],
+    );
+    const found = (await rollouts.unappliedPromotions()).filter((p) =>
+      ['stranded', 'overridden'].includes(p.module),
+    );
+    expect(found).toEqual([{ module: 'stranded', versionId: stranded.v2 }]);
+  });
 });

@@ -19,6 +19,11 @@ import type { PipelineJobData } from './pipeline.worker.js';
 
 /** While a version is in the pipeline but its job is gone or failed, its row is read again this often. */
 const OUTCOME_RECHECK_MS = 1000;
+/**
+ * A completion event can be missed (QueueEvents reads only what comes after its blocking read starts, and Redis
+ * may drop the connection), so a wait on the job is bounded and the row read again after it.
+ */
+const OUTCOME_WAIT_MS = 2000;
 
 export interface Candidate {
   source: string;
@@ -191,7 +196,12 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       if (!IN_PIPELINE.has(version.status)) return version;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal?.aborted) return null;
-      const outcome = await this.jobs.waitForJob('pipeline', versionId, remaining, signal);
+      const outcome = await this.jobs.waitForJob(
+        'pipeline',
+        versionId,
+        Math.min(remaining, OUTCOME_WAIT_MS),
+        signal,
+      );
       if (outcome === 'timeout') continue;
       // Completed: read the row again. Failed or missing: the sweeper will run it again; re-read the row
       // at a slow pace meanwhile (waiting on the job again would answer at once).

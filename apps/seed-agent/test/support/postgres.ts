@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort } from '../../src/embedded/free-port';
@@ -28,7 +28,6 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'seed-test-pg-'));
   const data = join(dir, 'data');
-  const port = await getFreePort();
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
@@ -40,14 +39,26 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: 'pipe' })
       : execFileSync(join(bin, tool), args, { stdio: 'pipe' });
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  const log = join(dir, 'log');
+  let port = 0;
   const start = async () => {
-    run('pg_ctl', ['-D', data, '-o', options, '-w', '-l', join(dir, 'log'), 'start']);
+    const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    run('pg_ctl', ['-D', data, '-o', options, '-w', '-l', log, 'start']);
   };
   const stop = async () => {
     run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
   };
-  await start();
+  // A free port can be taken by a parallel test between the check and the bind: try another one.
+  for (let attempt = 1; ; attempt++) {
+    port = await getFreePort();
+    try {
+      await start();
+      break;
+    } catch (error) {
+      const said = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
+      if (attempt >= 3) throw new Error(`${(error as Error).message}\n${said}`, { cause: error });
+    }
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,

@@ -1,58 +1,37 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { getFreePort } from '../src/embedded/free-port';
 import { ensureBuilt } from './ensure-built';
-import { API_TOKENS, eventually, request, SHARED_REDIS_URL, TOKENS } from './harness';
+import { eventually, request, TOKENS } from './harness';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { openEventStream } from './support/event-stream';
 import { Client } from './support/pg';
-import { AppProcess, spawnApp } from './support/processes';
+import { type AppNodes, spawnAppNodes } from './support/app-nodes';
 import { uniquePrefix } from './support/redis';
 
 /** Two app processes share the queue; the one running a job is killed with SIGKILL. */
 describe('cluster: a node dies in the middle of a job', () => {
-  const started: AppProcess[] = [];
-  const dataDirs: string[] = [];
+  let processes: AppNodes | undefined;
   let db: TestDatabase | undefined;
 
   beforeAll(() => ensureBuilt(), 180_000);
   afterAll(async () => {
-    await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
+    await processes?.dispose();
     await db?.drop();
-    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('another running node finishes it exactly once, and counts the stalled job', async () => {
     db = await createTestDatabase();
     const prefix = uniquePrefix('crash-cluster');
-    const nodes = await Promise.all(
-      ['node-1', 'node-2'].map(async (name) => {
-        const port = await getFreePort();
-        const dataDir = mkdtempSync(join(tmpdir(), 'seed-crash-cluster-'));
-        dataDirs.push(dataDir);
-        const app = spawnApp({
-          env: {
-            NODE_NAME: name,
-            DATABASE_URL: db!.url,
-            REDIS_URL: SHARED_REDIS_URL,
-            REDIS_PREFIX: prefix,
-            PORT: String(port),
-            API_TOKENS,
-            DATA_DIR: dataDir,
-            LOG_LEVEL: 'warn',
-            PIPELINE_LOCK_DURATION: '2000',
-            PIPELINE_STALLED_INTERVAL: '1000',
-            // a dead node leaves the presence set after ~1 s
-            CLUSTER_POLL_INTERVAL: '300',
-            CLUSTER_PRESENCE_TTL: '1000',
-          },
-        });
-        started.push(app);
-        return { name, app, base: `http://127.0.0.1:${port}` };
-      }),
-    );
-    await Promise.all(nodes.map((n) => n.app.waitForHttp(`${n.base}/health/ready`, 60_000)));
+    processes = await spawnAppNodes(['node-1', 'node-2'], {
+      databaseUrl: db.url,
+      redisPrefix: prefix,
+      env: {
+        PIPELINE_LOCK_DURATION: '2000',
+        PIPELINE_STALLED_INTERVAL: '1000',
+        // a dead node leaves the presence set after ~1 s
+        CLUSTER_POLL_INTERVAL: '300',
+        CLUSTER_PRESENCE_TTL: '1000',
+      },
+    });
+    const { nodes } = processes;
 
     const stream = await openEventStream(`${nodes[0].base}/events?module=slow`, TOKENS.viewer);
     // Each case burns ~300 ms of CPU, so the test stage lasts seconds: time to kill the node mid-job.

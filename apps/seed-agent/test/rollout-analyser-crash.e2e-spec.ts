@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { getFreePort } from '../src/embedded/free-port';
 import { ensureBuilt } from './ensure-built';
-import { API_TOKENS, eventually, request, SHARED_REDIS_URL } from './harness';
+import { eventually, request, SHARED_REDIS_URL } from './harness';
 import { createTestDatabase, TestDatabase } from './support/databases';
-import { AppProcess, spawnApp } from './support/processes';
+import { type AppNodes, spawnAppNodes } from './support/app-nodes';
 import { uniquePrefix } from './support/redis';
 
 const V1 = 'export default (n: number) => n;';
@@ -14,47 +10,30 @@ const V2 = 'export default (n: number) => n + 0;';
 
 /** Three app processes; the one holding the analyser's lease is killed with SIGKILL in the middle of a rollout. */
 describe('rollouts: the analyser dies mid-rollout', () => {
-  const started: AppProcess[] = [];
-  const dataDirs: string[] = [];
+  let cluster: AppNodes | undefined;
   let db: TestDatabase | undefined;
   const redis = new Redis(SHARED_REDIS_URL, { lazyConnect: true });
 
   beforeAll(() => ensureBuilt(), 180_000);
   afterAll(async () => {
-    await Promise.all(started.splice(0).map((app) => app.stop('SIGKILL')));
+    await cluster?.dispose();
     await db?.drop();
     redis.disconnect();
-    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('another node takes the lease and the rollout goes on; no step is decided twice', async () => {
     db = await createTestDatabase();
     const prefix = uniquePrefix('rollout-crash');
-    const nodes = await Promise.all(
-      ['node-1', 'node-2', 'node-3'].map(async (name) => {
-        const port = await getFreePort();
-        const dataDir = mkdtempSync(join(tmpdir(), 'seed-rollout-crash-'));
-        dataDirs.push(dataDir);
-        const app = spawnApp({
-          env: {
-            NODE_NAME: name,
-            DATABASE_URL: db!.url,
-            REDIS_URL: SHARED_REDIS_URL,
-            REDIS_PREFIX: prefix,
-            PORT: String(port),
-            API_TOKENS,
-            DATA_DIR: dataDir,
-            LOG_LEVEL: 'warn',
-            ROLLOUT_REPORT_INTERVAL: '100',
-            ROLLOUT_ANALYSIS_INTERVAL: '100',
-            ROLLOUT_LEASE_TTL: '1500',
-          },
-        });
-        started.push(app);
-        return { name, app, base: `http://127.0.0.1:${port}` };
-      }),
-    );
-    await Promise.all(nodes.map((n) => n.app.waitForHttp(`${n.base}/health/ready`, 60_000)));
+    cluster = await spawnAppNodes(['node-1', 'node-2', 'node-3'], {
+      databaseUrl: db.url,
+      redisPrefix: prefix,
+      env: {
+        ROLLOUT_REPORT_INTERVAL: '100',
+        ROLLOUT_ANALYSIS_INTERVAL: '100',
+        ROLLOUT_LEASE_TTL: '1500',
+      },
+    });
+    const { nodes } = cluster;
     const [first] = nodes;
     const settled = async (versionId: string) =>
       eventually(async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { replaceWatch, type WatchPlanner } from './activation-watch.js';
 import { assertCaseRoom, CodeStoreError } from './code-store.errors.js';
 import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
 import {
@@ -361,6 +362,8 @@ export class CodeStoreRepository {
       actor: string;
       /** The suite's cap: the version's goal cases join the suite up to it. */
       maxCases: number;
+      /** How the switch is watched (none: the open watch ends and no new one starts). */
+      watch?: WatchPlanner;
     },
   ): Promise<ActivationResult> {
     return this.dataSource.transaction(async (em) => {
@@ -399,6 +402,16 @@ export class CodeStoreRepository {
         reason: options.reason,
         actor: options.actor,
       });
+      if (from) {
+        await replaceWatch(em, {
+          moduleId,
+          versionId,
+          stableVersionId: from,
+          reason: options.reason,
+          actor: options.actor,
+          plan: options.watch?.(module, target) ?? null,
+        });
+      }
       // A goal met by the version going live becomes part of the exam; a rollback to it does not re-add it.
       if (target.goalCases.length && (options.reason === 'gates' || options.reason === 'manual'))
         await this.joinGoalCases(em, moduleId, target.goalCases, options.actor, options.maxCases);

@@ -151,8 +151,8 @@ function nested(env: Env, apiTokens: ApiToken[]) {
       },
     },
     /**
-     * After an activation, the new version's error rate is watched for windowMs; once it has minCalls calls,
-     * an error rate above the predecessor's plus threshold (e.g. 0.2 = 20 points) rolls it back.
+     * After an activation, the new version is watched for windowMs by the cluster's analyser; once it has
+     * minCalls calls, an error rate above the predecessor's plus threshold (e.g. 0.2 = 20 points) rolls it back.
      */
     canary: {
       enabled: env.CANARY_ENABLED,

@@ -240,9 +240,9 @@ const pipeline = {
 
 const canary = {
   CANARY_ENABLED: bool(true).describe(
-    "watch a new version's error rate after activation and roll back on a rise (a module's settings may override it)",
+    "watch each activation cluster-wide and roll back on a rise against the predecessor (a module's settings may override it)",
   ),
-  CANARY_WINDOW: ms(60000, 100).describe("how long a new version's error rate is watched"),
+  CANARY_WINDOW: ms(60000, 100).describe("how long a new version is watched (the watch's `intervalMs`)"),
   CANARY_MIN_CALLS: int(20, 1).describe('calls needed before the watch judges'),
   CANARY_MIN_DISTINCT_CALLERS: int(2, 1).describe(
     'callers (tokens) whose calls failed, needed before the watch rolls back',
@@ -252,7 +252,9 @@ const canary = {
     .min(0)
     .max(1)
     .default(0.2)
-    .describe("error rate above the predecessor's plus this (0.2 = 20 points) rolls back"),
+    .describe(
+      "error rate above the predecessor's plus this (0.2 = 20 points) rolls back (`maxErrorRateDelta`)",
+    ),
 };
 
 const priceTableSchema = z.record(

@@ -5,11 +5,13 @@ import {
   ActivationResult,
   CodeStoreRepository,
   ModuleVersionEntity,
+  type WatchPlanner,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RolloutRepository } from '@seed/rollout';
 import type { LoadedVersion } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
+import { watchPlan } from './canary.js';
 import { HotReloadError } from './hot-reload.errors.js';
 import { Reconciler } from './reconciler.service.js';
 
@@ -40,6 +42,7 @@ export class ActivationService {
       reason: 'gates',
       actor: version.author,
       maxCases: this.config.pipeline.maxCasesPerModule,
+      watch: this.watchFor('gates'),
     });
     if (result.activated) {
       await this.abortRollout(module, version.moduleId, version.author, 'gates');
@@ -62,6 +65,7 @@ export class ActivationService {
       reason: 'gates',
       actor: version.author,
       maxCases: this.config.pipeline.maxCasesPerModule,
+      watch: this.watchFor('gates'),
     });
     if (result.activated) await this.propagate(module, result, 'gates');
     return result;
@@ -80,6 +84,7 @@ export class ActivationService {
       reason,
       actor,
       maxCases: this.config.pipeline.maxCasesPerModule,
+      watch: this.watchFor(reason),
     });
     await this.propagate(module, result, reason);
     return result;
@@ -107,6 +112,7 @@ export class ActivationService {
       actor,
       expectedActiveId,
       maxCases: this.config.pipeline.maxCasesPerModule,
+      watch: this.watchFor(reason),
     });
     if (result.activated && result.fromVersionId !== result.toVersionId) {
       emit(EVENTS.rollback, {
@@ -119,6 +125,11 @@ export class ActivationService {
     }
     await this.propagate(module, result, reason);
     return result;
+  }
+
+  /** Every switch is watched cluster-wide by the analyser, from the module's canary settings. */
+  private watchFor(reason: ActivationReason): WatchPlanner {
+    return (module, target) => watchPlan(this.config.canary, module.settings, reason, target.authorRole);
   }
 
   /**

@@ -1,25 +1,8 @@
-import { adminActivation, canaryPolicy, canaryVerdict } from './canary';
+import { adminActivation, canaryPolicy, watchPlan } from './canary';
 
 const policy = { enabled: true, windowMs: 60_000, minCalls: 10, threshold: 0.2, minDistinctCallers: 2 };
 
-describe('canary', () => {
-  it('waits for enough calls', () => {
-    expect(canaryVerdict({ calls: 9, failures: 9 }, { calls: 100, failures: 0 }, policy, 2)).toBe('wait');
-  });
-  it('rolls back when the error rate jumps past the predecessor plus the threshold', () => {
-    expect(canaryVerdict({ calls: 10, failures: 3 }, { calls: 100, failures: 0 }, policy, 2)).toBe(
-      'rollback',
-    );
-    expect(canaryVerdict({ calls: 10, failures: 2 }, { calls: 100, failures: 0 }, policy, 2)).toBe('healthy');
-  });
-  it('compares with the predecessor, not with zero', () => {
-    expect(canaryVerdict({ calls: 10, failures: 5 }, { calls: 100, failures: 40 }, policy, 2)).toBe(
-      'healthy',
-    );
-  });
-  it('treats a predecessor without enough calls as error-free', () => {
-    expect(canaryVerdict({ calls: 10, failures: 3 }, { calls: 2, failures: 2 }, policy, 2)).toBe('rollback');
-  });
+describe('canary settings', () => {
   it('lets module settings override the defaults', () => {
     expect(canaryPolicy(policy, { canary: { minCalls: 3 } })).toEqual({
       ...policy,
@@ -27,13 +10,35 @@ describe('canary', () => {
       rollbackAdminActivations: true,
     });
   });
-  it('waits while the failures come from fewer distinct callers than required', () => {
-    expect(canaryVerdict({ calls: 21, failures: 21 }, { calls: 100, failures: 0 }, policy, 1)).toBe('wait');
-    expect(canaryVerdict({ calls: 21, failures: 21 }, { calls: 100, failures: 0 }, policy, 2)).toBe(
-      'rollback',
-    );
+
+  it('map onto the analysis of a watch at weight 100', () => {
+    expect(watchPlan(policy, {}, 'gates', 'agent')).toEqual({
+      intervalMs: 60_000,
+      analysis: {
+        minCalls: 10,
+        maxErrorRateDelta: 0.2,
+        maxLatencyRatio: 1.5,
+        latencyFloorMs: 50,
+        failureLimit: 1,
+        minDistinctCallers: 2,
+        observeOnly: false,
+      },
+    });
   });
-  it("tells an admin's activation from the gates' activation of an agent's version", () => {
+
+  it("observe an admin's activation only, when the module says so", () => {
+    const settings = { canary: { rollbackAdminActivations: false } };
+    expect(watchPlan(policy, settings, 'manual', 'admin')?.analysis.observeOnly).toBe(true);
+    expect(watchPlan(policy, settings, 'gates', 'agent')?.analysis.observeOnly).toBe(false);
+    expect(watchPlan(policy, {}, 'manual', 'admin')?.analysis.observeOnly).toBe(false);
+  });
+
+  it("do not watch a disabled module or the watch's own rollback", () => {
+    expect(watchPlan(policy, { canary: { enabled: false } }, 'gates', 'agent')).toBeNull();
+    expect(watchPlan(policy, {}, 'canary', 'agent')).toBeNull();
+  });
+
+  it("tell an admin's activation from the gates' activation of an agent's version", () => {
     expect(adminActivation('manual', 'agent')).toBe(true);
     expect(adminActivation('gates', 'admin')).toBe(true);
     expect(adminActivation('gates', 'agent')).toBe(false);

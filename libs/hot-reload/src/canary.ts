@@ -1,12 +1,11 @@
 import type { CanaryPolicy } from '@seed/config';
-import type { ActivationReason, ModuleSettings } from '@seed/code-store';
+import type { ActivationReason, ModuleSettings, WatchPlan } from '@seed/code-store';
+import { LATENCY_DEFAULTS } from '@seed/rollout';
 
 export interface CallStats {
   calls: number;
   failures: number;
 }
-
-export type CanaryVerdict = 'wait' | 'healthy' | 'rollback';
 
 export type ModuleCanaryPolicy = CanaryPolicy & { rollbackAdminActivations: boolean };
 
@@ -16,22 +15,31 @@ export function canaryPolicy(defaults: CanaryPolicy, settings: ModuleSettings): 
 }
 
 /**
- * Pure: compares the new version's error rate with its predecessor's. Too few calls → wait; a rate above
- * the predecessor's plus the threshold → rollback, once failures came from enough distinct callers (until
- * then → wait: one caller's bad calls must not undo an activation). A predecessor with too few calls to
- * judge counts as 0.
+ * Pure: how an activation is watched — the rollout analysis at weight 100, from the canary settings
+ * (CANARY_WINDOW → intervalMs, CANARY_MIN_CALLS → minCalls, CANARY_THRESHOLD → maxErrorRateDelta,
+ * CANARY_MIN_DISTINCT_CALLERS → minDistinctCallers; one failed analysis rolls back). An admin's activation is
+ * only observed when the module says admin activations are not rolled back. The watch's own rollback is not
+ * watched: it returns to a version that was fine before.
  */
-export function canaryVerdict(
-  candidate: CallStats,
-  predecessor: CallStats,
-  policy: CanaryPolicy,
-  failingCallers: number,
-): CanaryVerdict {
-  if (candidate.calls < policy.minCalls) return 'wait';
-  const baseline = predecessor.calls >= policy.minCalls ? predecessor.failures / predecessor.calls : 0;
-  const rate = candidate.failures / candidate.calls;
-  if (rate <= baseline + policy.threshold) return 'healthy';
-  return failingCallers >= policy.minDistinctCallers ? 'rollback' : 'wait';
+export function watchPlan(
+  defaults: CanaryPolicy,
+  settings: ModuleSettings,
+  reason: ActivationReason,
+  authorRole: string,
+): WatchPlan | null {
+  const policy = canaryPolicy(defaults, settings);
+  if (reason === 'canary' || !policy.enabled) return null;
+  return {
+    intervalMs: policy.windowMs,
+    analysis: {
+      minCalls: policy.minCalls,
+      maxErrorRateDelta: policy.threshold,
+      ...LATENCY_DEFAULTS,
+      failureLimit: 1,
+      minDistinctCallers: policy.minDistinctCallers,
+      observeOnly: !policy.rollbackAdminActivations && adminActivation(reason, authorRole),
+    },
+  };
 }
 
 export function errorRate(stats: CallStats): number {

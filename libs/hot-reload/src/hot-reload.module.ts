@@ -6,7 +6,7 @@ import { JobsModule } from '@seed/jobs';
 import { RolloutModule } from '@seed/rollout';
 import { RuntimeModule } from '@seed/runtime';
 import { ActivationService } from './activation.service.js';
-import { CanaryWatch } from './canary-watch.service.js';
+import { ActivationWatch } from './activation-watch.service.js';
 import { InvocationService } from './invocation.service.js';
 import { ModulesService } from './modules.service.js';
 import { PipelineService } from './pipeline.service.js';
@@ -29,7 +29,7 @@ import { SubmissionsService } from './submissions.service.js';
     RolloutAnalyser,
     SubmissionsService,
     InvocationService,
-    CanaryWatch,
+    ActivationWatch,
     ModulesService,
     PipelineService,
     PipelineWorker,

@@ -1,5 +1,5 @@
 export { ActivationService } from './activation.service.js';
-export { CanaryWatch } from './canary-watch.service.js';
+export { ActivationWatch } from './activation-watch.service.js';
 export { HotReloadError, type HotReloadErrorCode } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
 export { errorRate, type CallStats } from './canary.js';

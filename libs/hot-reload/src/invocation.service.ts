@@ -12,7 +12,6 @@ import {
   ModuleRegistry,
 } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
-import { CanaryWatch } from './canary-watch.service.js';
 import { HotReloadError } from './hot-reload.errors.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
@@ -72,7 +71,6 @@ export class InvocationService implements ModuleInvoker {
     private readonly reconciler: Reconciler,
     private readonly store: CodeStoreRepository,
     private readonly replay: ReplaySamples,
-    private readonly canary: CanaryWatch,
     private readonly routes: RouteTable,
     private readonly traffic: TrafficReporter,
     private readonly capabilities: CapabilityBroker,
@@ -110,7 +108,6 @@ export class InvocationService implements ModuleInvoker {
       emit(EVENTS.invocation, { module, result: 'ok', seconds });
       if (!pinned) {
         this.traffic.record(module, version.versionId, false, caller, seconds * 1000);
-        this.canary.record(module, version.versionId, false, caller);
         this.replay.record(module, input, caller, granted?.transcript);
         if (this.observers.length) this.notify({ module, versionId: version.versionId, input });
       }
@@ -121,10 +118,8 @@ export class InvocationService implements ModuleInvoker {
       if (!pinned) {
         const fault = error instanceof InvokeError && countsAgainstVersion(error, false);
         this.traffic.record(module, version.versionId, fault, caller, seconds * 1000);
-        if (error instanceof InvokeError && error.moduleFault) {
-          this.canary.record(module, version.versionId, true, caller);
-          if (this.observers.length) this.notify({ module, versionId: version.versionId, input, error });
-        }
+        if (error instanceof InvokeError && error.moduleFault && this.observers.length)
+          this.notify({ module, versionId: version.versionId, input, error });
       }
       emit(EVENTS.invocation, { module, result: code, seconds });
       throw error;

@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { ModuleEntity, RolloutEntity } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RolloutRepository, stepDue, stepVerdict, TrafficRepository } from '@seed/rollout';
+import { ActivationWatch } from './activation-watch.service.js';
 import { RolloutsService } from './rollouts.service.js';
 
 /**
- * Judges every running rollout's steps for the whole cluster. One node at a time holds the Redis lease (renewed
+ * Judges every running rollout's steps, and every activation's watch, for the whole cluster. One node at a time holds the Redis lease (renewed
  * each tick; another node takes it once it lapses, e.g. when its holder dies); its fencing token goes with each
  * decision, and PostgreSQL refuses a decision from an older token or about a step already decided.
  */
@@ -22,6 +23,7 @@ export class RolloutAnalyser implements OnApplicationBootstrap, OnApplicationShu
     private readonly traffic: TrafficRepository,
     private readonly rollouts: RolloutRepository,
     private readonly service: RolloutsService,
+    private readonly watches: ActivationWatch,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,6 +63,7 @@ export class RolloutAnalyser implements OnApplicationBootstrap, OnApplicationShu
     for (const rollout of await this.rollouts.openAll()) {
       if (rollout.status === 'running') await this.analyse(rollout, this.token);
     }
+    await this.watches.round(this.token, `node:${this.config.nodeName}`);
   }
 
   private async analyse(rollout: RolloutEntity & { module: ModuleEntity }, token: number): Promise<void> {

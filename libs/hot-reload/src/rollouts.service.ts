@@ -10,6 +10,7 @@ import {
   RolloutRepository,
   type StepDecision,
   stepSchedule,
+  verdictRecord,
 } from '@seed/rollout';
 import { ActivationService } from './activation.service.js';
 import { activationDecision } from './gates.js';
@@ -111,14 +112,7 @@ export class RolloutsService {
     actor: string,
   ): Promise<boolean> {
     const change = verdictChange(decision, rollout);
-    const written: NewDecision = {
-      verdict: decision.verdict,
-      reason: decision.reason,
-      action: decision.action,
-      observed: decision.observed,
-      thresholds: decision.thresholds,
-      actor,
-    };
+    const written = verdictRecord(decision, actor);
     const result = await this.rollouts.decide(
       rollout.id,
       { status: ['running'], step: rollout.step, stepStartedAt: rollout.stepStartedAt, fence },

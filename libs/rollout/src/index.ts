@@ -1,3 +1,4 @@
+export * from './activation-watch.js';
 export * from './counts-against.js';
 export * from './rollout.errors.js';
 export * from './rollout-schedule.js';

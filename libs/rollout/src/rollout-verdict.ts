@@ -20,6 +20,9 @@ export interface AnalysisSettings {
   observeOnly: boolean;
 }
 
+/** The latency thresholds a rollout gets unless it says otherwise, and every activation watch. */
+export const LATENCY_DEFAULTS = { maxLatencyRatio: 1.5, latencyFloorMs: 50 } as const;
+
 /**
  * `advance` to the next weight, `promote` (the last step passed), `hold` (a failed analysis below the failure
  * limit: the same weight is analysed again), `rollback`, `inconclusive` (the data cannot decide: `reason`).

@@ -6,11 +6,12 @@ import {
   OPEN_ROLLOUT_STATUSES,
   RolloutDecisionEntity,
   RolloutEntity,
+  type RolloutKind,
   type RolloutStatus,
 } from '@seed/code-store';
 import { DataSource, In, QueryFailedError } from 'typeorm';
 import { RolloutError } from './rollout.errors.js';
-import type { AnalysisSettings, Observed, OnInconclusive, Verdict } from './rollout-verdict.js';
+import type { AnalysisSettings, Observed, OnInconclusive, StepDecision, Verdict } from './rollout-verdict.js';
 
 export interface NewRollout {
   moduleId: string;
@@ -30,6 +31,12 @@ export interface NewDecision {
   observed?: Observed | null;
   thresholds?: AnalysisSettings | null;
   actor: string;
+}
+
+/** The analyser's verdict as it is written. */
+export function verdictRecord(decision: StepDecision, actor: string): NewDecision {
+  const { verdict, reason, action, observed, thresholds } = decision;
+  return { verdict, reason, action, observed, thresholds, actor };
 }
 
 /** What the decision changes on the rollout; unset fields stay as they are. */
@@ -143,11 +150,41 @@ export class RolloutRepository {
     const rows: Array<{ module: string; version_id: string }> = await this.dataSource.query(
       `SELECT m.name AS module, r.version_id
          FROM rollouts r JOIN modules m ON m.id = r.module_id
-        WHERE r.status = 'promoted'
+        WHERE r.status = 'promoted' AND r.kind = 'rollout'
           AND m.active_version_id IS DISTINCT FROM r.version_id
           AND NOT EXISTS (SELECT 1 FROM activations a WHERE a.module_id = r.module_id AND a.created_at >= r.ended_at)`,
     );
     return rows.map((r) => ({ module: r.module, versionId: r.version_id }));
+  }
+
+  /** Every running activation watch, with its module's name (the analyser judges them). */
+  async openWatches(): Promise<Array<RolloutEntity & { module: ModuleEntity }>> {
+    return this.dataSource.getRepository(RolloutEntity).find({
+      where: { status: 'watching' },
+      relations: { module: true },
+    }) as Promise<Array<RolloutEntity & { module: ModuleEntity }>>;
+  }
+
+  /**
+   * Watch rollbacks recorded but never applied (the deciding node died first): the watched version is still
+   * active and the module saw no activation since.
+   */
+  async unappliedWatchRollbacks(): Promise<Array<{ module: string; watch: RolloutEntity }>> {
+    const rows: Array<{ module: string; id: string }> = await this.dataSource.query(
+      `SELECT m.name AS module, r.id
+         FROM rollouts r JOIN modules m ON m.id = r.module_id
+        WHERE r.kind = 'watch' AND r.status = 'rolled_back'
+          AND m.active_version_id = r.version_id
+          AND NOT EXISTS (SELECT 1 FROM activations a WHERE a.module_id = r.module_id AND a.created_at >= r.ended_at)`,
+    );
+    if (!rows.length) return [];
+    const watches = await this.dataSource
+      .getRepository(RolloutEntity)
+      .findBy({ id: In(rows.map((r) => r.id)) });
+    return rows.flatMap((r) => {
+      const watch = watches.find((w) => w.id === r.id);
+      return watch ? [{ module: r.module, watch }] : [];
+    });
   }
 
   async get(id: string): Promise<RolloutEntity | null> {
@@ -159,9 +196,10 @@ export class RolloutRepository {
     moduleId: string,
     limit: number,
     offset: number,
+    kind: RolloutKind = 'rollout',
   ): Promise<{ items: RolloutWithDecisions[]; total: number }> {
     const [rollouts, total] = await this.dataSource.getRepository(RolloutEntity).findAndCount({
-      where: { moduleId },
+      where: { moduleId, kind },
       order: { createdAt: 'DESC' },
       take: limit,
       skip: offset,

@@ -2,10 +2,12 @@ import {
   caseFixturesSchema,
   MODULE_NAME_PATTERN,
   moduleSettingsSchema,
+  ROLLOUT_KINDS,
   toVersionRef,
   VERSION_STATUSES,
   type VersionRef,
 } from '@seed/code-store';
+import { LATENCY_DEFAULTS } from '@seed/rollout';
 import { z } from 'zod';
 import { VERSION_REF_HINT } from './route-params.js';
 
@@ -107,6 +109,10 @@ export const pageSchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** `?kind=watch` lists the watches after activations instead of rollouts. */
+export const rolloutListSchema = pageSchema.extend({ kind: z.enum(ROLLOUT_KINDS).default('rollout') });
+export type RolloutListQuery = z.infer<typeof rolloutListSchema>;
+
 export const versionListSchema = pageSchema.extend({ status: z.enum(VERSION_STATUSES).optional() });
 export type VersionListQuery = z.infer<typeof versionListSchema>;
 
@@ -149,12 +155,12 @@ export const rolloutAnalysisSchema = z
       .max(1)
       .default(0.05)
       .describe("how far the canary's module-fault rate may exceed the stable one's (0.05 = 5 points)"),
-    maxLatencyRatio: z.number().min(1).max(1000).default(1.5).describe('canary p99 / stable p99'),
+    maxLatencyRatio: z.number().min(1).max(1000).default(LATENCY_DEFAULTS.maxLatencyRatio).describe('canary p99 / stable p99'),
     latencyFloorMs: z
       .number()
       .min(0)
       .max(600_000)
-      .default(50)
+      .default(LATENCY_DEFAULTS.latencyFloorMs)
       .describe('a canary p99 at or under this never fails the latency ratio'),
     failureLimit: z
       .number()

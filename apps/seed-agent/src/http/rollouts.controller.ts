@@ -5,7 +5,7 @@ import { RolloutRepository } from '@seed/rollout';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { Audit } from './audit/audit.decorator.js';
 import { AnyRole, Roles } from './auth/roles.decorator.js';
-import { PageQuery, pageSchema, RolloutBody, rolloutSchema } from './dto.js';
+import { RolloutBody, RolloutListQuery, rolloutListSchema, rolloutSchema } from './dto.js';
 import { page } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
@@ -32,9 +32,9 @@ export class RolloutsController {
 
   @Get()
   @AnyRole()
-  async history(@Param('name') name: string, @ValidQuery(pageSchema) query: PageQuery) {
+  async history(@Param('name') name: string, @ValidQuery(rolloutListSchema) query: RolloutListQuery) {
     const module = await this.store.getModule(name);
-    const { items, total } = await this.rollouts.history(module.id, query.limit, query.offset);
+    const { items, total } = await this.rollouts.history(module.id, query.limit, query.offset, query.kind);
     return page(
       items.map((r) => ({ ...rolloutView(r), decisions: r.decisions.map(decisionView) })),
       total,
@@ -84,6 +84,7 @@ export function rolloutView(r: RolloutEntity) {
     id: r.id,
     versionId: r.versionId,
     stableVersionId: r.stableVersionId,
+    kind: r.kind,
     status: r.status,
     steps: r.steps,
     step: r.step,

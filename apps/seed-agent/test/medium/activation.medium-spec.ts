@@ -1,24 +1,39 @@
 import { ClusterModule } from '@seed/cluster';
 import { CodeStoreRepository, sha256 } from '@seed/code-store';
-import { CanaryWatch, HotReloadModule, PipelineService, Reconciler } from '@seed/hot-reload';
+import {
+  ActivationService,
+  ActivationWatch,
+  HotReloadModule,
+  PipelineService,
+  Reconciler,
+} from '@seed/hot-reload';
+import { RolloutRepository, TrafficReporter } from '@seed/rollout';
 import { ModuleRegistry } from '@seed/runtime';
 import { adminVersion, startMedium, type MediumContext } from '../support/medium';
+import { uniquePrefix } from '../support/redis';
 
 const V = (n: number) => `export default (x: number) => x + ${n};`;
 const NO_RUN = { finalAttempt: false, progress: async () => undefined };
 
 /**
- * The reconciler and the canary watch of two "nodes" (two sets of services on one PostgreSQL), driven
- * directly: what PostgreSQL says is active is what each node serves, and a canary verdict reached on both
- * nodes rolls back once.
+ * The reconciler and the activation watch of two "nodes" (two sets of services on one PostgreSQL and one Redis),
+ * driven directly: what PostgreSQL says is active is what each node serves, and the watch's verdict on the
+ * cluster's counts rolls back once.
  */
-describe('reconciler and canary watch', () => {
+describe('reconciler and activation watch', () => {
   let a: MediumContext;
   let b: MediumContext;
   let store: CodeStoreRepository;
 
   beforeAll(async () => {
-    const env = { CANARY_MIN_CALLS: '5', CANARY_THRESHOLD: '0.2', CANARY_WINDOW: '600000' };
+    // one Redis prefix: the two nodes add to the same cluster-wide counts
+    const env = {
+      CANARY_MIN_CALLS: '5',
+      CANARY_THRESHOLD: '0.2',
+      CANARY_WINDOW: '600000',
+      ROLLOUT_REPORT_INTERVAL: '100',
+      REDIS_PREFIX: uniquePrefix('medium-watch'),
+    };
     a = await startMedium([ClusterModule, HotReloadModule], { env });
     b = await startMedium([ClusterModule, HotReloadModule], { env, database: a.database });
     store = a.get(CodeStoreRepository);
@@ -77,35 +92,109 @@ describe('reconciler and canary watch', () => {
     expect(b.get(ModuleRegistry).current('deleted')).toBeUndefined();
   });
 
-  it('a failing version is rolled back once, though both nodes reach the verdict', async () => {
-    const { module, first, second } = await twoVersions('canary');
-    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test', maxCases: 200 });
-    const now = Date.now();
-    for (const node of [a, b]) node.get(CanaryWatch).started('canary', first.id, second.id, {}, now);
-    for (let i = 0; i < 5; i++) {
-      for (const node of [a, b])
-        node
-          .get(CanaryWatch)
-          .record('canary', second.id, true, `caller-${node === a ? 'a' : 'b'}-${i % 2}`, now + i);
-    }
-    // The rollback runs beside the call that decided it: poll the real condition, bounded.
-    const rolledBack = async () =>
-      (await store.findVersion(second.id))?.diagnostics?.some((d) => /rolled back by canary/.test(d.message));
-    for (let i = 0; i < 200 && !(await rolledBack()); i++) await new Promise((r) => setTimeout(r, 5));
-    expect(await rolledBack()).toBe(true);
+  async function activateWatched(name: string) {
+    const versions = await twoVersions(name);
+    await a.get(ActivationService).activate(name, versions.second.id, 'admin:test');
+    return versions;
+  }
+
+  async function watches(moduleId: string) {
+    return (await a.get(RolloutRepository).history(moduleId, 10, 0, 'watch')).items;
+  }
+
+  function calls(
+    node: MediumContext,
+    name: string,
+    versionId: string,
+    n: number,
+    failing: (i: number) => boolean,
+  ) {
+    const reporter = node.get(TrafficReporter);
+    for (let i = 0; i < n; i++) reporter.record(name, versionId, failing(i), `caller-${i % 2}`, 1);
+    return reporter.flush();
+  }
+
+  it('a failing version is rolled back once for the cluster, with the values that drove it', async () => {
+    const { module, first, second } = await activateWatched('canary');
+    const [watch] = await watches(module.id);
+    expect(watch).toMatchObject({ status: 'watching', versionId: second.id, stableVersionId: first.id });
+    await calls(a, 'canary', second.id, 3, () => true);
+    await calls(b, 'canary', second.id, 3, () => true);
+    // two analysers at once (say, one whose lease lapsed): the decision is a compare-and-swap
+    await Promise.all([a.get(ActivationWatch).round(1, 'node:a'), b.get(ActivationWatch).round(1, 'node:b')]);
     expect((await store.getModule('canary')).activeVersionId).toBe(first.id);
-    // The other node's verdict is a compare-and-swap on the version it watched: it cannot switch again.
     const history = await store.listActivations(module.id, { limit: 10, offset: 0 });
     expect(history.items.filter((x) => x.reason === 'canary')).toHaveLength(1);
+    const [ended] = await watches(module.id);
+    expect(ended.status).toBe('rolled_back');
+    expect(ended.decisions).toHaveLength(1);
+    expect(ended.decisions[0]).toMatchObject({
+      verdict: 'rollback',
+      reason: 'error_rate_delta',
+      action: 'rollback',
+      observed: { canaryCalls: 6, canaryErrorRate: 1, failingCallers: 2 },
+      thresholds: { minCalls: 5, maxErrorRateDelta: 0.2, failureLimit: 1 },
+    });
+    const version = await store.findVersion(second.id);
+    expect(version?.diagnostics?.at(-1)?.message).toMatch(
+      /rolled back by canary: error rate 100% over 6 calls/,
+    );
   });
 
-  it('a healthy version is not rolled back', async () => {
-    const { module, first, second } = await twoVersions('healthy');
-    await store.activate(module.id, second.id, { reason: 'manual', actor: 'admin:test', maxCases: 200 });
-    const watch = a.get(CanaryWatch);
-    watch.started('healthy', first.id, second.id, {}, Date.now());
-    for (let i = 0; i < 20; i++) watch.record('healthy', second.id, i === 0, `caller-${i % 3}`);
-    await a.get(Reconciler).syncModule('healthy');
+  it('a healthy version is kept, and the watch records its verdict at the end', async () => {
+    const { module, second } = await twoVersions('healthy');
+    await store.updateSettings(module.name, { canary: { windowMs: 1000 } });
+    await a.get(ActivationService).activate('healthy', second.id, 'admin:test');
+    await calls(a, 'healthy', second.id, 20, (i) => i === 0);
+    await a.get(ActivationWatch).round(1, 'node:a');
+    expect((await watches(module.id))[0].status).toBe('watching');
+    await new Promise((r) => setTimeout(r, 1300));
+    await a.get(ActivationWatch).round(1, 'node:a');
     expect((await store.getModule('healthy')).activeVersionId).toBe(second.id);
+    const [ended] = await watches(module.id);
+    expect(ended).toMatchObject({ status: 'promoted' });
+    expect(ended.decisions[0]).toMatchObject({ verdict: 'promote', reason: 'healthy', action: 'promote' });
+  });
+
+  it('a watch without traffic ends inconclusive and recorded, never silently', async () => {
+    const { module, second } = await twoVersions('quiet');
+    await store.updateSettings(module.name, { canary: { windowMs: 100 } });
+    await a.get(ActivationService).activate('quiet', second.id, 'admin:test');
+    await new Promise((r) => setTimeout(r, 250));
+    await a.get(ActivationWatch).round(1, 'node:a');
+    expect((await store.getModule('quiet')).activeVersionId).toBe(second.id);
+    expect((await watches(module.id))[0].decisions[0]).toMatchObject({
+      verdict: 'inconclusive',
+      reason: 'too_few_calls',
+      action: 'promote',
+    });
+  });
+
+  it('a new activation ends the open watch and starts its own', async () => {
+    const { module, first, second } = await activateWatched('again');
+    await a.get(ActivationService).rollback('again', 'admin:test', first.id);
+    const [latest, previous] = await watches(module.id);
+    expect(latest).toMatchObject({ status: 'watching', versionId: first.id, stableVersionId: second.id });
+    expect(previous.status).toBe('aborted');
+    expect(previous.decisions[0]).toMatchObject({
+      verdict: null,
+      reason: 'activation:rollback',
+      action: 'abort',
+    });
+  });
+
+  it('applies a recorded rollback whose node died before applying it', async () => {
+    const { module, first } = await activateWatched('orphan');
+    const [watch] = await watches(module.id);
+    await a
+      .get(RolloutRepository)
+      .decide(
+        watch.id,
+        { status: ['watching'] },
+        { verdict: 'rollback', reason: 'error_rate_delta', action: 'rollback', actor: 'node:gone' },
+        { status: 'rolled_back' },
+      );
+    await b.get(ActivationWatch).round(2, 'node:b');
+    expect((await store.getModule('orphan')).activeVersionId).toBe(first.id);
   });
 });

@@ -13,8 +13,14 @@ import {
 import type { AnalysisSettings, OnInconclusive } from '@seed/rollout';
 import type { ModuleEntity } from './module.entity.js';
 
-export const ROLLOUT_STATUSES = ['running', 'paused', 'promoted', 'rolled_back', 'aborted'] as const;
+export const ROLLOUT_STATUSES = ['running', 'paused', 'watching', 'promoted', 'rolled_back', 'aborted'] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+/**
+ * `rollout`: a version's share of the calls moved through steps. `watch`: the analysis after an activation, at
+ * weight 100 against the predecessor's counts from before the switch (status `watching` while it runs).
+ */
+export const ROLLOUT_KINDS = ['rollout', 'watch'] as const;
+export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 /** A rollout still in progress: at most one per module (a partial unique index). */
 export const OPEN_ROLLOUT_STATUSES: readonly RolloutStatus[] = ['running', 'paused'];
 
@@ -25,6 +31,7 @@ export const OPEN_ROLLOUT_STATUSES: readonly RolloutStatus[] = ['running', 'paus
   where: `status IN ('running', 'paused')`,
 })
 @Check('rollouts_status_check', `status IN (${ROLLOUT_STATUSES.map((s) => `'${s}'`).join(',')})`)
+@Check('rollouts_kind_check', `kind IN (${ROLLOUT_KINDS.map((s) => `'${s}'`).join(',')})`)
 export class RolloutEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -46,6 +53,9 @@ export class RolloutEntity {
 
   @Column({ type: 'text' })
   status!: RolloutStatus;
+
+  @Column({ type: 'text', default: 'rollout' })
+  kind!: RolloutKind;
 
   /** the canary's weight at each step, percent */
   @Column({ type: 'jsonb' })

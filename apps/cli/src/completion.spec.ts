@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completionScript } from './completion';
@@ -84,6 +84,23 @@ describe('seed-agent completion', () => {
     expect(offered('seed-agent', 'rollout', 'status')).toContain('start');
     expect(offered('seed-agent', 'rollout', 'start', '')).toContain('--interval');
     expect(offered('seed-agent', 'rollout', 'start', '')).not.toContain('promote');
+
+    // Saved as _seed-agent in $fpath, the file is autoloaded as that function: its first call completes.
+    mkdirSync(join(dir, 'fpath'));
+    copyFileSync(path, join(dir, 'fpath', '_seed-agent'));
+    const autoloaded = execFileSync(
+      'zsh',
+      [
+        '-c',
+        `compdef() { print compdef }; _files() {}; compadd() { shift; print -l -- "$@" }
+         fpath=("$1" $fpath); autoload -U _seed-agent; words=(seed-agent rollout ''); CURRENT=3; _seed-agent`,
+        'zsh',
+        join(dir, 'fpath'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(autoloaded).toContain('promote');
+    expect(autoloaded).not.toContain('compdef');
   });
 
   it('refuses another shell', () => {

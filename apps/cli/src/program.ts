@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { activateCommand, rollbackCommand, versionsCommand } from './commands/versions.js';
 import { eventsCommand } from './commands/events.js';
 import { improveCommand } from './commands/improve.js';
@@ -56,7 +56,7 @@ export function buildProgram(env: CliEnv, last: { ctx?: Context } = {}): Command
   program
     .command('completion')
     .description('print a shell completion script')
-    .argument('<shell>', 'bash or zsh')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
     .action((shell: string) => {
       process.stdout.write(completionScript(program, shell));
     });

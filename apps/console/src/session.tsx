@@ -72,3 +72,13 @@ export function useApi<T>(path: string | null, refresh = 0) {
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
 }
+
+/** A counter that goes up every `ms`: for what emits no event (calls, queue counts), read on a period. */
+export function usePoll(ms: number): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return tick;
+}

@@ -172,3 +172,13 @@ export interface ImprovementRun {
   createdAt: string;
   rounds?: Array<{ round: number; candidates: ImprovementCandidate[] }>;
 }
+
+export interface QueueCounts {
+  name: string;
+  depth: number;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+}

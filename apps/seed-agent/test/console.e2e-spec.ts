@@ -117,6 +117,37 @@ describe('console (browser)', () => {
     await page.close();
   });
 
+  it('shows on the overview the active version, calls and faults, queue depth and nodes', async () => {
+    for (const input of [{ n: 1 }, { n: 2 }, null]) {
+      // null reaches `input.n` and throws: a module fault
+      await t.request('POST', '/modules/doubler/invoke', { input });
+    }
+    const stats = await eventually(async () => {
+      const view = await t.request('GET', '/modules/doubler/stats?windowMs=300000');
+      const stable = view.body.versions?.[0]?.total;
+      return stable?.calls >= 3 ? stable : undefined;
+    });
+    const queues = await t.request('GET', '/queues', undefined, { role: 'viewer' });
+    expect(queues.status).toBe(200);
+    expect(queues.body.queues.map((q: { name: string }) => q.name)).toEqual(['pipeline', 'agent']);
+    expect(Object.keys(queues.body.queues[0]).sort()).toEqual(
+      ['active', 'completed', 'delayed', 'depth', 'failed', 'name', 'waiting'].sort(),
+    );
+    expect((await t.request('GET', '/docs')).body.paths['/queues'].get).toBeDefined();
+
+    const page = await signIn(TOKENS.viewer);
+    const row = page.locator('[data-testid=overview-modules] tr[data-module=doubler]');
+    await row.locator('[data-testid=overview-calls]', { hasText: String(stats.calls) }).waitFor();
+    expect(await row.locator('[data-testid=overview-faults]').textContent()).toBe(String(stats.faults));
+    expect(stats.faults).toBeGreaterThanOrEqual(1);
+    expect(await row.locator('[data-testid=overview-active]').textContent()).toContain('#1');
+    await page.locator('[data-testid=overview-queues] tr[data-queue=pipeline]').waitFor();
+    expect(await page.locator('[data-testid=overview-queues] tr[data-queue=agent]').count()).toBe(1);
+    expect(await page.locator('[data-testid=overview-nodes] tbody tr').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.textContent('[data-testid=overview-nodes]')).toContain('(this node)');
+    await page.close();
+  });
+
   it('shows a viewer no action buttons', async () => {
     const page = await signIn(TOKENS.viewer, '#/modules/doubler');
     await page.waitForSelector('[data-testid=versions] tr[data-seq="1"]');
@@ -210,6 +241,62 @@ describe('console (browser)', () => {
       expect([action, await viewer.locator(`button:has-text("${action}")`).count()]).toEqual([action, 0]);
     }
     await viewer.close();
+    await page.close();
+  });
+
+  it('pauses, resumes and promotes a rollout with the buttons, and the overview follows it', async () => {
+    const held = (await t.request('GET', '/modules/doubler/versions?status=ready')).body.items[0];
+    // A step that never ends by itself: only the buttons move this rollout.
+    const started = await t.request('POST', '/modules/doubler/rollouts', {
+      versionId: held.id,
+      steps: [10, 50, 100],
+      intervalMs: 3_600_000,
+    });
+    expect(started.status).toBe(201);
+    const latest = async () => (await t.request('GET', '/modules/doubler/rollouts?limit=1')).body.items[0];
+
+    const overview = await signIn(TOKENS.admin);
+    const cell = overview.locator('tr[data-module=doubler] [data-testid=overview-rollout]');
+    await cell.locator('text=running').waitFor();
+    expect(await cell.textContent()).toContain('10%');
+
+    const page = await signIn(TOKENS.admin, '#/modules/doubler');
+    const panel = page.locator('section[aria-label=Rollouts]');
+    await panel.locator('[data-testid=rollout]:has-text("running")').waitFor();
+    expect(await panel.locator('[data-testid=rollout-weight]').textContent()).toBe('10%');
+
+    await panel.locator('button:has-text("Pause")').click();
+    await panel.locator('[data-testid=rollout]:has-text("paused")').waitFor();
+    await panel.locator('button:has-text("Resume")').waitFor();
+    expect(await panel.locator('button:has-text("Pause")').count()).toBe(0);
+    expect((await latest()).status).toBe('paused');
+    await cell.locator('text=paused').waitFor();
+
+    await panel.locator('button:has-text("Resume")').click();
+    await panel.locator('[data-testid=rollout]:has-text("running")').waitFor();
+    await panel.locator('button:has-text("Pause")').waitFor();
+    expect((await latest()).status).toBe('running');
+
+    await panel.locator('button:has-text("Promote")').click();
+    await panel.locator('[data-testid=rollout]:has-text("promoted")').waitFor();
+    await page.waitForSelector(`[data-testid=active-seq]:has-text("active #${held.seq}")`);
+    const decisions = panel.locator('[data-testid=rollout-decisions] tbody tr');
+    expect(await decisions.allTextContents()).toEqual([
+      expect.stringContaining('pause'),
+      expect.stringContaining('resume'),
+      expect.stringContaining('promote'),
+    ]);
+    for (const action of ['Promote', 'Pause', 'Resume', 'Abort']) {
+      expect([action, await panel.locator(`button:has-text("${action}")`).count()]).toEqual([action, 0]);
+    }
+    const promoted = await latest();
+    expect([promoted.status, promoted.endedAt === null]).toEqual(['promoted', false]);
+    expect((await t.request('GET', '/modules/doubler')).body.activeVersionId).toBe(held.id);
+    await cell.locator('text=promoted').waitFor();
+    await overview.waitForSelector(
+      `tr[data-module=doubler] [data-testid=overview-active]:has-text("#${held.seq}")`,
+    );
+    await overview.close();
     await page.close();
   });
 

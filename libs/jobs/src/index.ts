@@ -1,4 +1,4 @@
-export { type JobProgress, type JobState, type JobView } from './job-view.js';
+export { type JobProgress, type JobState, type JobView, type QueueCounts } from './job-view.js';
 export {
   JobsRepository,
   PermanentJobFailure,
@@ -7,4 +7,4 @@ export {
   type JobRun,
 } from './jobs.repository.js';
 export { JobsModule } from './jobs.module.js';
-export { AGENT_JOB_PREFIX, type QueueName } from './queues.js';
+export { AGENT_JOB_PREFIX, QUEUE_NAMES, type QueueName } from './queues.js';

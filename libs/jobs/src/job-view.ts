@@ -40,3 +40,37 @@ export function toJobState(state: string): JobState {
 export function isJobProgress(value: unknown): value is JobProgress {
   return typeof value === 'object' && value !== null && typeof (value as JobProgress).stage === 'string';
 }
+
+/** The states GET /queues counts; BullMQ answers each as a number. */
+export const COUNTED_STATES = [
+  'waiting',
+  'prioritized',
+  'waiting-children',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+] as const;
+
+/** A queue's jobs per state: `waiting` includes prioritized and waiting-children; `depth` is all unfinished. */
+export interface QueueCounts {
+  depth: number;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+}
+
+export function queueCounts(raw: Partial<Record<(typeof COUNTED_STATES)[number], number>>): QueueCounts {
+  const n = (state: (typeof COUNTED_STATES)[number]) => raw[state] ?? 0;
+  const waiting = n('waiting') + n('prioritized') + n('waiting-children');
+  return {
+    depth: waiting + n('active') + n('delayed'),
+    waiting,
+    active: n('active'),
+    delayed: n('delayed'),
+    failed: n('failed'),
+    completed: n('completed'),
+  };
+}

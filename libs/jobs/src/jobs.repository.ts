@@ -7,7 +7,16 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { BaseAdapter } from '@bull-board/api/baseAdapter';
 import { type Job, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isJobProgress, type JobProgress, type JobState, type JobView, toJobState } from './job-view.js';
+import {
+  COUNTED_STATES,
+  isJobProgress,
+  type JobProgress,
+  type JobState,
+  type JobView,
+  queueCounts,
+  type QueueCounts,
+  toJobState,
+} from './job-view.js';
 import { JOB_NAMES, jobOptions, QUEUE_NAMES, type QueueName, workerSettings } from './queues.js';
 
 /** A job as its handler sees it: no BullMQ type crosses the seam. */
@@ -129,16 +138,14 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
     return true;
   }
 
+  /** Jobs per state (GET /queues); completed and failed are what retention kept. */
+  async counts(queue: QueueName): Promise<QueueCounts> {
+    return queueCounts(await this.queue(queue).getJobCounts(...COUNTED_STATES));
+  }
+
   /** Jobs not finished yet: what an operator means by "queue depth". */
   async depth(queue: QueueName): Promise<number> {
-    const counts = await this.queue(queue).getJobCounts(
-      'waiting',
-      'active',
-      'delayed',
-      'prioritized',
-      'waiting-children',
-    );
-    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    return (await this.counts(queue)).depth;
   }
 
   /**

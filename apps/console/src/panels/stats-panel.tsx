@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { useApi } from '../session';
+import { useState } from 'react';
+import { useApi, usePoll } from '../session';
 import type { Counters, ModuleStats, VersionSummary } from '../types';
 import { ErrorLine, Section } from '../ui';
 
@@ -33,11 +33,7 @@ export function StatsPanel({
   refresh: number;
 }) {
   const [windowMs, setWindowMs] = useState(WINDOWS[0].ms);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), POLL_MS);
-    return () => clearInterval(timer);
-  }, []);
+  const tick = usePoll(POLL_MS);
   const stats = useApi<ModuleStats>(
     `/modules/${encodeURIComponent(module)}/stats?windowMs=${windowMs}`,
     refresh + tick,

@@ -6,6 +6,7 @@ import { ClusterModule } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadModule } from '@seed/hot-reload';
 import { IntegrationsModule } from '@seed/integrations';
+import { JobsModule } from '@seed/jobs';
 import { AuditController } from './audit/audit.controller.js';
 import { ChatController } from './chat.controller.js';
 import { generatedAdminToken, warnStaleGeneratedToken } from './auth/generated-admin-token.js';
@@ -23,6 +24,7 @@ import { ImprovementsController } from './improvements.controller.js';
 import { JobsController } from './jobs.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { ModulesController } from './modules.controller.js';
+import { QueuesController } from './queues.controller.js';
 import { TokensController } from './tokens.controller.js';
 import { UiSessionController } from './console/ui-session.controller.js';
 import { RolloutsController } from './rollouts.controller.js';
@@ -31,7 +33,7 @@ import { VersionsController } from './versions.controller.js';
 
 @Module({
   exports: [RouteCatalog, TokenRegistry],
-  imports: [HotReloadModule, ClusterModule, DiscoveryModule, IntegrationsModule, AgentModule],
+  imports: [HotReloadModule, ClusterModule, DiscoveryModule, IntegrationsModule, AgentModule, JobsModule],
   controllers: [
     HealthController,
     MetricsController,
@@ -42,6 +44,7 @@ import { VersionsController } from './versions.controller.js';
     ImproveController,
     ImprovementsController,
     JobsController,
+    QueuesController,
     ClusterController,
     DocsController,
     AuditController,

@@ -159,7 +159,7 @@ export class CodeStoreRepository {
   // ---- versions ----
 
   async addVersion(moduleId: string, version: NewVersion): Promise<ModuleVersionEntity> {
-    return this.dataSource.transaction((em) => this.insertVersion(em, moduleId, version));
+    return this.insertVersion(this.dataSource.manager, moduleId, version);
   }
 
   /** Keys are scoped by actor and module: another caller's key is never found. */
@@ -472,40 +472,62 @@ export class CodeStoreRepository {
 
   // ---- helpers ----
 
+  /**
+   * One statement: `seq` is allocated in the INSERT itself. Two concurrent submissions to a module may draw the
+   * same number; the loser's unique violation is retried (outside a transaction; inside one the module is new).
+   */
   private async insertVersion(
     em: EntityManager,
     moduleId: string,
     version: NewVersion,
   ): Promise<ModuleVersionEntity> {
-    // Serialises seq allocation per module.
-    await em.query('SELECT id FROM modules WHERE id = $1 FOR UPDATE', [moduleId]);
-    const [{ next }] = await em.query(
-      'SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM module_versions WHERE module_id = $1',
-      [moduleId],
-    );
-    return em.save(
-      em.create(ModuleVersionEntity, {
-        moduleId,
-        seq: Number(next),
-        parentId: version.parentId,
-        source: version.source,
-        compiled: null,
-        sha256: null,
-        status: 'queued',
-        author: version.author,
-        authorRole: version.authorRole,
-        rationale: version.rationale ?? null,
-        diagnostics: null,
-        testReport: null,
-        score: null,
-        activateRequested: version.activateRequested,
-        dryRun: version.dryRun,
-        idempotencyKey: version.idempotency?.key ?? null,
-        idempotencyActor: version.idempotency?.actor ?? null,
-        requestSha256: version.idempotency?.requestSha256 ?? null,
-        goalCases: version.goalCases ?? [],
-      }),
-    );
+    const values = {
+      moduleId,
+      parentId: version.parentId,
+      source: version.source,
+      compiled: null,
+      sha256: null,
+      status: 'queued' as const,
+      author: version.author,
+      authorRole: version.authorRole,
+      rationale: version.rationale ?? null,
+      diagnostics: null,
+      testReport: null,
+      score: null,
+      activateRequested: version.activateRequested,
+      dryRun: version.dryRun,
+      idempotencyKey: version.idempotency?.key ?? null,
+      idempotencyActor: version.idempotency?.actor ?? null,
+      requestSha256: version.idempotency?.requestSha256 ?? null,
+      goalCases: version.goalCases ?? [],
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await em
+          .createQueryBuilder()
+          .insert()
+          .into(ModuleVersionEntity)
+          .values({
+            ...values,
+            seq: () => '(SELECT COALESCE(MAX(seq), 0) + 1 FROM module_versions WHERE module_id = :moduleId)',
+          } as QueryDeepPartialEntity<ModuleVersionEntity>)
+          .setParameter('moduleId', moduleId)
+          .returning(['id', 'seq', 'created_at', 'updated_at'])
+          .execute();
+        const row = (result.raw as Array<{ id: string; seq: number; created_at: Date; updated_at: Date }>)[0];
+        return em.create(ModuleVersionEntity, {
+          ...values,
+          id: row.id,
+          seq: Number(row.seq),
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+        });
+      } catch (error) {
+        const constraint = (error as { driverError?: { constraint?: string } }).driverError?.constraint;
+        const seqTaken = isUniqueViolation(error) && constraint === 'module_versions_module_id_seq_key';
+        if (!seqTaken || em.queryRunner?.isTransactionActive || attempt >= 10) throw error;
+      }
+    }
   }
 
   /** Goal cases whose names the suite does not hold yet, as many as fit under the cap. */

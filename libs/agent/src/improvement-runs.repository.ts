@@ -106,6 +106,16 @@ export class ImprovementRunsRepository {
     }));
   }
 
+  /** The seq of each of these versions, by id. */
+  async versionSeqs(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; seq: number }> = await this.dataSource.query(
+      `SELECT id, seq FROM module_versions WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.seq]));
+  }
+
   /** Sources of the module's newest versions, for the duplicate check. */
   async recentSources(moduleId: string): Promise<Array<{ id: string; seq: number; source: string }>> {
     return this.dataSource.query(

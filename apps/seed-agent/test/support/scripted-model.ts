@@ -37,6 +37,8 @@ export function promptText(options: LanguageModelV4CallOptions): string {
  */
 export class ScriptedModel {
   readonly prompts: string[] = [];
+  /** Each call's output cap (maxOutputTokens), in call order: undefined when it had none. */
+  readonly outputCaps: Array<number | undefined> = [];
   private readonly scripts = new Map<
     string,
     (prompt: string, call: number) => LanguageModelV4GenerateResult
@@ -48,6 +50,7 @@ export class ScriptedModel {
     doGenerate: async (options: LanguageModelV4CallOptions) => {
       const text = promptText(options);
       this.prompts.push(text);
+      this.outputCaps.push(options.maxOutputTokens);
       const module = /^Module: (\S+)/m.exec(text)?.[1] ?? '?';
       const script = this.scripts.get(module);
       if (!script) throw new Error(`no script for module ${module}`);

@@ -96,7 +96,9 @@ export type CandidateStatus =
   | 'superseded'
   | 'duplicate'
   | 'edit_failed'
-  | 'invalid_output';
+  | 'invalid_output'
+  /** Not generated: the run's token budget had nothing left for its model call. */
+  | 'skipped';
 
 /** One candidate of one round: its parent and why, its prompt, model, usage, version, score and decision. */
 @Entity({ name: 'improvement_candidates' })

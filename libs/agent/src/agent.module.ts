@@ -8,9 +8,11 @@ import { CandidateRunner } from './candidate-runner.service.js';
 import { ArchivedSources } from './duplicates.js';
 import { ImprovementEngine } from './improvement-engine.service.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
+import { ImprovementWorker } from './improvement-worker.js';
 import { ImprovementsService } from './improvements.service.js';
+import { SelfHealService } from './self-heal.service.js';
 
-/** The improvement engine: runs, archive, parent selection, edits, budgets. */
+/** The improvement engine: runs, archive, parent selection, edits, budgets, its queue's worker, self-healing. */
 @Module({
   imports: [HotReloadModule, IntegrationsModule, ClusterModule, JobsModule],
   providers: [
@@ -20,7 +22,9 @@ import { ImprovementsService } from './improvements.service.js';
     CandidateRunner,
     ImprovementEngine,
     ImprovementsService,
+    ImprovementWorker,
+    SelfHealService,
   ],
-  exports: [ImprovementsService, ImprovementEngine, ImprovementRunsRepository],
+  exports: [ImprovementsService, ImprovementEngine, ImprovementRunsRepository, SelfHealService],
 })
 export class AgentModule {}

@@ -12,6 +12,7 @@ import {
   buildPrompt,
   IntegrationError,
   ModelRegistry,
+  type PreviousAttempt,
   RecentErrors,
   reportedCostUsd,
 } from '@seed/integrations';
@@ -29,6 +30,9 @@ const answerSchema = z.object({
   source: z.string().min(1).describe('the complete new source, or SEARCH/REPLACE blocks against the parent'),
   rationale: z.string().describe('why this change reaches the goal, in a few sentences'),
 });
+
+/** The candidates the next prompt tells of: those that failed (a skipped one was never asked). */
+const FAILED = new Set<CandidateStatus>(['rejected', 'duplicate', 'invalid_output', 'edit_failed']);
 
 /** Errors no retry can fix: the model cannot be reached as configured. */
 const CONFIGURATION_ERRORS = new Set([
@@ -190,7 +194,9 @@ export class CandidateGenerator {
       this.runs.candidatesOf(run.id),
     ]);
     const failed = earlier
-      .filter((c) => c.round < round && c.status !== 'ready' && c.status !== 'active')
+      .filter(
+        (c): c is typeof c & { status: PreviousAttempt['status'] } => c.round < round && FAILED.has(c.status),
+      )
       .slice(-10);
     const seqs = await this.runs.versionSeqs(failed.flatMap((c) => (c.versionId ? [c.versionId] : [])));
     const last = failed.findLast((c) => c.versionId);
@@ -203,13 +209,11 @@ export class CandidateGenerator {
       tests: tests.filter((t) => !t.hidden),
       goalCases: run.goalCases.filter((c) => !c.hidden),
       recentErrors,
-      previous: failed.map((c, i) => ({
+      previous: failed.map((c, i): PreviousAttempt => ({
         attempt: i + 1,
-        versionId: c.versionId,
         seq: c.versionId ? (seqs.get(c.versionId) ?? null) : null,
-        status: c.status === 'duplicate' || c.status === 'invalid_output' ? c.status : ('rejected' as const),
+        status: c.status,
         feedback: c.feedback,
-        costUsd: c.costUsd,
       })),
       ...(lastSource
         ? { lastCandidate: { attempt: failed.indexOf(last!) + 1, source: lastSource.source } }

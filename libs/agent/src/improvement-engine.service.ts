@@ -9,6 +9,7 @@ import {
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { activationDecision, ActivationService } from '@seed/hot-reload';
+import { PermanentJobFailure } from '@seed/jobs';
 import { boundedAll } from './bounded.js';
 import { stopReason, type StopReason } from './budget.js';
 import { CandidateRunner, type Outcome, type RoundContext } from './candidate-runner.service.js';
@@ -44,7 +45,8 @@ export class ImprovementEngine {
     let tokensExhausted = false;
     for (;;) {
       const run = await this.runs.find(runId);
-      if (!run) throw new Error(`improvement run ${runId} does not exist`);
+      // Deleted with its module: nothing is left to improve.
+      if (!run) throw new PermanentJobFailure(`improvement run ${runId} does not exist`);
       if (run.state === 'finished') return run.stopReason ?? 'failed';
       const module = await this.store.getModuleById(run.moduleId);
       const reason = await this.stopReasonOf(run, module, { solved, withoutProgress, tokensExhausted });
@@ -201,20 +203,37 @@ export class ImprovementEngine {
     module: ModuleEntity,
     reason: StopReason,
   ): Promise<RunStopReason> {
-    const fresh = (await this.runs.find(run.id))!;
     await this.runs.update(run.id, { state: 'finished', stopReason: reason, finishedAt: new Date() });
-    const candidates = (await this.runs.candidatesOf(run.id)).length;
+    return this.announce(run.id, module.name, reason);
+  }
+
+  /** Ends a run whose job failed for good (an infrastructure error, or a model that cannot be used). */
+  async fail(runId: string, why: string): Promise<void> {
+    const run = await this.runs.find(runId);
+    if (!run || !(await this.runs.fail(runId))) return;
+    const module = await this.store.getModuleById(run.moduleId);
+    await this.announce(runId, module.name, 'failed', why);
+  }
+
+  private async announce(
+    runId: string,
+    module: string,
+    reason: RunStopReason,
+    why?: string,
+  ): Promise<RunStopReason> {
+    const run = (await this.runs.find(runId))!;
+    const candidates = (await this.runs.candidatesOf(runId)).length;
     void this.bus.publish({
       type: 'improvement.done',
-      module: module.name,
-      runId: run.id,
+      module,
+      runId,
       stopReason: reason,
-      rounds: fresh.roundsDone,
+      rounds: run.roundsDone,
       candidates,
-      ...(fresh.activatedVersionId ? { activatedVersionId: fresh.activatedVersionId } : {}),
+      ...(run.activatedVersionId ? { activatedVersionId: run.activatedVersionId } : {}),
     });
     this.logger.log(
-      `${module.name}: improvement run ${run.id} stopped (${reason}) after ${fresh.roundsDone} round(s)`,
+      `${module}: improvement run ${runId} stopped (${reason}${why ? `: ${why}` : ''}) after ${run.roundsDone} round(s)`,
     );
     return reason;
   }

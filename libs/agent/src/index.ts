@@ -28,4 +28,6 @@ export { AgentModule } from './agent.module.js';
 export { ImprovementEngine } from './improvement-engine.service.js';
 export { ImprovementError, type ImprovementErrorCode } from './improvement.errors.js';
 export { ImprovementRunsRepository } from './improvement-runs.repository.js';
-export { ImprovementsService, runView, type Reader, type RunRequest } from './improvements.service.js';
+export { ImprovementsService, type ImprovementJobData, type RunRequest } from './improvements.service.js';
+export { type Reader } from './run-views.js';
+export { SelfHealService } from './self-heal.service.js';

@@ -14,6 +14,7 @@ import { Rollouts1764520000000 } from './migrations/1764520000000-rollouts.js';
 import { ModuleState1764530000000 } from './migrations/1764530000000-module-state.js';
 import { CaseFixtures1764530000001 } from './migrations/1764530000001-case-fixtures.js';
 import { ModuleSecrets1764530000002 } from './migrations/1764530000002-module-secrets.js';
+import { OneRunningImprovement1764610000000 } from './migrations/1764610000000-one-running-improvement.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   ModuleState1764530000000,
   CaseFixtures1764530000001,
   ModuleSecrets1764530000002,
+  OneRunningImprovement1764610000000,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

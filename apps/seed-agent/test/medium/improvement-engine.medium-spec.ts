@@ -219,6 +219,33 @@ describe('ImprovementEngine', () => {
     });
   });
 
+  it('runs one run per module at a time: of concurrent starts one wins, the others name it', async () => {
+    await liveModule('contended');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    scripted.script('contended', async () => {
+      await gate;
+      return answer(WRONG.replace('-', '*'));
+    });
+    const service = m.get(ImprovementsService);
+    const starts = await Promise.allSettled(
+      Array.from({ length: 4 }, () => service.start('contended', { goal: 'add', rounds: 1 }, 'admin:test')),
+    );
+    const won = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(won).toHaveLength(1);
+    const refused = starts.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+    expect(refused).toHaveLength(3);
+    for (const error of refused)
+      expect(error).toMatchObject({ code: 'improvement_running', details: { runId: won[0].runId } });
+    const module = await m.get(CodeStoreRepository).getModule('contended');
+    expect((await m.get(ImprovementRunsRepository).listForModule(module.id, 10, 0)).total).toBe(1);
+    release();
+    expect((await finished(won[0].runId)).stopReason).toBe('rounds');
+    // Once it finished, the module takes the next run.
+    const next = await service.start('contended', { goal: 'add', rounds: 1 }, 'admin:test');
+    expect((await finished(next.runId)).state).toBe('finished');
+  });
+
   it('stops a run with reason budget once its tokens are spent', async () => {
     await liveModule('spender');
     scripted.script('spender', () => answer(WRONG.replace('-', '*'), { tokens: 50 }));

@@ -30,6 +30,8 @@ export interface RunOptions {
 /** An improvement run (POST /modules/:name/improve): rounds of candidates, until a stop reason. */
 @Entity({ name: 'improvement_runs' })
 @Index('improvement_runs_module_created_idx', ['moduleId', 'createdAt'])
+/** One running run per module: starts race on this index, not on a read. */
+@Index('improvement_runs_one_running_idx', ['moduleId'], { unique: true, where: `state = 'running'` })
 export class ImprovementRunEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

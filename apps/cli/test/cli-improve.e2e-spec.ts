@@ -54,25 +54,30 @@ describe('seed-agent improve --watch (real app, mock model)', () => {
       input: JSON.stringify([{ name: 'adds', input: { a: 2, b: 3 }, expect: { sum: 5 } }]),
     });
 
-  it('streams the attempts and exits 0 once the agent improves the module', async () => {
+  it('streams the rounds and exits 0 once the run improves the module', async () => {
     await createModule('adder');
     answers.push(answer(ADDER_BROKEN), answer(ADDER_RIGHT));
     const res = await improve('adder');
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/attempt 1\/3: rejected/);
-    expect(res.stderr).toMatch(/attempt 2\/3: active/);
-    expect(res.stdout).toMatch(/^adder: improved \(.+\) after 2 attempt\(s\)/m);
+    expect(res.stderr).toMatch(/started run \S+/);
+    expect(res.stderr).toMatch(/round 1: 1 candidate\(s\), 1 evaluated, 0 ready/);
+    expect(res.stderr).toMatch(/round 2: 1 candidate\(s\), 1 evaluated, 1 ready, activated/);
+    expect(res.stdout).toMatch(/^adder: solved \(activated .+\) after 2 round\(s\)/m);
   });
 
-  it('exits 1 when the attempts run out, and --json prints the job', async () => {
+  it('exits 1 when the rounds run out, and --json prints the run', async () => {
     await createModule('stuck');
     answers.push(answer(ADDER_BROKEN));
     const res = await improve('stuck', ['--max-attempts', '1', '--json']);
     expect(res.code).toBe(1);
-    expect(JSON.parse(res.stdout)).toMatchObject({ state: 'completed', result: { outcome: 'exhausted' } });
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      module: 'stuck',
+      state: 'finished',
+      stopReason: 'rounds',
+    });
   });
 
-  it('follows an improvement run when the server answers with a runId', async () => {
+  it('takes the run options', async () => {
     await createModule('runner');
     answers.push(answer(ADDER_RIGHT));
     const res = await improve('runner', ['--rounds', '1']);

@@ -1,5 +1,6 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4GenerateResult } from '@ai-sdk/provider';
-import { AgentService, ModelRegistry } from '@seed/integrations';
+import { SelfHealService } from '@seed/agent';
+import { ModelRegistry } from '@seed/integrations';
 import { MockLanguageModelV4 } from 'ai/test';
 import { eventually, settledVersion, startTestApp, TestApp, TOKENS } from './harness';
 import { openEventStream } from './support/event-stream';
@@ -58,16 +59,20 @@ function promptText(options: LanguageModelV4CallOptions): string {
     .join('\n');
 }
 
-async function finishedJob(t: TestApp, jobId: string, timeoutMs = 60_000) {
+async function finishedRun(t: TestApp, runId: string, timeoutMs = 60_000) {
   return eventually(
     async () => {
-      const job = await t.request('GET', `/jobs/${jobId}`, undefined, { role: 'viewer' });
-      return ['completed', 'failed'].includes(job.body?.state) ? job.body : undefined;
+      const run = await t.request('GET', `/improvements/${runId}`, undefined, { role: 'agent' });
+      return run.body?.state === 'finished' ? run.body : undefined;
     },
     timeoutMs,
-    `agent job ${jobId}`,
+    `improvement run ${runId}`,
   );
 }
+
+type Candidate = { status: string; versionId: string | null; feedback: string[]; decision: string | null };
+const candidatesOf = (run: { rounds: Array<{ candidates: Candidate[] }> }) =>
+  run.rounds.flatMap((r) => r.candidates);
 
 async function createModule(t: TestApp, name: string, source: string, tests: unknown[] = []) {
   const created = await t.request('POST', '/modules', { name, source, tests });
@@ -107,18 +112,34 @@ describe('the improving agent (real app, mock model)', () => {
         },
         { role: 'agent' },
       );
+      // A plain request is an improvement run of maxAttempts (here AGENT_MAX_ATTEMPTS) rounds of one candidate.
       expect(res.status).toBe(202);
-      expect(res.body).toEqual({ jobId: expect.stringMatching(/^agent-/), module: 'adder' });
+      expect(res.body).toEqual({
+        runId: expect.any(String),
+        jobId: `agent-${res.body.runId}`,
+        module: 'adder',
+      });
 
-      const job = await finishedJob(t, res.body.jobId);
-      expect(job).toMatchObject({ kind: 'agent', module: 'adder', state: 'completed', progress: 100 });
-      expect(job.result).toMatchObject({ outcome: 'improved', module: 'adder' });
-      expect(job.result.costUsd).toBeCloseTo(0.06);
-      expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual([
-        'rejected',
-        'rejected',
-        'active',
-      ]);
+      const run = await finishedRun(t, res.body.runId);
+      expect(run).toMatchObject({
+        module: 'adder',
+        stopReason: 'solved',
+        roundsDone: 3,
+        options: { rounds: 3, candidatesPerRound: 1, parentSelection: 'active', edit: 'auto' },
+      });
+      expect(run.costUsd).toBeCloseTo(0.06);
+      expect(candidatesOf(run).map((c) => c.status)).toEqual(['rejected', 'rejected', 'active']);
+      // The run's queue job still answers at GET /jobs/:jobId, as the job of an improvement always did.
+      const job = (await t.request('GET', `/jobs/${res.body.jobId}`, undefined, { role: 'viewer' })).body;
+      expect(job).toMatchObject({
+        kind: 'agent',
+        module: 'adder',
+        runId: res.body.runId,
+        state: 'completed',
+        progress: 100,
+        result: { runId: res.body.runId, stopReason: 'solved' },
+        run: { id: res.body.runId, stopReason: 'solved' },
+      });
 
       const versions = (await t.request('GET', '/modules/adder/versions')).body.items;
       expect(
@@ -130,7 +151,7 @@ describe('the improving agent (real app, mock model)', () => {
         [1, 'retired', 'admin:admin'],
       ]);
       expect(versions.slice(0, 3).every((v: { parentId: string }) => v.parentId === v1)).toBe(true);
-      expect(job.result.versionId).toBe(versions[0].id);
+      expect(run.activatedVersionId).toBe(versions[0].id);
       expect(
         (await t.request('POST', '/modules/adder/invoke', { input: { a: 2, b: 3 } })).body.output,
       ).toEqual({
@@ -158,15 +179,17 @@ describe('the improving agent (real app, mock model)', () => {
       expect(prompts[2]).toMatch(/Attempt 2 \(version 3, rejected\):\n {2}- test: case "adds"/);
       expect(prompts[2]).toContain('expected {"sum":5}; got {"sum":6}');
 
-      await eventually(async () => (stream.events.some((e) => e.type === 'agent.done') ? true : undefined));
-      const agentEvents = stream.events.filter((e) => e.type.startsWith('agent.'));
-      expect(agentEvents.map((e) => [e.type, e.data.status ?? e.data.outcome])).toEqual([
-        ['agent.attempt', 'rejected'],
-        ['agent.attempt', 'rejected'],
-        ['agent.attempt', 'active'],
-        ['agent.done', 'improved'],
+      await eventually(async () =>
+        stream.events.some((e) => e.type === 'improvement.done') ? true : undefined,
+      );
+      const runEvents = stream.events.filter((e) => e.type.startsWith('improvement.'));
+      expect(runEvents.map((e) => [e.type, e.data.round ?? e.data.stopReason])).toEqual([
+        ['improvement.round', 1],
+        ['improvement.round', 2],
+        ['improvement.round', 3],
+        ['improvement.done', 'solved'],
       ]);
-      expect(agentEvents[3].data).toMatchObject({ module: 'adder', versionId: versions[0].id });
+      expect(runEvents[3].data).toMatchObject({ module: 'adder', activatedVersionId: versions[0].id });
 
       const audit = (await t.request('GET', '/audit')).body.items;
       expect(audit).toContainEqual(
@@ -198,7 +221,7 @@ describe('the improving agent (real app, mock model)', () => {
     await createModule(t, 'limited', ADDER_V1);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    // The model proposes the active source again: a duplicate, counted as a failed attempt.
+    // The model proposes the active source again: a duplicate, never evaluated.
     mock.script('limited', [
       async () => {
         await gate;
@@ -210,16 +233,20 @@ describe('the improving agent (real app, mock model)', () => {
 
     const busy = await t.request('POST', '/modules/limited/improve', { goal: 'again' });
     expect(busy.status).toBe(409);
-    expect(busy.body.error).toMatchObject({ code: 'agent_busy', details: { jobId: first.body.jobId } });
+    expect(busy.body.error).toMatchObject({
+      code: 'improvement_running',
+      details: { runId: first.body.runId },
+    });
 
     release();
-    const job = await finishedJob(t, first.body.jobId);
-    expect(job.result).toMatchObject({ outcome: 'exhausted', versionId: null });
-    expect(job.result.attempts).toEqual([
+    const run = await finishedRun(t, first.body.runId);
+    expect(run).toMatchObject({ stopReason: 'rounds', activatedVersionId: null });
+    expect(candidatesOf(run)).toEqual([
       expect.objectContaining({
         status: 'duplicate',
         versionId: null,
-        feedback: [expect.stringMatching(/^identical to version 1/)],
+        decision: 'skipped: same normalised source as version 1',
+        feedback: [expect.stringMatching(/^identical \(once normalised\) to version 1/)],
       }),
     ]);
     expect((await t.request('GET', '/modules/limited/versions')).body.total).toBe(1);
@@ -228,6 +255,8 @@ describe('the improving agent (real app, mock model)', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('agent_daily_limit');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(1);
+    // A refused start leaves no record behind.
+    expect((await t.request('GET', '/modules/limited/improvements')).body.total).toBe(1);
   });
 
   it('makes no new attempt once the reported cost reaches the budget', async () => {
@@ -237,9 +266,9 @@ describe('the improving agent (real app, mock model)', () => {
       goal: 'return the sum',
       tests: [{ name: 'adds', input: { a: 2, b: 3 }, expect: { sum: 5 } }],
     });
-    const job = await finishedJob(t, res.body.jobId);
-    expect(job.result).toMatchObject({ outcome: 'cost_budget', costUsd: 0.2 });
-    expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual(['rejected']);
+    const run = await finishedRun(t, res.body.runId);
+    expect(run).toMatchObject({ stopReason: 'budget', costUsd: 0.2, roundsDone: 1 });
+    expect(candidatesOf(run).map((c) => c.status)).toEqual(['rejected']);
     expect(mock.prompts.get('costly')).toHaveLength(1);
   });
   it('keeps bounded previews of a candidate whose 50 failing cases each return 1 MB, noting their full size', async () => {
@@ -258,10 +287,10 @@ describe('the improving agent (real app, mock model)', () => {
     try {
       const res = await t.request('POST', '/modules/bulky/improve', { goal: 'keep i', maxAttempts: 2 });
       expect(res.status).toBe(202);
-      const job = await finishedJob(t, res.body.jobId);
-      expect(job.result.attempts.map((a: { status: string }) => a.status)).toEqual(['rejected', 'active']);
-      expect(bytes(job.result)).toBeLessThan(65_536);
-      const rejectedId = job.result.attempts[0].versionId;
+      const run = await finishedRun(t, res.body.runId);
+      expect(candidatesOf(run).map((c) => c.status)).toEqual(['rejected', 'active']);
+      expect(bytes(run)).toBeLessThan(65_536);
+      const rejectedId = candidatesOf(run)[0].versionId;
 
       const version = (await t.request('GET', `/modules/bulky/versions/${rejectedId}`)).body;
       expect(bytes(version.testReport)).toBeLessThanOrEqual(65_536);
@@ -277,13 +306,15 @@ describe('the improving agent (real app, mock model)', () => {
       expect(pipelineJob.result.diagnostics[0].actual).toEqual(preview);
       expect(bytes(pipelineJob)).toBeLessThan(65_536);
 
-      await eventually(async () => (stream.events.some((e) => e.type === 'agent.done') ? true : undefined));
+      await eventually(async () =>
+        stream.events.some((e) => e.type === 'improvement.done') ? true : undefined,
+      );
       const rejected = stream.events.find((e) => e.type === 'version.rejected')!;
       expect(rejected.data.diagnostics).toHaveLength(3);
       expect((rejected.data.diagnostics as Array<{ actual: unknown }>)[0].actual).toEqual(preview);
       expect(bytes(rejected.data)).toBeLessThan(16_384);
-      const attempt = stream.events.find((e) => e.type === 'agent.attempt')!;
-      expect(bytes(attempt.data)).toBeLessThan(16_384);
+      const round = stream.events.find((e) => e.type === 'improvement.round')!;
+      expect(bytes(round.data)).toBeLessThan(16_384);
 
       const [first, next] = mock.prompts.get('bulky')!;
       expect(next).toContain('(1000008 bytes, truncated)');
@@ -371,7 +402,7 @@ describe('self-healing', () => {
 
     // Still failing, but within the cooldown: nothing more is scheduled. Self-healing decides as each call
     // ends, before its answer, so the spy (a pass-through) has seen every decision once the calls answered.
-    const asked = jest.spyOn(t.app.get(AgentService), 'selfHeal');
+    const asked = jest.spyOn(t.app.get(SelfHealService), 'selfHeal');
     for (const text of ['{{', '}}', '((', '))', '[[']) {
       expect((await t.request('POST', '/modules/parse/invoke', { input: { text } })).status).toBe(422);
     }
@@ -399,10 +430,10 @@ describe('the improving agent, out of time', () => {
       );
     mock.script('slow', [hang, hang]);
     const first = await t.request('POST', '/modules/slow/improve', { goal: 'faster' });
-    const job = await finishedJob(t, first.body.jobId);
-    expect(job).toMatchObject({ state: 'completed', result: { outcome: 'time_budget', attempts: [] } });
+    // The call was aborted as the time ran out (or the run stopped before making it): reason budget.
+    expect((await finishedRun(t, first.body.runId)).stopReason).toBe('budget');
     const second = await t.request('POST', '/modules/slow/improve', { goal: 'faster' });
     expect(second.status).toBe(202);
-    expect((await finishedJob(t, second.body.jobId)).result.outcome).toBe('time_budget');
+    expect((await finishedRun(t, second.body.runId)).stopReason).toBe('budget');
   });
 });

@@ -140,18 +140,16 @@ describe('hostile callers: idempotency keys, health detail, streams', () => {
     const stream = await openEventStream(`${t.url}/events`, TOKENS.viewer);
     await eventually(async () => (stream.events.some((e) => e.type === 'ready') ? true : undefined));
     await t.app.get(ClusterBus).publish({
-      type: 'agent.attempt',
+      type: 'version.rejected',
       module: 'big',
-      jobId: 'j1',
-      attempt: 1,
-      maxAttempts: 1,
-      status: 'rejected',
-      feedback: ['x'.repeat(400_000)],
+      versionId: 'v1',
+      stage: 'test',
+      diagnostics: [{ stage: 'test', message: 'x'.repeat(400_000) }],
     });
-    const event = await eventually(async () => stream.events.find((e) => e.type === 'agent.attempt'));
-    expect(event.data).toMatchObject({ module: 'big', jobId: 'j1', truncated: true });
+    const event = await eventually(async () => stream.events.find((e) => e.type === 'version.rejected'));
+    expect(event.data).toMatchObject({ module: 'big', versionId: 'v1', truncated: true });
     expect(event.data.bytes).toBeGreaterThan(400_000);
-    expect(event.data).not.toHaveProperty('feedback');
+    expect(event.data).not.toHaveProperty('diagnostics');
     await stream.close();
   });
 
@@ -165,21 +163,19 @@ describe('hostile callers: idempotency keys, health detail, streams', () => {
     idle.pause(); // never reads: the kernel's buffers fill, then the server's
     await eventually(async () => (streams.size === 2 ? true : undefined));
     const bus = t.app.get(ClusterBus);
-    const feedback = ['y'.repeat(250_000)];
+    const diagnostics = [{ stage: 'test' as const, message: 'y'.repeat(250_000) }];
     // At most ~100 MB: far past any socket buffer, so the bound is what ends the idle stream.
     for (let i = 0; i < 400 && streams.size === 2; i++) {
       await bus.publish({
-        type: 'agent.attempt',
+        type: 'version.rejected',
         module: 'flood',
-        jobId: `j${i}`,
-        attempt: 1,
-        maxAttempts: 1,
-        status: 'x',
-        feedback,
+        versionId: `v${i}`,
+        stage: 'test',
+        diagnostics,
       });
     }
     await eventually(async () => (streams.size === 1 ? true : undefined));
-    expect(reader.events.filter((e) => e.type === 'agent.attempt').length).toBeGreaterThan(0);
+    expect(reader.events.filter((e) => e.type === 'version.rejected').length).toBeGreaterThan(0);
     idle.destroy();
     await reader.close();
   });

@@ -3,14 +3,28 @@ import { ClusterModule } from '@seed/cluster';
 import { HotReloadModule } from '@seed/hot-reload';
 import { IntegrationsModule } from '@seed/integrations';
 import { JobsModule } from '@seed/jobs';
+import { CandidateGenerator } from './candidate-generator.service.js';
+import { CandidateRunner } from './candidate-runner.service.js';
+import { ArchivedSources } from './duplicates.js';
 import { ImprovementEngine } from './improvement-engine.service.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
+import { ImprovementWorker } from './improvement-worker.js';
 import { ImprovementsService } from './improvements.service.js';
+import { SelfHealService } from './self-heal.service.js';
 
-/** The improvement engine: runs, archive, parent selection, edits, budgets. */
+/** The improvement engine: runs, archive, parent selection, edits, budgets, its queue's worker, self-healing. */
 @Module({
   imports: [HotReloadModule, IntegrationsModule, ClusterModule, JobsModule],
-  providers: [ImprovementRunsRepository, ImprovementEngine, ImprovementsService],
-  exports: [ImprovementsService, ImprovementEngine, ImprovementRunsRepository],
+  providers: [
+    ImprovementRunsRepository,
+    ArchivedSources,
+    CandidateGenerator,
+    CandidateRunner,
+    ImprovementEngine,
+    ImprovementsService,
+    ImprovementWorker,
+    SelfHealService,
+  ],
+  exports: [ImprovementsService, ImprovementEngine, ImprovementRunsRepository, SelfHealService],
 })
 export class AgentModule {}

@@ -32,6 +32,7 @@ describe('stopReason', () => {
   it('runs another round while nothing stops it', () => expect(stopReason(base)).toBeNull());
   it('stops on each budget, the module daily one included', () => {
     expect(stopReason({ ...base, tokens: 1000 })).toBe('budget');
+    expect(stopReason({ ...base, tokens: 990, tokensExhausted: true })).toBe('budget');
     expect(stopReason({ ...base, costUsd: 1 })).toBe('budget');
     expect(stopReason({ ...base, elapsedMs: 60_000 })).toBe('budget');
     expect(stopReason({ ...base, moduleCostTodayUsd: 5, moduleDailyCostUsd: 5 })).toBe('budget');

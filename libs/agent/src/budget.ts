@@ -40,6 +40,8 @@ export interface RunState {
   costUsd: number;
   elapsedMs: number;
   budget: RunBudget;
+  /** A candidate of the last round was not generated: the token gate had nothing left for its call. */
+  tokensExhausted?: boolean;
   /** The module's spend today across runs, and its daily limit (0 = none). */
   moduleCostTodayUsd: number;
   moduleDailyCostUsd: number;
@@ -66,12 +68,18 @@ export function stopReason(state: RunState): StopReason | null {
 export function overBudget(
   state: Pick<
     RunState,
-    'tokens' | 'costUsd' | 'elapsedMs' | 'budget' | 'moduleCostTodayUsd' | 'moduleDailyCostUsd'
+    | 'tokens'
+    | 'tokensExhausted'
+    | 'costUsd'
+    | 'elapsedMs'
+    | 'budget'
+    | 'moduleCostTodayUsd'
+    | 'moduleDailyCostUsd'
   >,
 ): boolean {
   const { budget } = state;
   return (
-    (budget.maxTokens > 0 && state.tokens >= budget.maxTokens) ||
+    (budget.maxTokens > 0 && (state.tokens >= budget.maxTokens || state.tokensExhausted === true)) ||
     (budget.maxCostUsd > 0 && state.costUsd >= budget.maxCostUsd) ||
     (budget.maxMs > 0 && state.elapsedMs >= budget.maxMs) ||
     (state.moduleDailyCostUsd > 0 && state.moduleCostTodayUsd >= state.moduleDailyCostUsd)

@@ -2,50 +2,21 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   CodeStoreRepository,
-  type CandidateStatus,
   type ImprovementCandidateEntity,
   type ImprovementRunEntity,
   type ModuleEntity,
-  type ModuleVersionEntity,
-  previewText,
   type RunStopReason,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import {
-  activationDecision,
-  ActivationService,
-  HotReloadError,
-  SubmissionsService,
-  utility,
-} from '@seed/hot-reload';
-import { buildPrompt, feedbackFor, ModelRegistry, RecentErrors, reportedCostUsd } from '@seed/integrations';
-import { MODULE_SDK_DTS } from '@seed/runtime';
-import { generateText, NoObjectGeneratedError, Output } from 'ai';
-import { z } from 'zod';
+import { activationDecision, ActivationService } from '@seed/hot-reload';
+import { PermanentJobFailure } from '@seed/jobs';
 import { boundedAll } from './bounded.js';
-import { callCostUsd, stopReason, type StopReason } from './budget.js';
-import { withEditInstruction } from './engine-prompt.js';
+import { stopReason, type StopReason } from './budget.js';
+import { CandidateRunner, type Outcome, type RoundContext } from './candidate-runner.service.js';
+import { RoundSources } from './duplicates.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
-import { normalisedHash } from './normalise.js';
-import { activeParent, chooseParents, type ParentChoice } from './parent-selection.js';
-import { applyBlocks, applyFeedback, parseBlocks } from './search-replace.js';
-
-const answerSchema = z.object({
-  source: z.string().min(1).describe('the complete new source, or SEARCH/REPLACE blocks against the parent'),
-  rationale: z.string().describe('why this change reaches the goal, in a few sentences'),
-});
-
-interface Generated {
-  source: string;
-  rationale: string;
-  editKind: 'diff' | 'rewrite';
-  tokens: number;
-  costUsd: number;
-  usage: { inputTokens: number; outputTokens: number };
-  prompt: string;
-}
-
-type Outcome = { candidate: ImprovementCandidateEntity; version: ModuleVersionEntity | null };
+import { activeParent, chooseParents } from './parent-selection.js';
+import { type CallEstimate, TokenGate } from './token-gate.js';
 
 /**
  * Runs an improvement run's rounds: parents from the active version or the archive (DGM), candidates of a
@@ -57,17 +28,13 @@ type Outcome = { candidate: ImprovementCandidateEntity; version: ModuleVersionEn
 @Injectable()
 export class ImprovementEngine {
   private readonly logger = new Logger('ImprovementEngine');
-  /** Normalised hashes of versions, by version id: sources never change. */
-  private readonly hashes = new Map<string, string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     private readonly runs: ImprovementRunsRepository,
-    private readonly submissions: SubmissionsService,
+    private readonly candidates: CandidateRunner,
     private readonly activation: ActivationService,
-    private readonly models: ModelRegistry,
-    private readonly recentErrors: RecentErrors,
     private readonly bus: ClusterBus,
   ) {}
 
@@ -75,16 +42,19 @@ export class ImprovementEngine {
     let bestUtility = -Infinity;
     let withoutProgress = 0;
     let solved = false;
+    let tokensExhausted = false;
     for (;;) {
       const run = await this.runs.find(runId);
-      if (!run) throw new Error(`improvement run ${runId} does not exist`);
+      // Deleted with its module: nothing is left to improve.
+      if (!run) throw new PermanentJobFailure(`improvement run ${runId} does not exist`);
       if (run.state === 'finished') return run.stopReason ?? 'failed';
       const module = await this.store.getModuleById(run.moduleId);
-      const reason = await this.stopReasonOf(run, module, { solved, withoutProgress });
+      const reason = await this.stopReasonOf(run, module, { solved, withoutProgress, tokensExhausted });
       if (reason) return this.finish(run, module, reason);
       if (signal.aborted) throw new Error('shutting down');
       const best = await this.round(run, module, run.roundsDone + 1, signal, random);
       solved = best.solved;
+      tokensExhausted = best.tokensExhausted;
       if (best.utility > bestUtility + 1e-9) {
         bestUtility = best.utility;
         withoutProgress = 0;
@@ -95,7 +65,7 @@ export class ImprovementEngine {
   private async stopReasonOf(
     run: ImprovementRunEntity,
     module: ModuleEntity,
-    progress: { solved: boolean; withoutProgress: number },
+    progress: { solved: boolean; withoutProgress: number; tokensExhausted: boolean },
   ): Promise<StopReason | null> {
     const { agent } = this.config.integrations;
     const now = Date.now();
@@ -104,6 +74,7 @@ export class ImprovementEngine {
       roundsDone: run.roundsDone,
       rounds: run.options.rounds,
       tokens: run.tokens,
+      tokensExhausted: progress.tokensExhausted,
       costUsd: run.costUsd,
       elapsedMs: now - run.createdAt.getTime(),
       budget: run.options.budget,
@@ -123,12 +94,26 @@ export class ImprovementEngine {
     round: number,
     signal: AbortSignal,
     random: () => number,
-  ): Promise<{ solved: boolean; utility: number }> {
+  ): Promise<{ solved: boolean; utility: number; tokensExhausted: boolean }> {
     const activeAtStart = module.activeVersionId;
     const active = activeAtStart ? await this.store.findVersion(activeAtStart) : null;
     if (!active) throw new Error(`module ${module.name} has no active version`);
     const { candidatesPerRound, parentSelection } = run.options;
-    const existing = (await this.runs.candidatesOf(run.id)).filter((c) => c.round === round);
+    const recorded = await this.runs.candidatesOf(run.id);
+    const existing = recorded.filter((c) => c.round === round);
+    const ctx: RoundContext = {
+      run,
+      module,
+      round,
+      signal,
+      // What this round's recorded candidates spent is not in the run's tally yet: it is added as the round ends.
+      tokens: new TokenGate(
+        run.options.budget.maxTokens,
+        run.tokens + existing.reduce((sum, c) => sum + tokensOf(c), 0),
+        largestCall(recorded),
+      ),
+      sources: new RoundSources(existing),
+    };
     const parents =
       parentSelection === 'archive'
         ? chooseParents(await this.runs.archive(module.id, module.settings), candidatesPerRound, random)
@@ -137,8 +122,8 @@ export class ImprovementEngine {
           );
     const tasks = parents.map((parent, index) => async (): Promise<Outcome> => {
       const done = existing.find((c) => c.index === index);
-      if (done) return this.resume(done, run, signal);
-      return this.candidate(run, module, round, index, parent, signal);
+      if (done) return this.candidates.resume(done, run, signal);
+      return this.candidates.start(ctx, index, parent);
     });
     const outcomes = await boundedAll(tasks, this.config.integrations.agent.candidateConcurrency);
     const decided = await this.decide(run, module, activeAtStart, outcomes);
@@ -163,286 +148,7 @@ export class ImprovementEngine {
       ready: outcomes.filter((o) => o.candidate.status === 'ready' || o.candidate.status === 'active').length,
       ...(decided.activatedVersionId ? { activatedVersionId: decided.activatedVersionId } : {}),
     });
-    return decided;
-  }
-
-  /** One candidate: prompt → model → edit → duplicate check → pipeline (held at ready) → its score. */
-  private async candidate(
-    run: ImprovementRunEntity,
-    module: ModuleEntity,
-    round: number,
-    index: number,
-    parent: ParentChoice,
-    signal: AbortSignal,
-  ): Promise<Outcome> {
-    const parentVersion = await this.store.findVersion(parent.versionId);
-    if (!parentVersion) throw new Error(`parent version ${parent.versionId} does not exist`);
-    const row = await this.runs.addCandidate({
-      runId: run.id,
-      round,
-      index,
-      parentVersionId: parent.versionId,
-      parentWhy: parent.why,
-      prompt: '',
-      model: run.options.model,
-      status: 'generating',
-    });
-    const settle = async (status: CandidateStatus, patch: Partial<ImprovementCandidateEntity>) => {
-      Object.assign(row, { status, ...patch });
-      await this.runs.updateCandidate(row.id, { status, ...patch });
-      return { candidate: row, version: null };
-    };
-    const generated = await this.generate(run, module, parentVersion, round, signal);
-    const usage = {
-      prompt: generated.prompt,
-      usage: generated.usage,
-      costUsd: generated.costUsd,
-    };
-    if ('failure' in generated)
-      return settle(generated.status, {
-        ...usage,
-        editKind: generated.source ? generated.editKind : null,
-        feedback: [generated.failure],
-      });
-    const hash = await normalisedHash(generated.source);
-    const duplicateOf = await this.duplicateOf(module.id, hash);
-    if (duplicateOf) {
-      return settle('duplicate', {
-        ...usage,
-        editKind: generated.editKind,
-        normalisedSha256: hash,
-        decision: `skipped: same normalised source as version ${duplicateOf}`,
-        feedback: [`identical (once normalised) to version ${duplicateOf}: propose a source that differs`],
-      });
-    }
-    const submission = await this.submissions
-      .submit(module.name, {
-        source: generated.source,
-        rationale: generated.rationale,
-        author: `agent:${run.options.model}`,
-        authorRole: 'agent',
-        activate: false,
-        dryRun: false,
-        parentVersionId: parentVersion.id,
-        idempotencyKey: `${run.id}:${round}:${index}`,
-        goalCases: run.goalCases,
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof HotReloadError && error.code === 'idempotency_conflict')) throw error;
-        return error.details as { versionId: string; seq: number };
-      });
-    Object.assign(row, { ...usage, editKind: generated.editKind, normalisedSha256: hash });
-    await this.runs.updateCandidate(row.id, {
-      ...usage,
-      status: 'evaluating',
-      editKind: generated.editKind,
-      normalisedSha256: hash,
-      versionId: submission.versionId,
-    });
-    row.versionId = submission.versionId;
-    row.status = 'evaluating';
-    return this.resume(row, run, signal);
-  }
-
-  /** Waits for a submitted candidate's verdict and records it. */
-  private async resume(
-    row: ImprovementCandidateEntity,
-    run: ImprovementRunEntity,
-    signal: AbortSignal,
-  ): Promise<Outcome> {
-    if (!row.versionId || row.status !== 'evaluating') {
-      return { candidate: row, version: row.versionId ? await this.store.findVersion(row.versionId) : null };
-    }
-    const deadline =
-      run.options.budget.maxMs > 0
-        ? run.createdAt.getTime() + run.options.budget.maxMs
-        : Date.now() + 3_600_000;
-    const version = await this.submissions.awaitOutcome(row.versionId, deadline, signal);
-    if (signal.aborted) throw new Error('shutting down');
-    if (!version) {
-      await this.runs.updateCandidate(row.id, {
-        status: 'rejected',
-        decision: 'not evaluated within the time budget',
-      });
-      return { candidate: { ...row, status: 'rejected' }, version: null };
-    }
-    const module = await this.store.getModuleById(version.moduleId);
-    const status: CandidateStatus =
-      version.status === 'ready' ? 'ready' : version.status === 'active' ? 'active' : 'rejected';
-    const score = version.score;
-    const patch = {
-      status,
-      utility: score ? (score.utility ?? utility(score, module.settings.objective)) : null,
-      feedback:
-        status === 'rejected'
-          ? feedbackFor({ status: version.status, diagnostics: version.diagnostics })
-          : [],
-    };
-    await this.runs.updateCandidate(row.id, patch);
-    return { candidate: Object.assign(row, patch), version };
-  }
-
-  /**
-   * The model's answer as a source. A diff is applied to the parent; one that does not apply is fed back
-   * verbatim, and in `auto` the model is asked once more for a full rewrite.
-   */
-  private async generate(
-    run: ImprovementRunEntity,
-    module: ModuleEntity,
-    parent: ModuleVersionEntity,
-    round: number,
-    signal: AbortSignal,
-  ): Promise<Generated | (Generated & { failure: string; status: CandidateStatus })> {
-    const base = await this.basePrompt(run, module, parent, round);
-    const mode = run.options.edit;
-    const first = await this.ask(run, base, mode, signal);
-    if ('failure' in first) return first;
-    const blocks = parseBlocks(first.source);
-    if (blocks.length === 0) return { ...first, editKind: 'rewrite' };
-    const applied = applyBlocks(parent.source, blocks);
-    if (applied.ok) return { ...first, source: applied.source, editKind: 'diff' };
-    const feedback = applyFeedback(applied);
-    if (mode !== 'auto') return { ...first, editKind: 'diff', failure: feedback, status: 'edit_failed' };
-    const retry = await this.ask(
-      run,
-      base,
-      'rewrite-after-failed-diff',
-      signal,
-      `Your previous answer's edit failed. ${feedback}`,
-    );
-    const spent = {
-      tokens: first.tokens + retry.tokens,
-      costUsd: first.costUsd + retry.costUsd,
-      usage: {
-        inputTokens: first.usage.inputTokens + retry.usage.inputTokens,
-        outputTokens: first.usage.outputTokens + retry.usage.outputTokens,
-      },
-      prompt: `${first.prompt}\n\n----- after the failed diff -----\n\n${retry.prompt}`,
-    };
-    if ('failure' in retry) return { ...retry, ...spent };
-    const again = parseBlocks(retry.source);
-    if (again.length)
-      return { ...retry, ...spent, editKind: 'diff', failure: feedback, status: 'edit_failed' };
-    return { ...retry, ...spent, editKind: 'rewrite' };
-  }
-
-  private async ask(
-    run: ImprovementRunEntity,
-    base: { system: string; prompt: string },
-    mode: Parameters<typeof withEditInstruction>[1],
-    signal: AbortSignal,
-    feedback?: string,
-  ): Promise<Generated | (Generated & { failure: string; status: CandidateStatus })> {
-    const prompt = withEditInstruction(base.prompt, mode, feedback);
-    const record = `${base.system}\n\n${prompt}`;
-    const budgetMs =
-      run.options.budget.maxMs > 0
-        ? run.createdAt.getTime() + run.options.budget.maxMs - Date.now()
-        : 3_600_000;
-    try {
-      const result = await generateText({
-        model: this.models.resolve(run.options.model),
-        system: base.system,
-        prompt,
-        output: Output.object({ schema: answerSchema, name: 'candidate' }),
-        abortSignal: AbortSignal.any([AbortSignal.timeout(Math.max(1, budgetMs)), signal]),
-      });
-      const usage = {
-        inputTokens: result.usage.inputTokens ?? 0,
-        outputTokens: result.usage.outputTokens ?? 0,
-      };
-      const costUsd = callCostUsd({
-        model: run.options.model,
-        usage,
-        reportedUsd: reportedCostUsd(result.providerMetadata),
-        prices: this.config.integrations.agent.prices,
-      });
-      return {
-        source: result.output.source,
-        rationale: result.output.rationale,
-        editKind: 'rewrite',
-        tokens: usage.inputTokens + usage.outputTokens,
-        costUsd,
-        usage,
-        prompt: record,
-      };
-    } catch (error) {
-      if (signal.aborted) throw error;
-      const empty = {
-        source: '',
-        rationale: '',
-        editKind: 'rewrite' as const,
-        tokens: 0,
-        costUsd: 0,
-        usage: { inputTokens: 0, outputTokens: 0 },
-        prompt: record,
-      };
-      if (NoObjectGeneratedError.isInstance(error))
-        return {
-          ...empty,
-          status: 'invalid_output',
-          failure: `Your answer was not a JSON object {"source", "rationale"}: ${previewText((error as Error).message, 300)}`,
-        };
-      if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError')
-        return {
-          ...empty,
-          status: 'invalid_output',
-          failure: 'the time budget ran out while the model answered',
-        };
-      throw error;
-    }
-  }
-
-  private async basePrompt(
-    run: ImprovementRunEntity,
-    module: ModuleEntity,
-    parent: ModuleVersionEntity,
-    round: number,
-  ): Promise<{ system: string; prompt: string }> {
-    const [tests, recentErrors, earlier] = await Promise.all([
-      this.store.listTests(module.id),
-      this.recentErrors.list(module.name),
-      this.runs.candidatesOf(run.id),
-    ]);
-    const previous = earlier
-      .filter((c) => c.round < round && c.status !== 'ready' && c.status !== 'active')
-      .slice(-10)
-      .map((c, i) => ({
-        attempt: i + 1,
-        versionId: c.versionId,
-        seq: null,
-        status:
-          c.status === 'rejected' || c.status === 'duplicate' || c.status === 'invalid_output'
-            ? c.status
-            : ('rejected' as const),
-        feedback: c.feedback,
-        costUsd: c.costUsd,
-      }));
-    return buildPrompt({
-      module: module.name,
-      goal: run.goal,
-      active: { seq: parent.seq, source: parent.source },
-      // Held-out cases never reach a prompt: the candidate meets them only in the cascade.
-      tests: tests.filter((t) => !t.hidden),
-      goalCases: run.goalCases.filter((c) => !c.hidden),
-      recentErrors,
-      previous,
-      attempt: round,
-      maxAttempts: run.options.rounds,
-      sdk: MODULE_SDK_DTS,
-    });
-  }
-
-  private async duplicateOf(moduleId: string, hash: string): Promise<number | null> {
-    for (const v of await this.runs.recentSources(moduleId)) {
-      let known = this.hashes.get(v.id);
-      if (!known) {
-        known = await normalisedHash(v.source);
-        this.hashes.set(v.id, known);
-      }
-      if (known === hash) return v.seq;
-    }
-    return null;
+    return { ...decided, tokensExhausted: outcomes.some((o) => o.candidate.status === 'skipped') };
   }
 
   /**
@@ -497,20 +203,37 @@ export class ImprovementEngine {
     module: ModuleEntity,
     reason: StopReason,
   ): Promise<RunStopReason> {
-    const fresh = (await this.runs.find(run.id))!;
     await this.runs.update(run.id, { state: 'finished', stopReason: reason, finishedAt: new Date() });
-    const candidates = (await this.runs.candidatesOf(run.id)).length;
+    return this.announce(run.id, module.name, reason);
+  }
+
+  /** Ends a run whose job failed for good (an infrastructure error, or a model that cannot be used). */
+  async fail(runId: string, why: string): Promise<void> {
+    const run = await this.runs.find(runId);
+    if (!run || !(await this.runs.fail(runId))) return;
+    const module = await this.store.getModuleById(run.moduleId);
+    await this.announce(runId, module.name, 'failed', why);
+  }
+
+  private async announce(
+    runId: string,
+    module: string,
+    reason: RunStopReason,
+    why?: string,
+  ): Promise<RunStopReason> {
+    const run = (await this.runs.find(runId))!;
+    const candidates = (await this.runs.candidatesOf(runId)).length;
     void this.bus.publish({
       type: 'improvement.done',
-      module: module.name,
-      runId: run.id,
+      module,
+      runId,
       stopReason: reason,
-      rounds: fresh.roundsDone,
+      rounds: run.roundsDone,
       candidates,
-      ...(fresh.activatedVersionId ? { activatedVersionId: fresh.activatedVersionId } : {}),
+      ...(run.activatedVersionId ? { activatedVersionId: run.activatedVersionId } : {}),
     });
     this.logger.log(
-      `${module.name}: improvement run ${run.id} stopped (${reason}) after ${fresh.roundsDone} round(s)`,
+      `${module}: improvement run ${runId} stopped (${reason}${why ? `: ${why}` : ''}) after ${run.roundsDone} round(s)`,
     );
     return reason;
   }
@@ -518,4 +241,18 @@ export class ImprovementEngine {
 
 function tokensOf(c: ImprovementCandidateEntity): number {
   return (c.usage?.inputTokens ?? 0) + (c.usage?.outputTokens ?? 0);
+}
+
+/**
+ * What the run's dearest candidate reported, as the estimate of a model call (one that retried after a failed
+ * diff counts both calls: an estimate on the safe side).
+ */
+function largestCall(candidates: readonly ImprovementCandidateEntity[]): CallEstimate | null {
+  let largest: CallEstimate | null = null;
+  for (const c of candidates) {
+    const tokens = tokensOf(c);
+    if (tokens > 0 && (!largest || tokens > largest.tokens))
+      largest = { tokens, inputTokens: c.usage?.inputTokens ?? 0 };
+  }
+  return largest;
 }

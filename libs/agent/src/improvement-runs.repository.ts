@@ -6,11 +6,14 @@ import {
   type VersionScore,
 } from '@seed/code-store';
 import { utility } from '@seed/hot-reload';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import type { ArchiveEntry } from './parent-selection.js';
 
 /** How many of a module's newest evaluated versions the archive holds. */
 const ARCHIVE_LIMIT = 200;
+
+/** The partial unique index that lets a module have one running run (migration 1764610000000). */
+const ONE_RUNNING_INDEX = 'improvement_runs_one_running_idx';
 
 /** Improvement runs and candidates in PostgreSQL, and the module's archive as parent selection sees it. */
 @Injectable()
@@ -29,8 +32,38 @@ export class ImprovementRunsRepository {
     return this.runs.save(this.runs.create(run));
   }
 
+  /**
+   * Inserts a running run, unless its module has one running already: then null. The partial unique index
+   * decides, so of two starts at once exactly one wins, on any node.
+   */
+  async insertRunning(run: Partial<ImprovementRunEntity>): Promise<ImprovementRunEntity | null> {
+    try {
+      const inserted = await this.runs.insert({ ...run, state: 'running' } as never);
+      return this.runs.findOneByOrFail({ id: inserted.identifiers[0].id as string });
+    } catch (error) {
+      const driverError =
+        error instanceof QueryFailedError ? (error.driverError as { constraint?: string }) : {};
+      if (driverError.constraint === ONE_RUNNING_INDEX) return null;
+      throw error;
+    }
+  }
+
+  /** The module's running run, if it has one. */
+  async running(moduleId: string): Promise<ImprovementRunEntity | null> {
+    return this.runs.findOneBy({ moduleId, state: 'running' });
+  }
+
+  /** Takes back a run that was never queued (its start was refused after the insert). */
+  async delete(id: string): Promise<void> {
+    await this.runs.delete({ id });
+  }
+
   async find(id: string): Promise<ImprovementRunEntity | null> {
     return this.runs.findOneBy({ id });
+  }
+
+  async findByJob(jobId: string): Promise<ImprovementRunEntity | null> {
+    return this.runs.findOneBy({ jobId });
   }
 
   async update(id: string, patch: Partial<ImprovementRunEntity>): Promise<void> {
@@ -59,12 +92,13 @@ export class ImprovementRunsRepository {
     await this.candidates.update({ id }, patch as never);
   }
 
-  /** Ends a run whose job failed for good (an infrastructure error: the job's failedReason says which). */
-  async fail(id: string): Promise<void> {
-    await this.runs.update(
+  /** Ends a running run as failed (its job failed for good: the job's failedReason says why); false if it was not running. */
+  async fail(id: string): Promise<boolean> {
+    const result = await this.runs.update(
       { id, state: 'running' },
       { state: 'finished', stopReason: 'failed', finishedAt: new Date() },
     );
+    return (result.affected ?? 0) > 0;
   }
 
   /** Only a running run can be asked to stop; true when it was. */
@@ -104,6 +138,16 @@ export class ImprovementRunsRepository {
       utility: utility(r.score, settings.objective),
       children: r.children,
     }));
+  }
+
+  /** The seq of each of these versions, by id. */
+  async versionSeqs(ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows: Array<{ id: string; seq: number }> = await this.dataSource.query(
+      `SELECT id, seq FROM module_versions WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.seq]));
   }
 
   /** Sources of the module's newest versions, for the duplicate check. */

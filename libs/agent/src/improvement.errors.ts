@@ -1,5 +1,5 @@
 import { DomainError } from '@seed/errors';
 
-export type ImprovementErrorCode = 'improvement_not_found' | 'improvement_finished';
+export type ImprovementErrorCode = 'improvement_not_found' | 'improvement_finished' | 'improvement_running';
 
 export class ImprovementError extends DomainError<ImprovementErrorCode> {}

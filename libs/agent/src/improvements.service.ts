@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  assertCaseRoom,
   CodeStoreRepository,
   type EditMode,
-  type ImprovementCandidateEntity,
   type ImprovementRunEntity,
   type NewTestCase,
   type ParentSelection,
@@ -10,11 +11,11 @@ import {
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { HotReloadError } from '@seed/hot-reload';
-import { AgentError, AgentStore, AgentWorker, ModelRegistry, secondsUntilNextDay } from '@seed/integrations';
+import { AgentError, AgentStore, ModelRegistry, secondsUntilNextDay } from '@seed/integrations';
 import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ImprovementError } from './improvement.errors.js';
-import { ImprovementEngine } from './improvement-engine.service.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
+import { jobView, type Reader, runView, summaryView } from './run-views.js';
 
 export interface RunRequest {
   goal: string;
@@ -24,47 +25,45 @@ export interface RunRequest {
   parentSelection?: ParentSelection;
   edit?: EditMode;
   budget?: Partial<RunOptions['budget']>;
-  /** Today's knob: the rounds when `rounds` is absent (one candidate a round is one attempt). */
+  /** The rounds when `rounds` is absent (one candidate a round is one attempt, as before runs). */
   maxAttempts?: number;
   model?: string;
 }
 
-/** Who reads a run: prompts are admins' only. */
-export type Reader = 'admin' | 'agent' | 'viewer';
+/** What the agent queue's job carries: the run, and for readers of the job who asked for what. */
+export interface ImprovementJobData {
+  runId: string;
+  module: string;
+  goal: string;
+  model: string;
+  requestedBy: string;
+  origin: 'request' | 'self-heal';
+  maxAttempts: number;
+}
 
-/** Starts improvement runs (admission, record, job), and shows, lists and cancels them. */
+/** A running run whose job is gone (Redis lost it) is stale after this long: a new start ends it. */
+const STALE_AFTER_MS = 60_000;
+
+/** Starts improvement runs (admission, one running per module, record, job), and shows, lists and cancels them. */
 @Injectable()
-export class ImprovementsService implements OnModuleInit {
+export class ImprovementsService {
   private readonly logger = new Logger('Improvements');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: CodeStoreRepository,
     private readonly runs: ImprovementRunsRepository,
-    private readonly engine: ImprovementEngine,
-    private readonly worker: AgentWorker,
     private readonly agentStore: AgentStore,
     private readonly models: ModelRegistry,
     private readonly jobs: JobsRepository,
   ) {}
 
-  onModuleInit(): void {
-    this.worker.handleRuns(async (runId, signal, finalAttempt) => {
-      try {
-        return await this.engine.run(runId, signal);
-      } catch (error) {
-        // The last delivery failed: the run must not show `running` forever.
-        if (finalAttempt && !signal.aborted) await this.runs.fail(runId);
-        throw error;
-      }
-    });
-  }
-
   async start(
     moduleName: string,
     request: RunRequest,
     actor: string,
-  ): Promise<{ runId: string; jobId: string }> {
+    origin: ImprovementJobData['origin'] = 'request',
+  ): Promise<{ runId: string; jobId: string; module: string }> {
     const { agent } = this.config.integrations;
     if (!agent.enabled)
       throw new AgentError('agent_disabled', 'the improving agent is turned off (AGENT_ENABLED=false)');
@@ -72,7 +71,7 @@ export class ImprovementsService implements OnModuleInit {
     if (module.settings.agent?.enabled === false)
       throw new AgentError(
         'agent_disabled_for_module',
-        `the improving agent is turned off for module ${moduleName}`,
+        `the improving agent is turned off for module ${moduleName} (settings.agent.enabled=false)`,
       );
     if (!module.activeVersionId)
       throw new AgentError('no_active_version', `module ${moduleName} has no active version to improve`);
@@ -85,19 +84,17 @@ export class ImprovementsService implements OnModuleInit {
     if (rounds > agent.maxAttempts)
       throw new AgentError(
         'invalid_request',
-        `rounds may be at most ${agent.maxAttempts} (AGENT_MAX_ATTEMPTS)`,
+        `${request.rounds !== undefined ? 'rounds' : 'maxAttempts'} may be at most ${agent.maxAttempts} (AGENT_MAX_ATTEMPTS)`,
+      );
+    // Goal cases must fit in the suite once they join it.
+    if (request.tests?.length)
+      assertCaseRoom(
+        await this.store.countTests(module.id),
+        request.tests.length,
+        this.config.pipeline.maxCasesPerModule,
       );
     const model = request.model ?? this.config.integrations.agentModel;
-    this.models.resolve(model);
-    if (!(await this.agentStore.reserveDaily(moduleName, agent.dailyLimit, Date.now())))
-      throw new AgentError(
-        'agent_daily_limit',
-        `module ${moduleName} has had its ${agent.dailyLimit} improvements today`,
-        {
-          limit: agent.dailyLimit,
-          retryAfterSeconds: secondsUntilNextDay(Date.now()),
-        },
-      );
+    this.models.resolve(model); // an unknown provider or a missing key is the request's error, not the job's
     const options: RunOptions = {
       rounds,
       candidatesPerRound: request.candidatesPerRound ?? 1,
@@ -110,28 +107,79 @@ export class ImprovementsService implements OnModuleInit {
       },
       model,
     };
-    const run = await this.runs.create({
+    const id = randomUUID();
+    const jobId = `${AGENT_JOB_PREFIX}${id}`;
+    const run = await this.insertRunning(module.id, moduleName, {
+      id,
+      jobId,
       moduleId: module.id,
       goal: request.goal,
       goalCases: request.tests ?? [],
       options,
       requestedBy: actor,
     });
-    const jobId = `${AGENT_JOB_PREFIX}${run.id}`;
-    await this.runs.update(run.id, { jobId });
-    await this.jobs.add('agent', jobId, {
-      runId: run.id,
-      module: moduleName,
-      goal: request.goal,
-      model,
-      requestedBy: actor,
-      origin: 'request',
-      maxAttempts: rounds,
-    });
+    const now = Date.now();
+    let reserved = false;
+    try {
+      reserved = await this.agentStore.reserveDaily(moduleName, agent.dailyLimit, now);
+      if (!reserved)
+        throw new AgentError(
+          'agent_daily_limit',
+          `module ${moduleName} has had its ${agent.dailyLimit} improvements today (AGENT_DAILY_LIMIT)`,
+          { limit: agent.dailyLimit, retryAfterSeconds: secondsUntilNextDay(now) },
+        );
+      await this.jobs.add('agent', jobId, {
+        runId: run.id,
+        module: moduleName,
+        goal: request.goal,
+        model,
+        requestedBy: actor,
+        origin,
+        maxAttempts: rounds,
+      } satisfies ImprovementJobData);
+    } catch (error) {
+      // Refused or never queued: no record of it, and the module is free for the next request.
+      if (reserved) await this.agentStore.releaseDaily(moduleName, now);
+      await this.runs.delete(run.id);
+      throw error;
+    }
     this.logger.log(
-      `${moduleName}: improvement run ${run.id} queued (${rounds} rounds × ${options.candidatesPerRound})`,
+      `${moduleName}: improvement run ${run.id} queued (${origin}, ${rounds} rounds × ${options.candidatesPerRound})`,
     );
-    return { runId: run.id, jobId };
+    return { runId: run.id, jobId, module: moduleName };
+  }
+
+  /**
+   * The run inserted as the module's one running run, or 409 `improvement_running` naming the one that is. A
+   * running run whose job is gone (lost with Redis) for a while ends as failed, and the insert is tried again.
+   */
+  private async insertRunning(
+    moduleId: string,
+    moduleName: string,
+    run: Partial<ImprovementRunEntity>,
+  ): Promise<ImprovementRunEntity> {
+    for (let tries = 0; ; tries++) {
+      const inserted = await this.runs.insertRunning(run);
+      if (inserted) return inserted;
+      const running = await this.runs.running(moduleId);
+      if (!running) continue; // it finished in between: try again
+      if (tries === 0 && (await this.jobLost(running))) {
+        this.logger.warn(`${moduleName}: improvement run ${running.id} lost its job: ended as failed`);
+        await this.runs.fail(running.id);
+        continue;
+      }
+      throw new ImprovementError(
+        'improvement_running',
+        `module ${moduleName} has an improvement run in progress (${running.id}); cancel it or wait for it`,
+        { runId: running.id },
+      );
+    }
+  }
+
+  private async jobLost(run: ImprovementRunEntity): Promise<boolean> {
+    if (!run.jobId || Date.now() - run.createdAt.getTime() < STALE_AFTER_MS) return false;
+    const state = await this.jobs.state('agent', run.jobId);
+    return state === 'missing' || state === 'completed' || state === 'failed';
   }
 
   async view(id: string, reader: Reader) {
@@ -140,6 +188,14 @@ export class ImprovementsService implements OnModuleInit {
     const module = await this.store.getModuleById(run.moduleId);
     const candidates = await this.runs.candidatesOf(id);
     return runView(run, module.name, candidates, reader);
+  }
+
+  /** The run's queue job, `agent-<runId>` (GET /jobs/:jobId). */
+  async job(jobId: string) {
+    const run = await this.runs.findByJob(jobId);
+    if (!run) throw new AgentError('job_not_found', `job ${jobId} does not exist`);
+    const module = await this.store.getModuleById(run.moduleId);
+    return jobView(jobId, await this.jobs.view('agent', jobId), run, module.name);
   }
 
   async list(moduleName: string, page: { limit: number; offset: number }) {
@@ -158,64 +214,4 @@ export class ImprovementsService implements OnModuleInit {
       );
     return this.view(id, reader);
   }
-}
-
-function summaryView(run: ImprovementRunEntity, module: string) {
-  return {
-    id: run.id,
-    module,
-    goal: run.goal,
-    state: run.state,
-    stopReason: run.stopReason,
-    options: run.options,
-    roundsDone: run.roundsDone,
-    tokens: run.tokens,
-    costUsd: run.costUsd,
-    cancelRequested: run.cancelRequested,
-    activatedVersionId: run.activatedVersionId,
-    requestedBy: run.requestedBy,
-    createdAt: run.createdAt,
-    finishedAt: run.finishedAt,
-  };
-}
-
-/** A run with its rounds; goal cases and prompts only for admins (hidden goal cases never for others). */
-export function runView(
-  run: ImprovementRunEntity,
-  module: string,
-  candidates: ImprovementCandidateEntity[],
-  reader: Reader,
-) {
-  const rounds = new Map<number, ReturnType<typeof candidateView>[]>();
-  for (const c of candidates) rounds.set(c.round, [...(rounds.get(c.round) ?? []), candidateView(c, reader)]);
-  const visibleGoalCases = run.goalCases.filter((c) => reader === 'admin' || !c.hidden);
-  return {
-    ...summaryView(run, module),
-    goalCases: visibleGoalCases,
-    ...(visibleGoalCases.length < run.goalCases.length
-      ? { hiddenGoalCases: run.goalCases.length - visibleGoalCases.length }
-      : {}),
-    rounds: [...rounds.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([round, items]) => ({ round, candidates: items })),
-  };
-}
-
-function candidateView(c: ImprovementCandidateEntity, reader: Reader) {
-  return {
-    id: c.id,
-    index: c.index,
-    parentVersionId: c.parentVersionId,
-    parentWhy: c.parentWhy,
-    editKind: c.editKind,
-    model: c.model,
-    usage: c.usage,
-    costUsd: c.costUsd,
-    versionId: c.versionId,
-    status: c.status,
-    utility: c.utility,
-    decision: c.decision,
-    feedback: c.feedback,
-    ...(reader === 'admin' ? { prompt: c.prompt } : {}),
-  };
 }

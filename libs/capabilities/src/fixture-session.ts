@@ -56,7 +56,10 @@ export class FixtureSession {
           generate: async (request) => {
             const text = promptText(request);
             const hit = answers.find((a) => a.match === undefined || text.includes(a.match));
-            if (hit) return { text: hit.text, usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } };
+            if (hit) {
+              const tokens = hit.tokens ?? 0;
+              return { text: hit.text, usage: { inputTokens: 0, outputTokens: tokens, totalTokens: tokens } };
+            }
             const diagnostic = `unexpected model generate ${JSON.stringify(text.slice(0, QUOTE))}`;
             this.unexpected.push(diagnostic);
             throw new CapabilityError('capability_unavailable', `${diagnostic}: no fixture answers it`);

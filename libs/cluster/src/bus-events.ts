@@ -51,16 +51,6 @@ export type BusEvent =
       reason: string;
       action: string;
     }
-  | {
-      type: 'agent.attempt';
-      module: string;
-      jobId: string;
-      versionId?: string;
-      attempt: number;
-      maxAttempts: number;
-      status: string;
-      feedback: string[];
-    }
   | TokenEvent<'token.created'>
   | TokenEvent<'token.revoked'>
   | {
@@ -81,16 +71,6 @@ export type BusEvent =
       rounds: number;
       candidates: number;
       activatedVersionId?: string;
-    }
-  | {
-      type: 'agent.done';
-      module: string;
-      jobId: string;
-      versionId?: string;
-      outcome: string;
-      attempts?: number;
-      costUsd?: number;
-      error?: string;
     };
 
 interface ActivationEvent<T extends string> {
@@ -139,8 +119,6 @@ const TYPES: Record<BusEventType, true> = {
   'module.deleted': true,
   'rollout.changed': true,
   'rollout.decision': true,
-  'agent.attempt': true,
-  'agent.done': true,
   'token.created': true,
   'token.revoked': true,
   'improvement.round': true,

@@ -36,7 +36,16 @@ export const caseFixturesSchema = z
       )
       .max(100),
     model: z
-      .array(z.object({ match: z.string().max(10_000).optional(), text: z.string().max(100_000) }).strict())
+      .array(
+        z
+          .object({
+            match: z.string().max(10_000).optional(),
+            text: z.string().max(100_000),
+            /** the tokens the answer reports (default 0): counted in the score's capability usage */
+            tokens: z.number().int().min(0).max(10_000_000).optional(),
+          })
+          .strict(),
+      )
       .max(100),
   })
   .partial()

@@ -279,17 +279,6 @@ export class CodeStoreRepository {
     this.deferred.delete(id);
   }
 
-  /** The seq of the module's earliest version whose source has this sha256 (hex), if any. */
-  async versionWithSource(moduleId: string, sourceSha256: string): Promise<number | null> {
-    const rows: Array<{ seq: number }> = await this.dataSource.query(
-      `SELECT seq FROM module_versions
-        WHERE module_id = $1 AND encode(sha256(convert_to(source, 'UTF8')), 'hex') = $2
-        ORDER BY seq LIMIT 1`,
-      [moduleId, sourceSha256],
-    );
-    return rows[0]?.seq ?? null;
-  }
-
   /** Versions in one of `statuses` not updated since `cutoff`, oldest first (the sweeper's work list). */
   async staleVersions(statuses: Iterable<VersionStatus>, cutoff: Date): Promise<ModuleVersionEntity[]> {
     return this.dataSource.getRepository(ModuleVersionEntity).find({

@@ -284,18 +284,18 @@ const agent = {
   AGENT_ENABLED: bool(true).describe('`false` stops all agent work'),
   AGENT_CONCURRENCY: int(4, 1).describe('improvement runs per node at once'),
   AGENT_JOB_ATTEMPTS: int(3, 1).describe(
-    'deliveries of one improvement job after infrastructure errors (a retry resumes after the last attempt)',
+    "deliveries of one improvement run's job after infrastructure errors (a retry resumes the run at its round)",
   ),
   AGENT_MAX_ATTEMPTS: int(3, 1)
     .pipe(z.number().max(20))
-    .describe('default and maximum candidates per improvement'),
-  AGENT_DAILY_LIMIT: int(50, 0).describe('improvements per module per UTC day (0: no limit)'),
-  AGENT_TIME_BUDGET: ms(300000, 1000).describe('time budget per improvement'),
+    .describe('default and maximum rounds per improvement run (`rounds`, else `maxAttempts`)'),
+  AGENT_DAILY_LIMIT: int(50, 0).describe('improvement runs per module per UTC day (0: no limit)'),
+  AGENT_TIME_BUDGET: ms(300000, 1000).describe('default time budget per improvement run (`budget.maxMs`)'),
   AGENT_COST_BUDGET_USD: z.coerce
     .number()
     .min(0)
     .default(1)
-    .describe('cost budget per improvement (0: no limit)'),
+    .describe('default cost budget per improvement run (`budget.maxCostUsd`; 0: no limit)'),
   AGENT_RECENT_ERRORS: int(10, 0).describe('failing calls per module shown to the model'),
   AGENT_CANDIDATE_CONCURRENCY: int(4, 1)
     .pipe(z.number().max(8))
@@ -325,7 +325,7 @@ const agent = {
     .describe(
       'USD per million tokens by model spec, JSON `{"openai-compatible:gpt-x": {"input": 2, "output": 8}}`, for models that report no cost',
     ),
-  SELF_HEAL_ENABLED: bool(false).describe('schedule improvements when a module keeps failing'),
+  SELF_HEAL_ENABLED: bool(false).describe('start improvement runs when a module keeps failing'),
   SELF_HEAL_WINDOW: ms(300000, 1000).describe('window over which a module counts as failing'),
   SELF_HEAL_MIN_CALLS: int(20, 1).describe('calls in the window needed to judge'),
   SELF_HEAL_THRESHOLD: z.coerce
@@ -334,7 +334,7 @@ const agent = {
     .max(1)
     .default(0.5)
     .describe('error rate that counts as failing'),
-  SELF_HEAL_COOLDOWN: ms(3600000, 1000).describe('least time between two self-heal improvements of a module'),
+  SELF_HEAL_COOLDOWN: ms(3600000, 1000).describe('least time between two self-heal runs of a module'),
 };
 
 const models = {

@@ -1,8 +1,9 @@
-import type { CaseFixtures, CaseResult, NewTestCase } from '@seed/code-store';
+import type { CapabilityUsage, CaseFixtures, CaseResult, NewTestCase } from '@seed/code-store';
 import {
   CAPABILITY_ERROR_CODES,
   type CapabilitySession,
   InvokeError,
+  type JsonValue,
   type LoadedVersion,
 } from '@seed/runtime';
 import { jsonEqual } from './gates.js';
@@ -72,7 +73,11 @@ export async function runCase(
   fixtures?: FixtureSessions,
 ): Promise<CaseResult> {
   const served = fixtures?.(c.fixtures, c.transcript);
-  const result = await invokeCase(candidate, c, served);
+  const meter = metered(served?.session);
+  const result = withUsage(
+    await invokeCase(candidate, c, served && { ...served, session: meter.session }),
+    meter.usage,
+  );
   if (!served?.unexpected.length) return result;
   const message = [...new Set(served.unexpected)].join('; ');
   return {
@@ -83,7 +88,51 @@ export async function runCase(
     input: c.input,
     error: { code: UNEXPECTED_CALL, message },
     ...(result.logs ? { logs: result.logs } : {}),
+    ...(result.usage ? { usage: result.usage } : {}),
   };
+}
+
+/**
+ * The session as the case sees it, counting each call that was answered: what the score's capability usage
+ * is made of (so an objective can weigh cost). Model tokens are what the answer reported.
+ */
+function metered(session: CapabilitySession | undefined): {
+  session: CapabilitySession | undefined;
+  usage: CapabilityUsage;
+} {
+  const usage: CapabilityUsage = { calls: 0, fetches: 0, modelCalls: 0, modelTokens: 0 };
+  if (!session) return { session, usage };
+  return {
+    usage,
+    session: {
+      granted: session.granted,
+      maxCalls: session.maxCalls,
+      ...(session.secretHandles ? { secretHandles: session.secretHandles } : {}),
+      request: async (capability, op, args) => {
+        const result = await session.request(capability, op, args);
+        usage.calls++;
+        if (capability === 'fetch') usage.fetches++;
+        if (capability === 'model') {
+          usage.modelCalls++;
+          usage.modelTokens += reportedTokens(result);
+        }
+        return result;
+      },
+    },
+  };
+}
+
+function reportedTokens(result: JsonValue | undefined): number {
+  const usage = (
+    result as { usage?: { totalTokens?: unknown; inputTokens?: unknown; outputTokens?: unknown } }
+  )?.usage;
+  if (!usage || typeof usage !== 'object') return 0;
+  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
+  return count(usage.totalTokens) || count(usage.inputTokens) + count(usage.outputTokens);
+}
+
+function withUsage(result: CaseResult, usage: CapabilityUsage): CaseResult {
+  return usage.calls > 0 ? { ...result, usage: { ...usage } } : result;
 }
 
 async function invokeCase(

@@ -1,4 +1,5 @@
 import type {
+  CapabilityUsage,
   CascadeStage,
   CaseResult,
   CaseTally,
@@ -37,9 +38,33 @@ export function planCases<C extends GoalCase>(all: readonly C[]): CasePlan<C> {
   return { smoke, visible: shown.filter((c) => !inSmoke.has(c)), hidden, evaluated };
 }
 
-/** A held-out case's result as it is kept: whether it passed and how long it took, nothing it could leak. */
+/**
+ * A held-out case's result as it is kept: whether it passed, how long it took and how many capability calls it
+ * made, nothing it could leak.
+ */
 export function redactHidden(result: CaseResult, index: number): CaseResult {
-  return { name: `hidden-${index + 1}`, kind: 'hidden', passed: result.passed, latencyMs: result.latencyMs };
+  return {
+    name: `hidden-${index + 1}`,
+    kind: 'hidden',
+    passed: result.passed,
+    latencyMs: result.latencyMs,
+    ...(result.usage ? { usage: result.usage } : {}),
+  };
+}
+
+export const NO_USAGE: CapabilityUsage = { calls: 0, fetches: 0, modelCalls: 0, modelTokens: 0 };
+
+/** The capability usage of several case runs, added up. */
+export function totalUsage(results: readonly CaseResult[]): CapabilityUsage {
+  return results.reduce(
+    (sum, r) => ({
+      calls: sum.calls + (r.usage?.calls ?? 0),
+      fetches: sum.fetches + (r.usage?.fetches ?? 0),
+      modelCalls: sum.modelCalls + (r.usage?.modelCalls ?? 0),
+      modelTokens: sum.modelTokens + (r.usage?.modelTokens ?? 0),
+    }),
+    NO_USAGE,
+  );
 }
 
 export interface StageResults {
@@ -56,7 +81,8 @@ export interface CascadeSummary {
 
 /**
  * The score record of the stages that ran (the cascade stops at the first failing one, so later stages are
- * absent and their tallies missing): visible, hidden and replay apart, median and p95 over every case run.
+ * absent and their tallies missing): visible, hidden and replay apart, median and p95 latency and capability
+ * calls per case over every case run.
  */
 export function summariseCascade(
   stages: readonly StageResults[],
@@ -73,6 +99,7 @@ export function summariseCascade(
   const passed = all.filter((c) => c.passed).length;
   const latencies = all.map((c) => c.latencyMs).sort((a, b) => a - b);
   const failed = stages.find((s) => s.results.some((r) => !r.passed));
+  const usage = totalUsage(all);
   const visible = tally((s) => s.stage === 'smoke' || s.stage === 'visible' || s.stage === 'evaluators');
   const hidden = tally((s) => s.stage === 'hidden');
   const replay = tally((s) => s.stage === 'replay');
@@ -85,7 +112,8 @@ export function summariseCascade(
       medianLatencyMs: quantile(latencies, 0.5),
       p95LatencyMs: quantile(latencies, 0.95),
       sourceBytes,
-      capabilityCalls: 0,
+      capabilityCalls: all.length === 0 ? 0 : Math.round((usage.calls / all.length) * 1000) / 1000,
+      capabilityUsage: usage,
       stageReached: failed?.stage ?? lastStage,
       ...(visible ? { visible } : {}),
       ...(hidden ? { hidden } : {}),

@@ -1,4 +1,6 @@
-import type { SandboxLimits } from '@seed/config';
+import { FixtureSession } from '@seed/capabilities';
+import type { CaseFixtures } from '@seed/code-store';
+import { loadConfig, type SandboxLimits } from '@seed/config';
 import { compileModule, LoadedVersion } from '@seed/runtime';
 import { type CascadeInput, runCascade } from './evaluation-cascade.js';
 
@@ -130,6 +132,41 @@ describe('the evaluation cascade', () => {
       settings: {},
     });
     expect(neutral.failure).toBeUndefined();
+  });
+
+  it('counts the capability calls the cases make, so an objective that weighs them prefers fewer', async () => {
+    const { capabilities } = loadConfig({}, 'test');
+    const grants = { fetch: { origins: ['https://rates.example.com'] }, model: {} };
+    const fixtures: CaseFixtures = {
+      fetch: [{ url: 'https://rates.example.com/rate', method: 'GET', response: { status: 200, body: '2' } }],
+      model: [{ text: 'ok', tokens: 40 }],
+    };
+    const fixtureSessions = (f: CaseFixtures | null | undefined) =>
+      new FixtureSession('m', grants, f, capabilities);
+    const rated = (fetches: number) => `export default async (x: number, ctx: any) => {
+      let rate = 0;
+      for (let i = 0; i < ${fetches}; i++) rate = Number((await ctx.fetch('https://rates.example.com/rate')).body);
+      await ctx.model.generate({ prompt: 'check ' + x });
+      return x * rate;
+    };`;
+    const settings = { objective: { capabilityWeight: 0.3, capabilityRefCalls: 10 } };
+    const score = async (source: string) =>
+      (
+        await cascade(source, {
+          cases: cases(2).map((c) => ({ ...c, fixtures })),
+          fixtures: fixtureSessions,
+          settings,
+        })
+      ).result.score;
+    const lean = await score(rated(1));
+    const greedy = await score(rated(3));
+    expect(lean).toMatchObject({
+      ratio: 1,
+      capabilityCalls: 2,
+      capabilityUsage: { calls: 4, fetches: 2, modelCalls: 2, modelTokens: 80 },
+    });
+    expect(greedy).toMatchObject({ capabilityCalls: 4, capabilityUsage: { calls: 8, fetches: 6 } });
+    expect(greedy.utility).toBeLessThan(lean.utility!);
   });
 
   it('judges a fuzzy case with an evaluator in its own isolate, passing at the threshold', async () => {

@@ -1,4 +1,4 @@
-import type { CaseResult, Diagnostic, ModuleSettings, TestReport, VersionScore } from '@seed/code-store';
+import type { Diagnostic, ModuleSettings } from '@seed/code-store';
 
 /** Pure decisions of the pipeline: data in, data out, no clock and no I/O. */
 
@@ -46,38 +46,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.hasOwn(b as object, k) && jsonEqual((a as never)[k], (b as never)[k]));
 }
 
-export function summarise(cases: CaseResult[]): { report: TestReport; score: VersionScore } {
-  const passed = cases.filter((c) => c.passed).length;
-  const latencies = cases.map((c) => c.latencyMs).sort((x, y) => x - y);
-  return {
-    report: { cases, passed, failed: cases.length - passed },
-    score: {
-      passed,
-      total: cases.length,
-      ratio: cases.length === 0 ? 1 : passed / cases.length,
-      medianLatencyMs: median(latencies),
-    },
-  };
-}
-
-/** The diagnostics of the first failing case, naming it with its input, expectation and actual result. */
-export function failureDiagnostics(report: TestReport): Diagnostic[] {
-  return report.cases
-    .filter((c) => !c.passed)
-    .slice(0, 10)
-    .map((c) => ({
-      stage: 'test' as const,
-      case: c.name,
-      message: c.error
-        ? `${c.kind === 'replay' ? 'replayed input' : 'case'} "${c.name}" failed: ${c.error.code}: ${c.error.message}`
-        : `case "${c.name}" returned an unexpected output`,
-      input: c.input,
-      expected: c.expected,
-      actual: c.actual,
-      ...(c.error?.line ? { line: c.error.line } : {}),
-    }));
-}
-
 export type ActivationDecision = 'activate' | 'hold' | 'never';
 
 /**
@@ -95,13 +63,6 @@ export function activationDecision(input: {
   if (input.settings.autoActivate === false) return 'hold';
   if (input.authorRole === 'agent' && input.settings.requireApproval) return 'hold';
   return 'activate';
-}
-
-function median(sorted: number[]): number {
-  if (sorted.length === 0) return 0;
-  const mid = Math.floor(sorted.length / 2);
-  const value = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return Math.round(value * 1000) / 1000;
 }
 
 function position(text: string, index: number): { line: number; column: number } {

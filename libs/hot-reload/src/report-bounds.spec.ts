@@ -1,5 +1,5 @@
 import { type CaseResult, isPreview, utf8Bytes } from '@seed/code-store';
-import { summarise } from './gates';
+import { summariseCascade } from './cascade-stages';
 import { boundDiagnostics, boundReport } from './report-bounds';
 
 const MB = 1024 * 1024;
@@ -14,14 +14,18 @@ const failing = (i: number): CaseResult => ({
   logs: ['z'.repeat(10_000), 'second line'],
 });
 
+/** The report of these case results, as the cascade builds it. */
+const reportOf = (results: CaseResult[]) =>
+  summariseCascade([{ stage: 'visible', results }], 'visible', 0).report;
+
 describe('report bounds', () => {
   it('keeps a small report as it is', () => {
-    const { report } = summarise([{ name: 'ok', kind: 'case', passed: true, latencyMs: 2 }]);
+    const report = reportOf([{ name: 'ok', kind: 'case', passed: true, latencyMs: 2 }]);
     expect(boundReport(report, { valueBytes: 2048, reportBytes: 65_536 })).toEqual(report);
   });
 
   it('bounds 50 failing cases of 1 MB each, noting the full size and keeping the first cases detailed', () => {
-    const { report } = summarise(Array.from({ length: 50 }, (_, i) => failing(i)));
+    const report = reportOf(Array.from({ length: 50 }, (_, i) => failing(i)));
     const bounded = boundReport(report, { valueBytes: 2048, reportBytes: 65_536 });
     expect(utf8Bytes(JSON.stringify(bounded))).toBeLessThanOrEqual(65_536);
     expect(bounded).toMatchObject({ passed: 0, failed: 50, truncated: true });
@@ -40,7 +44,7 @@ describe('report bounds', () => {
   });
 
   it('leaves cases out at the end when even their names do not fit', () => {
-    const { report } = summarise(
+    const report = reportOf(
       Array.from(
         { length: 2000 },
         (_, i) => ({ name: `c${i}`, kind: 'case', passed: true, latencyMs: 1 }) as const,

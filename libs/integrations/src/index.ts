@@ -13,16 +13,12 @@ export {
 } from './models/chat-completions.service.js';
 export { AgentError, type AgentErrorCode } from './agent/agent.errors.js';
 export {
-  ImprovementLoop,
-  type AgentJobData,
-  type AgentProgress,
-  type AgentResult,
-  type ImprovementRun,
-} from './agent/improvement-loop.service.js';
-export { AgentService, type AgentJobView, type ImproveRequest } from './agent/agent.service.js';
-export type { AgentOutcome, AttemptRecord, AttemptStatus } from './agent/decision.js';
-export { buildPrompt, feedbackFor, type PromptInput } from './agent/prompt.js';
+  buildPrompt,
+  feedbackFor,
+  type PreviousAttempt,
+  type PromptInput,
+  type RecentError,
+} from './agent/prompt.js';
 export { reportedCostUsd, secondsUntilNextDay } from './agent/decision.js';
 export { AgentStore } from './agent/agent.store.js';
 export { RecentErrors } from './agent/recent-errors.service.js';
-export { AgentWorker, type RunHandler } from './agent/agent.worker.js';

@@ -14,6 +14,7 @@ import { Rollouts1764520000000 } from './migrations/1764520000000-rollouts.js';
 import { ModuleState1764530000000 } from './migrations/1764530000000-module-state.js';
 import { CaseFixtures1764530000001 } from './migrations/1764530000001-case-fixtures.js';
 import { ModuleSecrets1764530000002 } from './migrations/1764530000002-module-secrets.js';
+import { OneRunningImprovement1764610000000 } from './migrations/1764610000000-one-running-improvement.js';
 import { ActivationWatches1764620000000 } from './migrations/1764620000000-activation-watches.js';
 
 export const MIGRATIONS = [
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   ModuleState1764530000000,
   CaseFixtures1764530000001,
   ModuleSecrets1764530000002,
+  OneRunningImprovement1764610000000,
   ActivationWatches1764620000000,
 ];
 

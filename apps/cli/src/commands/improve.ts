@@ -1,34 +1,28 @@
-import type { WireObject } from '../api-client.js';
 import { Command, Option } from 'commander';
-import { EXIT } from '../cli-error.js';
 import { positiveInt, readJson } from '../files.js';
 import { follow } from '../follow.js';
 import type { Run } from '../program.js';
 import { reportRun, runEvent, runSettled } from './improvement-run.js';
 
-/** Outcomes after which the module has a better version (live, or waiting for approval). */
-const SUCCESS = new Set(['improved', 'held']);
-
 export function improveCommand(run: Run): Command {
   return new Command('improve')
-    .description('ask the agent to improve a module toward a goal; --watch follows its attempts')
+    .description('start an improvement run of a module toward a goal; --watch follows its rounds')
     .argument('<module>')
     .requiredOption('-g, --goal <text>', 'what the improvement should achieve')
     .option('--tests <file>', 'cases of the goal: a JSON array of {name, input, expect?}')
-    .option('--max-attempts <n>', 'at most this many candidates', positiveInt)
+    .option('--max-attempts <n>', 'the rounds, when --rounds is absent (one candidate each)', positiveInt)
     .option('--model <spec>', 'provider or provider:model')
-    .option('--rounds <n>', 'an improvement run of this many rounds (instead of attempts)', positiveInt)
-    .option('--candidates <n>', 'an improvement run with this many candidates per round', positiveInt)
-    .addOption(
-      new Option('--parent-selection <how>', 'an improvement run: parents from').choices([
-        'active',
-        'archive',
-      ]),
+    .option(
+      '--rounds <n>',
+      'rounds of candidates (default: --max-attempts, else AGENT_MAX_ATTEMPTS)',
+      positiveInt,
     )
+    .option('--candidates <n>', 'candidates per round (default 1)', positiveInt)
     .addOption(
-      new Option('--edit <kind>', 'an improvement run: edits as').choices(['diff', 'rewrite', 'auto']),
+      new Option('--parent-selection <how>', 'parents from (default active)').choices(['active', 'archive']),
     )
-    .option('-w, --watch', 'stream the attempts and end with the outcome (exit 1 unless improved or held)')
+    .addOption(new Option('--edit <kind>', 'edits as (default auto)').choices(['diff', 'rewrite', 'auto']))
+    .option('-w, --watch', 'stream the rounds and end with the run (exit 1 unless it activated or solved)')
     .action(
       run(
         async (
@@ -58,55 +52,31 @@ export function improveCommand(run: Run): Command {
             ...(o.edit ? { edit: o.edit } : {}),
           };
           const start = () =>
-            client.post<{ jobId: string; runId?: string }>(
+            client.post<{ runId: string; jobId: string }>(
               `/modules/${encodeURIComponent(module)}/improve`,
               body,
             );
           if (!o.watch) {
-            const job = await start();
-            ctx.out.data(job);
-            const follow = job.runId ? `GET /improvements/${job.runId}` : `GET /jobs/${job.jobId}`;
-            ctx.out.line(`queued ${job.runId ?? job.jobId}; follow it with --watch or ${follow}`);
+            const started = await start();
+            ctx.out.data(started);
+            ctx.out.line(
+              `started run ${started.runId}; follow it with --watch or GET /improvements/${started.runId}`,
+            );
             return;
           }
-          const { started, result: job } = await follow(ctx, {
+          const { result: run } = await follow(ctx, {
             module,
             what: 'the improvement',
             timeoutMs: ctx.timeoutMs,
             start: async () => {
-              const job = await start();
-              ctx.out.progress(job.runId ? `started run ${job.runId}` : `queued ${job.jobId}`);
-              return job;
+              const started = await start();
+              ctx.out.progress(`started run ${started.runId}`);
+              return started;
             },
-            onEvent: (event, job) => {
-              if (job.runId) return runEvent(ctx, event, job.runId);
-              const d = event.data;
-              if (d.jobId !== job.jobId) return false;
-              if (event.type === 'agent.attempt')
-                ctx.out.progress(
-                  `  attempt ${d.attempt}/${d.maxAttempts}: ${d.status}${d.versionId ? ` (${d.versionId})` : ''}` +
-                    (d.feedback?.length ? `\n    ${d.feedback.join('\n    ')}` : ''),
-                );
-              if (event.type !== 'agent.done') return false;
-              ctx.out.progress(`  done: ${d.outcome}${d.error ? ` (${d.error})` : ''}`);
-              return true;
-            },
-            settled: async (job) => {
-              if (job.runId) return runSettled(client, job.runId);
-              const view = await client.get(`/jobs/${job.jobId}`);
-              return ['completed', 'failed'].includes(view.state) ? (view as WireObject) : undefined;
-            },
+            onEvent: (event, started) => runEvent(ctx, event, started.runId),
+            settled: (started) => runSettled(client, started.runId),
           });
-          if (started.runId) return reportRun(ctx, module, job);
-          const outcome = job.result?.outcome ?? 'failed';
-          if (!SUCCESS.has(outcome)) ctx.exitCode = EXIT.failed;
-          ctx.out.data(job);
-          const cost = job.improvement?.costUsd ? `, $${Number(job.improvement.costUsd).toFixed(4)}` : '';
-          ctx.out.line(
-            `${module}: ${outcome}${job.result?.versionId ? ` (${job.result.versionId})` : ''} after ` +
-              `${job.result?.attempts?.length ?? job.improvement?.attempts?.length ?? 0} attempt(s)${cost}` +
-              (job.failedReason ? `: ${job.failedReason}` : ''),
-          );
+          reportRun(ctx, module, run);
         },
       ),
     );

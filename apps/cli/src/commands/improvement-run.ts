@@ -4,9 +4,8 @@ import type { Context } from '../context.js';
 import type { ServerEvent } from '../event-stream.js';
 
 /**
- * An improvement run (docs/improvement-engine.md), which the server starts instead of the attempt loop when
- * the request has run options, and answers with its `runId`: its rounds are on the stream, its record at
- * GET /improvements/:runId is the outcome.
+ * An improvement run (docs/improvement-engine.md), which POST /modules/:name/improve starts and answers with its
+ * `runId`: its rounds are on the stream, its record at GET /improvements/:runId is the outcome.
  */
 export function runEvent(ctx: Context, event: ServerEvent, runId: string): boolean {
   const d = event.data;

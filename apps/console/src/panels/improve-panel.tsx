@@ -6,40 +6,40 @@ import { ErrorLine, Json, Section } from '../ui';
 
 const POLL_MS = 2000;
 
-type JobView = { state?: string } & Record<string, unknown>;
+type RunView = { state?: string } & Record<string, unknown>;
 
-/** Starts an improvement by the agent (POST /improve) and follows its job (GET /jobs/:id) until it ends. */
+/** Starts an improvement run (POST /improve) and follows its record (GET /improvements/:runId) until it ends. */
 export function ImprovePanel({ module }: { module: string }) {
   const { token } = useSession();
   const [goal, setGoal] = useState('');
-  const [jobId, setJobId] = useState<string>();
-  const [job, setJob] = useState<JobView>();
+  const [runId, setRunId] = useState<string>();
+  const [run, setRun] = useState<RunView>();
   const polling = useAction();
 
   useEffect(() => {
-    if (!jobId) return;
+    if (!runId) return;
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = () =>
       polling.run(async () => {
-        const view = await api<JobView>(token, 'GET', `/jobs/${jobId}`);
+        const view = await api<RunView>(token, 'GET', `/improvements/${encodeURIComponent(runId)}`);
         if (!live) return;
-        setJob(view);
-        if (view.state !== 'completed' && view.state !== 'failed') timer = setTimeout(poll, POLL_MS);
+        setRun(view);
+        if (view.state !== 'finished') timer = setTimeout(poll, POLL_MS);
       });
     void poll();
     return () => {
       live = false;
       clearTimeout(timer);
     };
-  }, [token, jobId, polling.run]);
+  }, [token, runId, polling.run]);
 
   return (
     <Section title="Improve">
       <ActionForm
         onSubmit={async () => {
           const path = `/modules/${encodeURIComponent(module)}/improve`;
-          setJobId((await api<{ jobId: string }>(token, 'POST', path, { goal })).jobId);
+          setRunId((await api<{ runId: string }>(token, 'POST', path, { goal })).runId);
         }}
       >
         <label>
@@ -49,7 +49,7 @@ export function ImprovePanel({ module }: { module: string }) {
         <button type="submit">Start improvement</button>
       </ActionForm>
       <ErrorLine error={polling.error} />
-      {job ? <Json value={job} label="improvement job" /> : null}
+      {run ? <Json value={run} label="improvement run" /> : null}
     </Section>
   );
 }

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ImprovementsService } from '@seed/agent';
-import { AgentError, AgentService } from '@seed/integrations';
+import { AgentError } from '@seed/integrations';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
@@ -16,14 +16,11 @@ export const improveSchema = z
     goal: z.string().trim().min(1).max(10_000),
     /** Cases of the goal: each candidate must pass them; they join the suite with the one activated. */
     tests: z.array(testCaseSchema).max(100).superRefine(distinctTestNames).default([]),
-    /** At most AGENT_MAX_ATTEMPTS (the default). */
+    /** The rounds when `rounds` is absent (one candidate a round: an attempt); at most AGENT_MAX_ATTEMPTS. */
     maxAttempts: z.number().int().min(1).optional(),
     /** A model spec (`provider` or `provider:model`); AGENT_MODEL when absent. */
     model: z.string().trim().min(1).max(200).optional(),
-    /**
-     * Any of these makes the request an improvement run (a record at GET /improvements/:runId); without them
-     * it is today's attempt loop (GET /jobs/:jobId), with maxAttempts as its rounds.
-     */
+    /** The run's shape (docs/improvement-engine.md); each has a default. */
     rounds: z.number().int().min(1).optional(),
     candidatesPerRound: z.number().int().min(1).max(8).optional(),
     parentSelection: z.enum(['active', 'archive']).optional(),
@@ -39,18 +36,16 @@ export const improveSchema = z
   })
   .strict();
 
-const RUN_OPTIONS = ['rounds', 'candidatesPerRound', 'parentSelection', 'edit', 'budget'] as const;
-
 export type ImproveBody = z.infer<typeof improveSchema>;
 
 @Controller('modules/:name')
 export class ImproveController {
-  constructor(
-    private readonly agent: AgentService,
-    private readonly improvements: ImprovementsService,
-  ) {}
+  constructor(private readonly improvements: ImprovementsService) {}
 
-  /** Queues an improvement by the agent; follow it at GET /jobs/:jobId and on /events (agent.attempt, agent.done). */
+  /**
+   * Starts an improvement run: 202 {runId, jobId, module}; follow it at GET /improvements/:runId and on /events
+   * (improvement.round, improvement.done). 409 improvement_running while the module has one running.
+   */
   @Post('improve')
   @Roles('admin', 'agent')
   @Audit('improve')
@@ -64,20 +59,9 @@ export class ImproveController {
     if (body.tests.some((t) => t.hidden) && actor.role !== 'admin')
       throw new ApiError('forbidden', 'only an admin gives held-out (hidden) goal cases');
     try {
-      if (RUN_OPTIONS.some((key) => body[key] !== undefined))
-        return await this.improvements.start(
-          name,
-          { ...body, tests: body.tests.map(toNewTestCase) },
-          actorLabel(actor),
-        );
-      return await this.agent.improve(
+      return await this.improvements.start(
         name,
-        {
-          goal: body.goal,
-          tests: body.tests.map(toNewTestCase),
-          maxAttempts: body.maxAttempts,
-          model: body.model,
-        },
+        { ...body, tests: body.tests.map(toNewTestCase) },
         actorLabel(actor),
       );
     } catch (error) {

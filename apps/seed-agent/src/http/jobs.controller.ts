@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { SubmissionsService } from '@seed/hot-reload';
-import { AgentService } from '@seed/integrations';
+import { ImprovementsService } from '@seed/agent';
 import { AGENT_JOB_PREFIX } from '@seed/jobs';
 import { AnyRole } from './auth/roles.decorator.js';
 
@@ -8,13 +8,13 @@ import { AnyRole } from './auth/roles.decorator.js';
 export class JobsController {
   constructor(
     private readonly submissions: SubmissionsService,
-    private readonly agent: AgentService,
+    private readonly improvements: ImprovementsService,
   ) {}
 
-  /** A pipeline job (its id is the version id) or an improvement by the agent (`agent-…`). */
+  /** A pipeline job (its id is the version id) or an improvement run's job (`agent-<runId>`). */
   @Get(':jobId')
   @AnyRole()
   job(@Param('jobId') id: string) {
-    return id.startsWith(AGENT_JOB_PREFIX) ? this.agent.job(id) : this.submissions.job(id);
+    return id.startsWith(AGENT_JOB_PREFIX) ? this.improvements.job(id) : this.submissions.job(id);
   }
 }

@@ -1,4 +1,4 @@
-import { AuditRepository, CodeStoreRepository, moduleSettingsSchema, sha256 } from '@seed/code-store';
+import { AuditRepository, CodeStoreRepository, moduleSettingsSchema } from '@seed/code-store';
 import type { DataSource } from 'typeorm';
 import { migratedDataSource } from '../support/data-source';
 import { createTestDatabase, TestDatabase } from '../support/databases';
@@ -96,31 +96,6 @@ describe('code store on PostgreSQL', () => {
           [legacyModuleId],
         ),
       ).rejects.toThrow(/module_versions_author_role_check/);
-    });
-  });
-
-  describe('versionWithSource', () => {
-    it("finds the earliest version of the module with that source's sha256, and only in that module", async () => {
-      const legacySource = 'export default () => 1;';
-      expect(await store.versionWithSource(legacyModuleId, sha256(legacySource))).toBe(1);
-      expect(await store.versionWithSource(legacyModuleId, sha256('export default () => 42;'))).toBeNull();
-      const { module } = await store.createModule(
-        'deduped',
-        moduleSettingsSchema.parse({}),
-        [],
-        {
-          parentId: null,
-          source: 'export default () => 42;',
-          author: 'admin:alice',
-          authorRole: 'admin',
-          activateRequested: false,
-          dryRun: false,
-        },
-        'admin:alice',
-        200,
-      );
-      expect(await store.versionWithSource(module.id, sha256('export default () => 42;'))).toBe(1);
-      expect(await store.versionWithSource(module.id, sha256(legacySource))).toBeNull();
     });
   });
 

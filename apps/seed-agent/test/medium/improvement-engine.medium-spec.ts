@@ -105,6 +105,147 @@ describe('ImprovementEngine', () => {
     });
   });
 
+  it('evaluates a source once when two candidates of one round propose it', async () => {
+    await liveModule('twins');
+    scripted.script('twins', () => answer(RIGHT));
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('twins', { goal: 'add', rounds: 1, candidatesPerRound: 2 }, 'admin:test');
+    const run = await finished(runId);
+    expect(scripted.callsFor('twins')).toBe(2);
+    const [kept, twin] = [...run.rounds[0].candidates].sort((a, b) =>
+      a.status === 'duplicate' ? 1 : b.status === 'duplicate' ? -1 : 0,
+    );
+    expect(kept).toMatchObject({ status: 'active', versionId: expect.any(String) });
+    expect(twin).toMatchObject({
+      status: 'duplicate',
+      versionId: null,
+      decision: `skipped: same normalised source as candidate ${kept.index + 1} of this round`,
+    });
+    const module = await m.get(CodeStoreRepository).getModule('twins');
+    expect((await m.get(CodeStoreRepository).listVersions(module.id, { limit: 10, offset: 0 })).total).toBe(
+      2,
+    );
+  });
+
+  it('keeps concurrent candidates within the token budget but for one call', async () => {
+    await liveModule('thrifty');
+    // Four wrong candidates a round, each call reporting 30 tokens (15 of them the prompt) whatever its cap.
+    scripted.script('thrifty', (_prompt, call) =>
+      answer(`export default (x: { a: number; b: number }) => ({ sum: x.a * x.b * ${call} });`, {
+        tokens: 30,
+      }),
+    );
+    const caps = scripted.outputCaps.length;
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start(
+        'thrifty',
+        { goal: 'add', rounds: 3, candidatesPerRound: 4, budget: { maxTokens: 50 } },
+        'admin:test',
+      );
+    const run = await finished(runId);
+    // At once they would have spent 120. The first call runs alone (nothing known of a call's cost); 20 left
+    // is less than a call, so the next runs alone, asked to keep its output to the 5 its prompt leaves.
+    expect(run).toMatchObject({ stopReason: 'budget', roundsDone: 1, tokens: 60 });
+    expect(run.tokens - 50).toBeLessThanOrEqual(30);
+    expect(scripted.outputCaps.slice(caps)).toEqual([50, 5]);
+    const statuses = run.rounds[0].candidates.map((c) => c.status);
+    expect(statuses.filter((s) => s === 'rejected')).toHaveLength(2);
+    expect(statuses.filter((s) => s === 'skipped')).toHaveLength(2);
+    expect(run.rounds[0].candidates.find((c) => c.status === 'skipped')!.decision).toBe(
+      "not generated: the run's token budget is spent",
+    );
+  });
+
+  it('counts the capability calls of each candidate: under a cost objective the one fetching less wins', async () => {
+    const grants = { fetch: { origins: ['https://rates.example.com'] } };
+    const fixtures = {
+      fetch: [{ url: 'https://rates.example.com/rate', method: 'GET', response: { status: 200, body: '1' } }],
+    };
+    const fetching = (
+      times: number,
+      op: string,
+    ) => `export default async (x: { a: number; b: number }, ctx: any) => {
+      let rate = 0;
+      for (let i = 0; i < ${times}; i++) rate = Number((await ctx.fetch('https://rates.example.com/rate')).body);
+      return { sum: (x.a ${op} x.b) * rate };
+    };`;
+    const submissions = m.get(SubmissionsService);
+    const settings = { capabilities: grants, objective: { capabilityWeight: 0.3, capabilityRefCalls: 10 } };
+    const { versionId } = await submissions.createModule(
+      'rated',
+      fetching(1, '-'),
+      [],
+      settings,
+      'admin:test',
+      'admin',
+    );
+    expect((await submissions.awaitOutcome(versionId, Date.now() + 30_000))?.status).toBe('active');
+    const store = m.get(CodeStoreRepository);
+    await store.addTests((await store.getModule('rated')).id, [{ ...ADDS, fixtures }], 'admin:test', 200);
+    const LEAN = fetching(1, '+');
+    const GREEDY = fetching(3, '+');
+    scripted.script('rated', (_prompt, call) => answer(call === 1 ? GREEDY : LEAN));
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start('rated', { goal: 'add', rounds: 1, candidatesPerRound: 2 }, 'admin:test');
+    const run = await finished(runId);
+    const bySource = async (source: string) => {
+      for (const candidate of run.rounds[0].candidates) {
+        const version = await store.findVersion(candidate.versionId!);
+        if (version?.source === source) return { candidate, version };
+      }
+      throw new Error('no such candidate');
+    };
+    const lean = await bySource(LEAN);
+    const greedy = await bySource(GREEDY);
+    expect(lean.version.score).toMatchObject({
+      capabilityCalls: 1,
+      capabilityUsage: { calls: 1, fetches: 1 },
+    });
+    expect(greedy.version.score).toMatchObject({
+      capabilityCalls: 3,
+      capabilityUsage: { calls: 3, fetches: 3 },
+    });
+    expect(greedy.candidate.utility).toBeLessThan(lean.candidate.utility!);
+    expect(lean.candidate).toMatchObject({
+      status: 'active',
+      decision: expect.stringContaining('activated'),
+    });
+    expect(greedy.candidate).toMatchObject({
+      status: 'ready',
+      decision: expect.stringContaining('below the round'),
+    });
+  });
+
+  it('runs one run per module at a time: of concurrent starts one wins, the others name it', async () => {
+    await liveModule('contended');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    scripted.script('contended', async () => {
+      await gate;
+      return answer(WRONG.replace('-', '*'));
+    });
+    const service = m.get(ImprovementsService);
+    const starts = await Promise.allSettled(
+      Array.from({ length: 4 }, () => service.start('contended', { goal: 'add', rounds: 1 }, 'admin:test')),
+    );
+    const won = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    expect(won).toHaveLength(1);
+    const refused = starts.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+    expect(refused).toHaveLength(3);
+    for (const error of refused)
+      expect(error).toMatchObject({ code: 'improvement_running', details: { runId: won[0].runId } });
+    const module = await m.get(CodeStoreRepository).getModule('contended');
+    expect((await m.get(ImprovementRunsRepository).listForModule(module.id, 10, 0)).total).toBe(1);
+    release();
+    expect((await finished(won[0].runId)).stopReason).toBe('rounds');
+    // Once it finished, the module takes the next run.
+    const next = await service.start('contended', { goal: 'add', rounds: 1 }, 'admin:test');
+    expect((await finished(next.runId)).state).toBe('finished');
+  });
+
   it('stops a run with reason budget once its tokens are spent', async () => {
     await liveModule('spender');
     scripted.script('spender', () => answer(WRONG.replace('-', '*'), { tokens: 50 }));

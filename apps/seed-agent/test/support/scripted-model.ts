@@ -31,16 +31,21 @@ export function promptText(options: LanguageModelV4CallOptions): string {
     .join('\n');
 }
 
+/** A module's script: the answer to a prompt (the module's call count, from 1), or a promise of it. */
+type Script = (
+  prompt: string,
+  call: number,
+) => LanguageModelV4GenerateResult | Promise<LanguageModelV4GenerateResult>;
+
 /**
  * A mock model scripted per module (read from the prompt's `Module:` line) by a function of the prompt, so
  * concurrent candidates get answers by what they were asked, not by arrival order. Keeps every prompt.
  */
 export class ScriptedModel {
   readonly prompts: string[] = [];
-  private readonly scripts = new Map<
-    string,
-    (prompt: string, call: number) => LanguageModelV4GenerateResult
-  >();
+  /** Each call's output cap (maxOutputTokens), in call order: undefined when it had none. */
+  readonly outputCaps: Array<number | undefined> = [];
+  private readonly scripts = new Map<string, Script>();
   private readonly calls = new Map<string, number>();
   readonly model = new MockLanguageModelV4({
     provider: 'mock',
@@ -48,6 +53,7 @@ export class ScriptedModel {
     doGenerate: async (options: LanguageModelV4CallOptions) => {
       const text = promptText(options);
       this.prompts.push(text);
+      this.outputCaps.push(options.maxOutputTokens);
       const module = /^Module: (\S+)/m.exec(text)?.[1] ?? '?';
       const script = this.scripts.get(module);
       if (!script) throw new Error(`no script for module ${module}`);
@@ -57,7 +63,7 @@ export class ScriptedModel {
     },
   });
 
-  script(module: string, answerFor: (prompt: string, call: number) => LanguageModelV4GenerateResult): void {
+  script(module: string, answerFor: Script): void {
     this.scripts.set(module, answerFor);
   }
 

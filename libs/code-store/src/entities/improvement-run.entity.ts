@@ -30,6 +30,8 @@ export interface RunOptions {
 /** An improvement run (POST /modules/:name/improve): rounds of candidates, until a stop reason. */
 @Entity({ name: 'improvement_runs' })
 @Index('improvement_runs_module_created_idx', ['moduleId', 'createdAt'])
+/** One running run per module: starts race on this index, not on a read. */
+@Index('improvement_runs_one_running_idx', ['moduleId'], { unique: true, where: `state = 'running'` })
 export class ImprovementRunEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -96,7 +98,9 @@ export type CandidateStatus =
   | 'superseded'
   | 'duplicate'
   | 'edit_failed'
-  | 'invalid_output';
+  | 'invalid_output'
+  /** Not generated: the run's token budget had nothing left for its model call. */
+  | 'skipped';
 
 /** One candidate of one round: its parent and why, its prompt, model, usage, version, score and decision. */
 @Entity({ name: 'improvement_candidates' })

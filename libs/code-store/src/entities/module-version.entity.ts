@@ -75,6 +75,16 @@ export interface Diagnostic {
   actual?: unknown;
 }
 
+/** What capability calls (served by fixtures or a replay's transcript) a case run, or a version's runs, made. */
+export interface CapabilityUsage {
+  /** Every call that was answered, of any capability. */
+  calls: number;
+  fetches: number;
+  modelCalls: number;
+  /** What the model answers reported (a fixture's `tokens`, a transcript's recorded usage). */
+  modelTokens: number;
+}
+
 export interface CaseResult {
   name: string;
   /** `hidden` results carry no input, expectation, output, message or logs: only whether they passed. */
@@ -88,6 +98,8 @@ export interface CaseResult {
   logs?: string[];
   /** An evaluator's verdict, for a case it judged. */
   evaluation?: EvaluatorVerdict;
+  /** Its capability calls, when it made any (a held-out case keeps these counts too, as its latency). */
+  usage?: CapabilityUsage;
   /** Input, expectation, output, message and logs left out to keep the report within its bound. */
   detailsOmitted?: true;
 }
@@ -136,8 +148,10 @@ export interface VersionScore {
   replay?: CaseTally;
   p95LatencyMs?: number;
   sourceBytes?: number;
-  /** Capability calls the cases made (model tokens, fetches): a placeholder until fixtures meter them. */
+  /** Capability calls per case run (the mean over the runs counted): what an objective's cost term weighs. */
   capabilityCalls?: number;
+  /** The capability calls of every case run counted, in total. */
+  capabilityUsage?: CapabilityUsage;
   /** The last stage the cascade reached: where it failed, or the last one it passed. */
   stageReached?: CascadeStage;
   /** The module's objective applied to this score when it was recorded. */

@@ -4,7 +4,6 @@ export type AgentErrorCode =
   | 'agent_disabled'
   | 'agent_disabled_for_module'
   | 'agent_daily_limit'
-  | 'agent_busy'
   | 'invalid_request'
   | 'no_active_version'
   | 'job_not_found';

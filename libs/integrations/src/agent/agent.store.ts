@@ -6,8 +6,6 @@ import type { RecentError } from './prompt.js';
 const DAY_MS = 24 * 3600 * 1000;
 const ERRORS_TTL_MS = 7 * DAY_MS;
 
-// Deletes the in-flight key only if it still names this job (another job may hold it after a TTL expiry).
-const RELEASE_SCRIPT = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 // Counts one improvement of the day unless the limit is reached; returns the new count, or -1 when refused.
 const RESERVE_SCRIPT = `local n = tonumber(redis.call('get', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > 0 and n >= tonumber(ARGV[1]) then return -1 end
@@ -16,7 +14,7 @@ redis.call('pexpire', KEYS[1], ARGV[2])
 return n`;
 
 /**
- * The agent's seam to Redis: cluster-wide counters and locks, recent runtime errors. Everything here is shared
+ * The agent's seam to Redis: cluster-wide daily counts and the self-heal cooldown, recent runtime errors. Everything here is shared
  * by every node. Its PostgreSQL reads live in the code store.
  */
 @Injectable()
@@ -31,26 +29,6 @@ export class AgentStore {
 
   async releaseDaily(module: string, now: number): Promise<void> {
     await this.redis.client.decr(this.dailyKey(module, now)).catch(() => undefined);
-  }
-
-  async usedToday(module: string, now: number): Promise<number> {
-    return Number((await this.redis.client.get(this.dailyKey(module, now))) ?? 0);
-  }
-
-  /** Marks `jobId` as the module's one improvement in flight; returns the holder's id when another holds it. */
-  async claimInFlight(module: string, jobId: string, ttlMs: number): Promise<string | null> {
-    const key = this.inFlightKey(module);
-    const set = await this.redis.client.set(key, jobId, 'PX', ttlMs, 'NX');
-    if (set === 'OK') return null;
-    return (await this.redis.client.get(key)) ?? 'unknown';
-  }
-
-  async releaseInFlight(module: string, jobId: string): Promise<void> {
-    await this.redis.client.eval(RELEASE_SCRIPT, 1, this.inFlightKey(module), jobId).catch(() => undefined);
-  }
-
-  async inFlight(module: string): Promise<string | null> {
-    return this.redis.client.get(this.inFlightKey(module));
   }
 
   /** True for the first caller in the cluster within `ms`: the self-heal cooldown. */
@@ -91,10 +69,6 @@ export class AgentStore {
 
   private dailyKey(module: string, now: number): string {
     return this.redis.key('agent', 'daily', module, dayOf(now));
-  }
-
-  private inFlightKey(module: string): string {
-    return this.redis.key('agent', 'inflight', module);
   }
 
   private errorsKey(module: string): string {

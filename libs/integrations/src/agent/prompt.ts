@@ -6,7 +6,6 @@ import {
   type VersionStatus,
 } from '@seed/code-store';
 import { untrusted } from '../models/prompt-fence.js';
-import type { AttemptRecord } from './decision.js';
 
 /** Pure: what the model is told on each attempt, and how the gates' verdicts become feedback. */
 
@@ -24,6 +23,17 @@ export interface RecentError {
   at: string;
 }
 
+/** An earlier candidate of this improvement that failed, as the next prompt tells of it. */
+export interface PreviousAttempt {
+  /** 1-based. */
+  attempt: number;
+  /** Its version's seq, when it became one. */
+  seq: number | null;
+  status: 'rejected' | 'duplicate' | 'invalid_output' | 'edit_failed';
+  /** What the gates (or the edit, or the answer's shape) said about it. */
+  feedback: string[];
+}
+
 export interface PromptCase {
   name: string;
   input: unknown;
@@ -39,8 +49,8 @@ export interface PromptInput {
   /** Cases of this improvement's goal, which the active version does not meet yet. */
   goalCases?: readonly PromptCase[];
   recentErrors: readonly RecentError[];
-  /** Settled earlier attempts of this improvement, oldest first. */
-  previous: readonly AttemptRecord[];
+  /** Earlier attempts of this improvement that failed, oldest first. */
+  previous: readonly PreviousAttempt[];
   /** The source the last attempt proposed, when there was one. */
   lastCandidate?: { attempt: number; source: string };
   attempt: number;
@@ -117,14 +127,7 @@ function grantsSection(grants: CapabilityGrants | undefined): string {
 export function feedbackFor(version: {
   status: VersionStatus;
   diagnostics: readonly Diagnostic[] | null;
-  activeSeq?: number | null;
 }): string[] {
-  if (version.status === 'superseded') {
-    return [
-      `It passed every gate, but the module changed meanwhile (version ${version.activeSeq ?? '?'} is active now): ` +
-        'build on the current active source.',
-    ];
-  }
   const lines = (version.diagnostics ?? []).slice(0, MAX_FEEDBACK_LINES).map(diagnosticLine);
   return lines.length ? lines : [`It ended with status ${version.status} without diagnostics.`];
 }
@@ -167,7 +170,7 @@ function errorsSection(errors: readonly RecentError[]): string {
   return `Recent runtime errors of the active version (most recent first):\n${untrusted('recent-errors', lines.join('\n'))}`;
 }
 
-function previousSection(previous: readonly AttemptRecord[]): string {
+function previousSection(previous: readonly PreviousAttempt[]): string {
   const blocks = previous.map((a) => {
     const what = a.seq ? `version ${a.seq}` : 'no version';
     const feedback = a.feedback.slice(0, MAX_FEEDBACK_LINES).map((f) => previewText(f, MAX_FEEDBACK_LINE));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NewTestCase } from '@seed/code-store';
 import { errorRate, type CallStats } from '@seed/hot-reload';
-import type { RecentError } from './prompt.js';
+import type { RecentError } from '@seed/integrations';
 
 /** Pure: when a module's failures call for an improvement, and what that improvement is asked. */
 
@@ -34,7 +34,7 @@ export type SelfHealVerdict = 'off' | 'wait' | 'healthy' | 'cooldown' | 'schedul
 
 /**
  * Enough calls in the window and an error rate above the threshold → schedule, unless this node scheduled
- * one for the module within the cooldown (the cluster-wide cooldown and the in-flight check are in Redis).
+ * one for the module within the cooldown (the cluster-wide cooldown is in Redis; the running run in PostgreSQL).
  */
 export function selfHealVerdict(input: {
   stats: CallStats;

@@ -155,7 +155,12 @@ export const rolloutAnalysisSchema = z
       .max(1)
       .default(0.05)
       .describe("how far the canary's module-fault rate may exceed the stable one's (0.05 = 5 points)"),
-    maxLatencyRatio: z.number().min(1).max(1000).default(LATENCY_DEFAULTS.maxLatencyRatio).describe('canary p99 / stable p99'),
+    maxLatencyRatio: z
+      .number()
+      .min(1)
+      .max(1000)
+      .default(LATENCY_DEFAULTS.maxLatencyRatio)
+      .describe('canary p99 / stable p99'),
     latencyFloorMs: z
       .number()
       .min(0)

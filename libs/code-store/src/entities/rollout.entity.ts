@@ -13,7 +13,14 @@ import {
 import type { AnalysisSettings, OnInconclusive } from '@seed/rollout';
 import type { ModuleEntity } from './module.entity.js';
 
-export const ROLLOUT_STATUSES = ['running', 'paused', 'watching', 'promoted', 'rolled_back', 'aborted'] as const;
+export const ROLLOUT_STATUSES = [
+  'running',
+  'paused',
+  'watching',
+  'promoted',
+  'rolled_back',
+  'aborted',
+] as const;
 export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 /**
  * `rollout`: a version's share of the calls moved through steps. `watch`: the analysis after an activation, at

@@ -225,6 +225,11 @@ function nested(env: Env, apiTokens: ApiToken[]) {
     },
     pipeline: {
       concurrency: env.PIPELINE_CONCURRENCY,
+      /**
+       * A submission runs on the node that received it, with the rows it has just written; its job waits
+       * delayed by lockDurationMs (renewed while the run lasts), so another node runs it if this one dies.
+       */
+      localRun: env.PIPELINE_LOCAL_RUN,
       attempts: env.PIPELINE_ATTEMPTS,
       backoffMs: env.PIPELINE_BACKOFF,
       /** Past it a submission answers anyway; the sweeper enqueues it once Redis is back. */

@@ -211,6 +211,9 @@ const capabilities = {
 
 const pipeline = {
   PIPELINE_CONCURRENCY: int(4, 1).describe('pipeline jobs per node at once'),
+  PIPELINE_LOCAL_RUN: bool(true).describe(
+    'run a submission on the node that received it (up to PIPELINE_CONCURRENCY at once), its job kept as a delayed crash record',
+  ),
   PIPELINE_ATTEMPTS: int(5, 1).describe('attempts of a job failing on infrastructure errors'),
   PIPELINE_BACKOFF: ms(1000, 1).describe('first retry delay, doubled on each attempt'),
   PIPELINE_ENQUEUE_TIMEOUT: ms(3000, 1).describe(

@@ -10,6 +10,7 @@ import { ActivationWatch } from './activation-watch.service.js';
 import { InvocationService } from './invocation.service.js';
 import { ModulesService } from './modules.service.js';
 import { PipelineService } from './pipeline.service.js';
+import { LocalRuns } from './local-runs.service.js';
 import { PipelineWorker } from './pipeline.worker.js';
 import { Reconciler } from './reconciler.service.js';
 import { ReplaySamples } from './replay-samples.service.js';
@@ -33,6 +34,7 @@ import { SubmissionsService } from './submissions.service.js';
     ModulesService,
     PipelineService,
     PipelineWorker,
+    LocalRuns,
   ],
   exports: [
     ActivationService,

@@ -2,6 +2,7 @@ export { ActivationService } from './activation.service.js';
 export { ActivationWatch } from './activation-watch.service.js';
 export { HotReloadError, type HotReloadErrorCode } from './hot-reload.errors.js';
 export { HotReloadModule } from './hot-reload.module.js';
+export { LocalRuns } from './local-runs.service.js';
 export { errorRate, type CallStats } from './canary.js';
 export {
   InvocationService,

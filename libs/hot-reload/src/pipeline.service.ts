@@ -93,9 +93,14 @@ export class PipelineService {
     private readonly invocations: InvocationService,
   ) {}
 
-  async evaluate(versionId: string, run: PipelineRun): Promise<PipelineResult> {
+  /** `loaded`: the rows the submitting node has just written (a local run), so they are not read again. */
+  async evaluate(
+    versionId: string,
+    run: PipelineRun,
+    loaded?: { version: ModuleVersionEntity; module: ModuleEntity },
+  ): Promise<PipelineResult> {
     const started = performance.now();
-    const found = await this.store.findVersionWithModule(versionId);
+    const found = loaded ?? (await this.store.findVersionWithModule(versionId));
     if (!found) return { versionId, status: 'rejected', activated: false };
     const { version, module } = found;
     if (FINAL_STATUSES.has(version.status))

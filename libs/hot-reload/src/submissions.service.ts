@@ -5,6 +5,7 @@ import {
   AuthorRole,
   CodeStoreError,
   CodeStoreRepository,
+  ModuleEntity,
   ModuleSettings,
   ModuleVersionEntity,
   NewTestCase,
@@ -14,6 +15,7 @@ import { ClusterBus } from '@seed/cluster';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { JobsRepository } from '@seed/jobs';
 import { HotReloadError } from './hot-reload.errors.js';
+import { LocalRuns } from './local-runs.service.js';
 import { IN_PIPELINE, type PipelineResult } from './pipeline.service.js';
 import type { PipelineJobData } from './pipeline.worker.js';
 
@@ -72,6 +74,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     private readonly store: CodeStoreRepository,
     private readonly jobs: JobsRepository,
     private readonly bus: ClusterBus,
+    private readonly local: LocalRuns,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -95,7 +98,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     authorRole: AuthorRole,
     kind: ModuleKind = 'module',
   ): Promise<Submission> {
-    const { version } = await this.store.createModule(
+    const { module, version } = await this.store.createModule(
       name,
       settings,
       tests,
@@ -104,7 +107,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       this.config.pipeline.maxCasesPerModule,
       kind,
     );
-    return this.submitted(name, version);
+    return this.submitted(module, version);
   }
 
   async submit(moduleName: string, candidate: Candidate): Promise<Submission> {
@@ -155,19 +158,32 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       if (winner) return this.replayed(winner);
       throw error;
     }
-    return this.submitted(moduleName, version);
+    return this.submitted(module, version);
   }
 
   async job(id: string): Promise<JobView> {
+    // Carried by this node: its crash record in Redis says `delayed`, the run is under way here.
+    const local = this.local.view(id);
+    if (local)
+      return {
+        id,
+        state: 'active',
+        stage: local.stage,
+        progress: local.percent,
+        attempts: 1,
+        result: null,
+        failedReason: null,
+      };
     const job = await this.jobs.view<PipelineJobData, PipelineResult>('pipeline', id);
     if (job) {
       const { state, stage, progress, attempts, result, failedReason } = job;
       return { id, state, stage, progress, attempts, result, failedReason };
     }
-    // Finished jobs are pruned from Redis; the version row still tells the outcome.
+    // Finished jobs are pruned from Redis, and a local run's record is removed: the version row tells the outcome.
     const version = await this.store.findVersion(id);
     if (!version) throw new HotReloadError('job_not_found', `job ${id} does not exist`);
     const finished = !IN_PIPELINE.has(version.status);
+    const { status, diagnostics } = version;
     return {
       id,
       state: finished ? 'completed' : 'waiting',
@@ -175,7 +191,12 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       progress: finished ? 100 : 0,
       attempts: 0,
       result: finished
-        ? { versionId: id, status: version.status, activated: version.status === 'active' }
+        ? {
+            versionId: id,
+            status,
+            activated: status === 'active',
+            ...(diagnostics?.length ? { diagnostics } : {}),
+          }
         : null,
       failedReason: null,
     };
@@ -196,6 +217,7 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
       if (!IN_PIPELINE.has(version.status)) return version;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal?.aborted) return null;
+      if (await this.local.wait(versionId, remaining, signal)) continue;
       const outcome = await this.jobs.waitForJob(
         'pipeline',
         versionId,
@@ -238,9 +260,14 @@ export class SubmissionsService implements OnApplicationBootstrap, OnApplication
     return requeued;
   }
 
-  private async submitted(module: string, version: ModuleVersionEntity): Promise<Submission> {
-    void this.bus.publish({ type: 'version.submitted', module, versionId: version.id, seq: version.seq });
-    await this.enqueue(module, version.id);
+  private async submitted(module: ModuleEntity, version: ModuleVersionEntity): Promise<Submission> {
+    void this.bus.publish({
+      type: 'version.submitted',
+      module: module.name,
+      versionId: version.id,
+      seq: version.seq,
+    });
+    if (!(await this.local.start(module, version))) await this.enqueue(module.name, version.id);
     return { versionId: version.id, jobId: version.id, seq: version.seq, replayed: false };
   }
 

@@ -83,13 +83,28 @@ export class JobsRepository implements BeforeApplicationShutdown, OnApplicationS
     return [...this.queues.values()].map((queue) => new BullMQAdapter(queue, { readOnlyMode: true }));
   }
 
-  /** Adds a job (a second add with the same id is a no-op), bounded so a down Redis cannot hang the caller. */
-  async add<D extends object>(queue: QueueName, id: string, data: D): Promise<void> {
+  /**
+   * Adds a job (a second add with the same id is a no-op), bounded so a down Redis cannot hang the caller.
+   * `delayMs`: the job waits that long before a worker may take it (a crash record of work done elsewhere).
+   */
+  async add<D extends object>(queue: QueueName, id: string, data: D, delayMs?: number): Promise<void> {
+    const options = { ...jobOptions(this.config, queue), jobId: id, ...(delayMs ? { delay: delayMs } : {}) };
     await withTimeout(
       `Redis (adding job ${id})`,
       this.config.pipeline.enqueueTimeoutMs,
-      this.queue(queue).add(JOB_NAMES[queue], data, { ...jobOptions(this.config, queue), jobId: id }),
+      this.queue(queue).add(JOB_NAMES[queue], data, options),
     );
+  }
+
+  /** Pushes a delayed job's start `delayMs` from now (a crash record whose work is still going on). */
+  async postpone(queue: QueueName, id: string, delayMs: number): Promise<void> {
+    const job = await this.queue(queue).getJob(id);
+    if (job && (await job.isDelayed())) await job.changeDelay(delayMs);
+  }
+
+  /** Removes a job that is not running (a crash record whose work is done); one script. */
+  async remove(queue: QueueName, id: string): Promise<void> {
+    await this.queue(queue).remove(id);
   }
 
   /** The job as one consistent read (state and result agree), or null when Redis has no such job. */

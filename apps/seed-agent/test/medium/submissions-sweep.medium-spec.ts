@@ -1,7 +1,7 @@
 import { ClusterBus } from '@seed/cluster';
 import { CodeStoreRepository, moduleSettingsSchema, type VersionStatus } from '@seed/code-store';
 import { type AppConfig, loadConfig } from '@seed/config';
-import { SubmissionsService } from '@seed/hot-reload';
+import { LocalRuns, type PipelineService, SubmissionsService } from '@seed/hot-reload';
 import { JobsRepository, PermanentJobFailure } from '@seed/jobs';
 import { RedisService } from '@seed/persistence';
 import { MetricsService } from '@seed/telemetry';
@@ -38,11 +38,14 @@ describe('submissions sweeper on PostgreSQL and Redis', () => {
       REDIS_PREFIX: uniquePrefix('sweep'),
       // Rows are backdated past it; a row written by the test just now is not stale.
       PIPELINE_SWEEP_INTERVAL: '60000',
+      // the sweeper's own subject is the queue: no run here carries a version itself
+      PIPELINE_LOCAL_RUN: 'false',
     });
     redis = new RedisService(config);
     jobs = new JobsRepository(config, redis, new MetricsService());
     store = new CodeStoreRepository(dataSource);
-    submissions = new SubmissionsService(config, store, jobs, new ClusterBus(config, redis));
+    const noLocalRuns = new LocalRuns(config, jobs, undefined as unknown as PipelineService);
+    submissions = new SubmissionsService(config, store, jobs, new ClusterBus(config, redis), noLocalRuns);
     const created = await store.createModule(
       'swept',
       moduleSettingsSchema.parse({}),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In, LessThan } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { replaceWatch, type WatchPlanner } from './activation-watch.js';
+import { type AbortedRollout, switchVersion, type WatchPlanner } from './activation-switch.js';
 import { assertCaseRoom, CodeStoreError } from './code-store.errors.js';
 import { ActivationEntity, ActivationReason } from './entities/activation.entity.js';
 import {
@@ -42,6 +42,8 @@ export interface ActivationResult {
   fromVersionId: string | null;
   toVersionId: string;
   seq: number;
+  /** the module's open rollout, ended by this activation */
+  abortedRollouts: AbortedRollout[];
 }
 
 export interface ActiveVersion {
@@ -356,12 +358,18 @@ export class CodeStoreRepository {
     },
   ): Promise<ActivationResult> {
     return this.dataSource.transaction(async (em) => {
-      const module = await em.findOne(ModuleEntity, {
-        where: { id: moduleId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      // One read: the module row locked (activations of a module are serial), the target beside it.
+      const module = (await em
+        .getRepository(ModuleEntity)
+        .createQueryBuilder('m')
+        .leftJoinAndMapOne('m.target', ModuleVersionEntity, 'v', 'v.id = :versionId AND v.module_id = m.id', {
+          versionId,
+        })
+        .where('m.id = :moduleId', { moduleId })
+        .setLock('pessimistic_write', undefined, ['m'])
+        .getOne()) as (ModuleEntity & { target?: ModuleVersionEntity }) | null;
       if (!module) throw new CodeStoreError('module_not_found', `module ${moduleId} does not exist`);
-      const target = await em.findOneBy(ModuleVersionEntity, { id: versionId, moduleId });
+      const { target } = module;
       if (!target)
         throw new CodeStoreError('version_not_found', `version ${versionId} does not exist in this module`);
       if (!target.compiled || !target.sha256 || target.dryRun || target.status === 'rejected') {
@@ -371,40 +379,31 @@ export class CodeStoreRepository {
         );
       }
       const from = module.activeVersionId;
-      if (options.expectedActiveId !== undefined && from !== options.expectedActiveId) {
-        return { activated: false, fromVersionId: from, toVersionId: versionId, seq: target.seq };
-      }
-      if (from === versionId)
-        return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
-      // One statement for both ends of the swap.
-      await em.query(
-        `UPDATE module_versions SET status = CASE WHEN id = $1 THEN 'active' ELSE 'retired' END,
-                updated_at = CURRENT_TIMESTAMP
-          WHERE id = $1 OR id = $2`,
-        [versionId, from],
-      );
-      await em.update(ModuleEntity, { id: moduleId }, { activeVersionId: versionId });
-      await em.insert(ActivationEntity, {
+      const unchanged = { fromVersionId: from, toVersionId: versionId, seq: target.seq, abortedRollouts: [] };
+      if (options.expectedActiveId !== undefined && from !== options.expectedActiveId)
+        return { activated: false, ...unchanged };
+      const switched = from !== versionId;
+      // Already active: only an open rollout ends (an admin's "this version, now" still stops it).
+      if (!switched && options.reason === 'rollout') return { activated: true, ...unchanged };
+      const abortedRollouts = await switchVersion(em, {
         moduleId,
+        versionId,
         fromVersionId: from,
-        toVersionId: versionId,
         reason: options.reason,
         actor: options.actor,
+        switch: switched,
+        plan: switched ? (options.watch?.(module, target) ?? null) : null,
       });
-      if (from) {
-        await replaceWatch(em, {
-          moduleId,
-          versionId,
-          stableVersionId: from,
-          reason: options.reason,
-          actor: options.actor,
-          plan: options.watch?.(module, target) ?? null,
-        });
-      }
       // A goal met by the version going live becomes part of the exam; a rollback to it does not re-add it.
-      if (target.goalCases.length && (options.reason === 'gates' || options.reason === 'manual'))
+      if (switched && target.goalCases.length && (options.reason === 'gates' || options.reason === 'manual'))
         await this.joinGoalCases(em, moduleId, target.goalCases, options.actor, options.maxCases);
-      return { activated: true, fromVersionId: from, toVersionId: versionId, seq: target.seq };
+      return {
+        activated: true,
+        fromVersionId: from,
+        toVersionId: versionId,
+        seq: target.seq,
+        abortedRollouts,
+      };
     });
   }
 

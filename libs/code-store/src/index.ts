@@ -1,4 +1,4 @@
-export { type WatchPlan, type WatchPlanner } from './activation-watch.js';
+export { type AbortedRollout, type WatchPlan, type WatchPlanner } from './activation-switch.js';
 export { ApiTokensRepository, type NewApiToken } from './api-tokens.repository.js';
 export { ArtifactCache, sha256 } from './artifact-cache.js';
 export { AuditRepository, type NewAuditEntry } from './audit.repository.js';

@@ -8,7 +8,6 @@ import {
   type WatchPlanner,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { RolloutRepository } from '@seed/rollout';
 import type { LoadedVersion } from '@seed/runtime';
 import { EVENTS, emit } from '@seed/telemetry';
 import { watchPlan } from './canary.js';
@@ -28,7 +27,6 @@ export class ActivationService {
     private readonly store: CodeStoreRepository,
     private readonly reconciler: Reconciler,
     private readonly bus: ClusterBus,
-    private readonly rollouts: RolloutRepository,
   ) {}
 
   /** The pipeline's activation: a compare-and-swap on the candidate's parent. */
@@ -44,10 +42,7 @@ export class ActivationService {
       maxCases: this.config.pipeline.maxCasesPerModule,
       watch: this.watchFor('gates'),
     });
-    if (result.activated) {
-      await this.abortRollout(module, version.moduleId, version.author, 'gates');
-      await this.propagate(module, result, 'gates', warm);
-    }
+    await this.propagate(module, result, 'gates', warm);
     return result;
   }
 
@@ -79,7 +74,6 @@ export class ActivationService {
     reason: ActivationReason = 'manual',
   ): Promise<ActivationResult> {
     const entity = await this.store.getModule(module);
-    if (reason !== 'rollout') await this.abortRollout(module, entity.id, actor, reason);
     const result = await this.store.activate(entity.id, versionId, {
       reason,
       actor,
@@ -106,7 +100,6 @@ export class ActivationService {
         'no_active_version',
         `module ${module} has no earlier version to roll back to`,
       );
-    await this.abortRollout(module, entity.id, actor, reason);
     const result = await this.store.activate(entity.id, target, {
       reason,
       actor,
@@ -132,32 +125,6 @@ export class ActivationService {
     return (module, target) => watchPlan(this.config.canary, module.settings, reason, target.authorRole);
   }
 
-  /**
-   * Any activation but a rollout's own promotion ends the module's open rollout first (recorded as its last
-   * decision), so the stable version it was measured against never changes under it.
-   */
-  private async abortRollout(module: string, moduleId: string, actor: string, reason: string): Promise<void> {
-    const open = await this.rollouts.open(moduleId);
-    if (!open) return;
-    const result = await this.rollouts.decide(
-      open.id,
-      { status: ['running', 'paused'] },
-      { verdict: null, reason: `activation:${reason}`, action: 'abort', actor },
-      { status: 'aborted', weight: 0 },
-    );
-    if (!result) return;
-    this.logger.log(`${module}: rollout ${open.id} aborted by an activation (${reason})`);
-    await this.bus.publish({
-      type: 'rollout.changed',
-      module,
-      rolloutId: open.id,
-      versionId: open.versionId,
-      status: result.rollout.status,
-      step: result.rollout.step,
-      weight: 0,
-    });
-  }
-
   private async propagate(
     module: string,
     result: ActivationResult,
@@ -165,6 +132,7 @@ export class ActivationService {
     warm?: LoadedVersion,
   ): Promise<void> {
     if (!result.activated) return;
+    await this.announceAborted(module, result, reason);
     this.logger.log(`${module}: version ${result.seq} activated (${reason})`);
     const [active] = await this.store.activeVersions(module);
     if (active?.versionId === result.toVersionId && warm) {
@@ -182,5 +150,24 @@ export class ActivationService {
       seq: result.seq,
       reason,
     });
+  }
+
+  /**
+   * Any activation but a rollout's own promotion ended the module's open rollout in its transaction (recorded as
+   * its last decision), so the stable version it was measured against never changes under it: nodes are told.
+   */
+  private async announceAborted(module: string, result: ActivationResult, reason: string): Promise<void> {
+    for (const rollout of result.abortedRollouts) {
+      this.logger.log(`${module}: rollout ${rollout.id} aborted by an activation (${reason})`);
+      await this.bus.publish({
+        type: 'rollout.changed',
+        module,
+        rolloutId: rollout.id,
+        versionId: rollout.versionId,
+        status: 'aborted',
+        step: rollout.step,
+        weight: 0,
+      });
+    }
   }
 }

@@ -14,6 +14,16 @@ import { uniquePrefix } from '../support/redis';
 
 const V = (n: number) => `export default (x: number) => x + ${n};`;
 const NO_RUN = { finalAttempt: false, progress: async () => undefined };
+/** an analysis that never judges within a test */
+const ANALYSIS_OFF = {
+  minCalls: 1_000_000,
+  maxErrorRateDelta: 1,
+  maxLatencyRatio: 100,
+  latencyFloorMs: 50,
+  failureLimit: 100,
+  minDistinctCallers: 1,
+  observeOnly: true,
+};
 
 /**
  * The reconciler and the activation watch of two "nodes" (two sets of services on one PostgreSQL and one Redis),
@@ -181,6 +191,46 @@ describe('reconciler and activation watch', () => {
       reason: 'activation:rollback',
       action: 'abort',
     });
+  });
+
+  it('any activation but a promotion ends the open rollout with it, its canary ready again', async () => {
+    const { module, first, second } = await twoVersions('overtaken');
+    const third = await store.addVersion(
+      module.id,
+      adminVersion(V(3), { parentId: first.id, activateRequested: false }),
+    );
+    await a.get(PipelineService).evaluate(third.id, NO_RUN);
+    const rollouts = a.get(RolloutRepository);
+    const start = () =>
+      rollouts.start({
+        moduleId: module.id,
+        versionId: second.id,
+        steps: [10, 50, 100],
+        intervalMs: 60_000,
+        analysis: { ...ANALYSIS_OFF },
+        onInconclusive: 'pause',
+        actor: 'admin:test',
+      });
+    const ended = async () => (await rollouts.history(module.id, 1, 0)).items[0];
+
+    // an improvement round's compare-and-swap activation
+    const rollout = await start();
+    const result = await a.get(ActivationService).activateIfActive('overtaken', third, first.id);
+    expect(result.abortedRollouts).toEqual([{ id: rollout.id, versionId: second.id, step: 0 }]);
+    expect(await ended()).toMatchObject({ id: rollout.id, status: 'aborted', weight: 0 });
+    expect((await ended()).decisions.at(-1)).toMatchObject({
+      action: 'abort',
+      reason: 'activation:gates',
+      weight: 10,
+    });
+    expect((await store.getVersion(module.id, second.id)).status).toBe('ready');
+
+    // an admin's activation of the version already active still stops the next rollout
+    const again = await start();
+    await a.get(ActivationService).activate('overtaken', third.id, 'admin:test');
+    expect(await ended()).toMatchObject({ id: again.id, status: 'aborted' });
+    expect((await store.getVersion(module.id, third.id)).status).toBe('active');
+    expect((await store.getVersion(module.id, second.id)).status).toBe('ready');
   });
 
   it('applies a recorded rollback whose node died before applying it', async () => {

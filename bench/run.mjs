@@ -62,7 +62,13 @@ function runChild(benchmark, env) {
   return new Promise((resolve) => {
     const child = fork(fileURLToPath(new URL(benchmark.script, import.meta.url)), [], {
       // the flags `npm start` and the image run the app with, plus --expose-gc for the memory benchmark
-      execArgv: ['--no-node-snapshot', '--max-semi-space-size=16', '--expose-gc'],
+      execArgv: [
+        '--no-node-snapshot',
+        '--max-semi-space-size=16',
+        '--expose-gc',
+        // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each benchmark's process (bench/profile-summary.mjs reads it)
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      ],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

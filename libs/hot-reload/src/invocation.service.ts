@@ -116,8 +116,10 @@ export class InvocationService implements ModuleInvoker {
       const code = error instanceof InvokeError ? error.code : 'error';
       const seconds = (performance.now() - started) / 1000;
       if (!pinned) {
-        const fault = error instanceof InvokeError && countsAgainstVersion(error, false);
-        this.traffic.record(module, version.versionId, fault, caller, seconds * 1000);
+        // A refused input or a full queue says nothing of the version: counted neither way, so a caller's flood
+        // of bad inputs cannot dilute the error rate that would roll a broken version back.
+        if (error instanceof InvokeError && countsAgainstVersion(error, false))
+          this.traffic.record(module, version.versionId, true, caller, seconds * 1000);
         if (error instanceof InvokeError && error.moduleFault && this.observers.length)
           this.notify({ module, versionId: version.versionId, input, error });
       }

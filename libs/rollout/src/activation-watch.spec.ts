@@ -81,16 +81,17 @@ describe('activation watch', () => {
     });
   });
 
-  it('only records a rollback verdict when observing', () => {
+  it('records a rollback verdict as soon as it is reached when observing, and keeps the version', () => {
     const input = {
       candidate: stats(10, 9),
       baseline: stats(100, 0),
       settings: { ...settings, observeOnly: true },
     };
-    expect(watchDecision({ ...input, ended: false }, now)).toBeNull();
-    expect(watchDecision({ ...input, ended: true }, now)).toMatchObject({
-      verdict: 'rollback',
-      action: 'promote',
-    });
+    for (const ended of [false, true])
+      expect(watchDecision({ ...input, ended }, now)).toMatchObject({
+        verdict: 'rollback',
+        action: 'promote',
+      });
+    expect(watchDecision({ ...input, candidate: stats(10, 0), ended: false }, now)).toBeNull();
   });
 });

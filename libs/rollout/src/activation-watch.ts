@@ -35,8 +35,8 @@ export function watchWindows(
 }
 
 /**
- * Pure: what a watch decides now. Before its end only a rollback is acted on (a bad version goes as soon as the
- * data says so); at the end every verdict is recorded, `inconclusive` (too few calls) included, and anything
+ * Pure: what a watch decides now. Before its end only a rollback verdict is acted on (a bad version goes as soon as
+ * the data says so; an observe-only watch records it and keeps the version); at the end every verdict is recorded, `inconclusive` (too few calls) included, and anything
  * but a rollback keeps the version (`promote`). Null: nothing to decide yet.
  */
 export function watchDecision(
@@ -55,6 +55,7 @@ export function watchDecision(
     },
     now,
   );
-  if (input.ended || decision.action === 'rollback') return decision;
+  // observe-only turns a rollback into `promote`: the verdict is still recorded (and noted) when it is reached
+  if (input.ended || decision.verdict === 'rollback') return decision;
   return null;
 }

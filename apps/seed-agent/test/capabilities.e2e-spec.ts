@@ -92,6 +92,9 @@ describe('capabilities through the control API', () => {
       received.push(req.headers);
       if (req.url === '/away') return res.writeHead(302, { location: 'http://localhost:1/' }).end();
       if (req.url === '/hold') return held.push(() => res.end('"held"'));
+      if (req.url === '/html') return res.end('<html>not json</html>');
+      const hops = /^\/r\/(\d+)$/.exec(req.url ?? '');
+      if (hops && hops[1] !== '0') return res.writeHead(302, { location: `/r/${Number(hops[1]) - 1}` }).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,6 +113,14 @@ describe('capabilities through the control API', () => {
         return out;
       };`,
       capabilities: { fetch: { origins: [origin], maxRequests: 3 } },
+    };
+    modules['json-fetcher'] = {
+      source: `export default async (input: { path: string; rethrow?: boolean }, ctx: any) => {
+        const res = await ctx.fetch('${origin}' + input.path);
+        if (input.rethrow) return res.json();
+        try { return await res.json(); } catch (e: any) { return { code: e.code }; }
+      };`,
+      capabilities: { fetch: { origins: [origin] } },
     };
     modules.swapped = {
       source: `export default async (_: unknown, ctx: any) => {
@@ -366,6 +377,24 @@ describe('capabilities through the control API', () => {
       { code: 'capability_limit' },
     ]);
     expect(received.map((h) => h['x-from'])).toEqual(['module', 'module', 'module']);
+  });
+
+  it('counts each redirect against the request count', async () => {
+    const within = await invoke('fetcher', { urls: [`${origin}/r/2`, `${origin}/a`] });
+    expect(within.body.output).toEqual([
+      { status: 200, json: { path: '/r/0' } },
+      { code: 'capability_limit' },
+    ]);
+    const past = await invoke('fetcher', { urls: [`${origin}/r/3`] });
+    expect(past.body.output).toEqual([{ code: 'capability_limit' }]);
+  });
+
+  it('parses a response with res.json(); a body that is not JSON is invalid_json, 422 when it escapes', async () => {
+    expect((await invoke('json-fetcher', { path: '/a' })).body.output).toEqual({ path: '/a' });
+    expect((await invoke('json-fetcher', { path: '/html' })).body.output).toEqual({ code: 'invalid_json' });
+    const escaped = await invoke('json-fetcher', { path: '/html', rethrow: true });
+    expect(escaped.status).toBe(422);
+    expect(escaped.body.error.code).toBe('invalid_json');
   });
 
   it('rejects a candidate whose fetch no fixture answers, naming it', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -92,6 +93,10 @@ describe('capabilities through the control API', () => {
       received.push(req.headers);
       if (req.url === '/away') return res.writeHead(302, { location: 'http://localhost:1/' }).end();
       if (req.url === '/hold') return held.push(() => res.end('"held"'));
+      if (req.url === '/html') return res.end('<html>not json</html>');
+      if (req.url === '/motto') return res.end('{"motto":"carpe diem"}');
+      const hops = /^\/r\/(\d+)$/.exec(req.url ?? '');
+      if (hops && hops[1] !== '0') return res.writeHead(302, { location: `/r/${Number(hops[1]) - 1}` }).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,6 +115,14 @@ describe('capabilities through the control API', () => {
         return out;
       };`,
       capabilities: { fetch: { origins: [origin], maxRequests: 3 } },
+    };
+    modules['json-fetcher'] = {
+      source: `export default async (input: { path: string; rethrow?: boolean }, ctx: any) => {
+        const res = await ctx.fetch('${origin}' + input.path);
+        if (input.rethrow) return res.json();
+        try { return await res.json(); } catch (e: any) { return { code: e.code }; }
+      };`,
+      capabilities: { fetch: { origins: [origin] } },
     };
     modules.swapped = {
       source: `export default async (_: unknown, ctx: any) => {
@@ -140,7 +153,11 @@ describe('capabilities through the control API', () => {
       };`,
       capabilities: { model: { model: 'mock', maxTokensPerCall: 50, maxTokensPerDay: 120 } },
     };
-    t = await startTestApp({ SANDBOX_MAX_CALL_DEPTH: '2', FETCH_ALLOW_CIDRS: '127.0.0.1/32' });
+    t = await startTestApp({
+      SANDBOX_MAX_CALL_DEPTH: '2',
+      FETCH_ALLOW_CIDRS: '127.0.0.1/32',
+      SECRETS_KEY: randomBytes(32).toString('hex'),
+    });
     t.app.get(ModelRegistry).register(
       'mock',
       () =>
@@ -327,35 +344,46 @@ describe('capabilities through the control API', () => {
     });
   });
 
-  it('runs the example of docs/capabilities.md with its case and fixtures', async () => {
-    const [source] = docBlocks('Example', 'ts');
-    const [testCase] = docBlocks('In the gates', 'json').map((block) => JSON.parse(block));
-    expect(source).toContain('ctx.kv');
+  it('runs the example of docs/capabilities.md with its case and fixtures, then live', async () => {
+    // the doc's API is the loopback server here; its grant block names the same capabilities
+    const api = (text: string) => text.split('https://api.example.com').join(origin);
+    const [source] = docBlocks('Example', 'ts').map(api);
+    const [testCase] = docBlocks('In the gates', 'json').map((block) => JSON.parse(api(block)));
+    const [grant] = docBlocks('Example', 'json').map((block) => JSON.parse(api(block)));
+    for (const capability of ['kv', 'call', 'fetch', 'model', 'secret'])
+      expect(source).toContain(`ctx.${capability}`);
     const greeting = await t.request('POST', '/modules', {
       name: 'greeting',
       source: 'export default (input: { name: string }) => `Hello, ${input.name}`;',
       tests: [],
     });
     expect((await settledVersion(t, 'greeting', greeting.body.versionId)).status).toBe('active');
+    const capabilities = { ...grant.capabilities, model: { model: 'mock' } };
     const res = await t.request('POST', '/modules', {
       name: 'visits',
       source,
       tests: [testCase],
-      settings: { capabilities: { kv: {}, call: ['greeting'] } },
+      settings: { capabilities },
     });
     expect(res.status).toBe(201);
     expect((await settledVersion(t, 'visits', res.body.versionId)).status).toBe('active');
+    const secret = await t.request('PUT', '/modules/visits/secrets/API_TOKEN', {
+      value: 'example-token',
+      origins: [origin],
+    });
+    expect(secret.status).toBe(200);
     expect((await invoke('visits', { name: 'Bob' })).body.output).toEqual({
       text: 'Hello, Bob (visit 1)',
       visits: 1,
+      motto: 'carpe diem',
+      word: expect.stringMatching(/^echo \d+$/),
     });
-    expect((await invoke('visits', { name: 'Bob' })).body.output).toEqual({
-      text: 'Hello, Bob (visit 2)',
-      visits: 2,
-    });
+    expect(received.at(-1)?.authorization).toBe('Bearer example-token');
+    expect((await invoke('visits', { name: 'Bob' })).body.output).toMatchObject({ visits: 2 });
   });
 
   it('fetches from granted origins only, within the request count, never leaving them on a redirect', async () => {
+    const before = received.length;
     const urls = [`${origin}/a`, 'http://127.0.0.2:9/x', `${origin}/away`, `${origin}/b`, `${origin}/c`];
     const res = await invoke('fetcher', { urls });
     expect(res.body.output).toEqual([
@@ -365,7 +393,25 @@ describe('capabilities through the control API', () => {
       { status: 200, json: { path: '/b' } },
       { code: 'capability_limit' },
     ]);
-    expect(received.map((h) => h['x-from'])).toEqual(['module', 'module', 'module']);
+    expect(received.slice(before).map((h) => h['x-from'])).toEqual(['module', 'module', 'module']);
+  });
+
+  it('counts each redirect against the request count', async () => {
+    const within = await invoke('fetcher', { urls: [`${origin}/r/2`, `${origin}/a`] });
+    expect(within.body.output).toEqual([
+      { status: 200, json: { path: '/r/0' } },
+      { code: 'capability_limit' },
+    ]);
+    const past = await invoke('fetcher', { urls: [`${origin}/r/3`] });
+    expect(past.body.output).toEqual([{ code: 'capability_limit' }]);
+  });
+
+  it('parses a response with res.json(); a body that is not JSON is invalid_json, 422 when it escapes', async () => {
+    expect((await invoke('json-fetcher', { path: '/a' })).body.output).toEqual({ path: '/a' });
+    expect((await invoke('json-fetcher', { path: '/html' })).body.output).toEqual({ code: 'invalid_json' });
+    const escaped = await invoke('json-fetcher', { path: '/html', rethrow: true });
+    expect(escaped.status).toBe(422);
+    expect(escaped.body.error.code).toBe('invalid_json');
   });
 
   it('rejects a candidate whose fetch no fixture answers, naming it', async () => {

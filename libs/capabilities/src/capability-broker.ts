@@ -76,7 +76,12 @@ export class CapabilityBroker {
       ...(known.grants.kv ? { kv: this.kvBackend(known.moduleId, known.grants.kv) } : {}),
       ...(handles ? { secretHandles: handles } : {}),
       ...(fetch
-        ? { fetch: { fetch: (request) => this.fetchWithSecrets(known.moduleId, fetch, request, handles) } }
+        ? {
+            fetch: {
+              fetch: (request, onRedirect) =>
+                this.fetchWithSecrets(known.moduleId, fetch, request, handles, onRedirect),
+            },
+          }
         : {}),
       ...(known.grants.call && this.invoker ? { call: this.callBackend(this.invoker) } : {}),
     };
@@ -102,12 +107,13 @@ export class CapabilityBroker {
     grant: NonNullable<ResolvedGrants['fetch']>,
     request: FetchRequest,
     handles: Readonly<Record<string, string>> | undefined,
+    onRedirect: () => void,
   ): Promise<FetchResult> {
     const bounds = { ...grant, maxRedirects: this.config.capabilities.fetch.maxRedirects };
     const used = Object.entries(handles ?? {}).filter(([, handle]) =>
       Object.values(request.headers).some((value) => value.includes(handle)),
     );
-    if (used.length === 0) return this.fetchClient.fetch(request, bounds);
+    if (used.length === 0) return this.fetchClient.fetch(request, bounds, { onRedirect });
     const opened = await this.secrets.open(
       moduleId,
       used.map(([name]) => name),
@@ -116,6 +122,7 @@ export class CapabilityBroker {
     if (missing) throw new CapabilityError('capability_denied', `fetch: secret ${missing[0]} is not set`);
     const plaintexts = [...opened.values()].map((s) => s.value);
     return this.fetchClient.fetch(request, bounds, {
+      onRedirect,
       headersFor: (url) => {
         const headers: Record<string, string> = {};
         for (const [header, value] of Object.entries(request.headers)) {

@@ -28,7 +28,8 @@ export interface CallBackend {
 
 /** Where ctx.fetch goes: the network (checked) when live, a case's fixtures in the pipeline. */
 export interface FetchBackend {
-  fetch(request: FetchRequest): Promise<FetchResult>;
+  /** `onRedirect` before each redirect is requested: it counts against the grant's maxRequests (and throws past it) */
+  fetch(request: FetchRequest, onRedirect: () => void): Promise<FetchResult>;
 }
 
 /** Where ctx.model goes: the configured model within the budgets when live, a case's fixtures in the pipeline. */
@@ -152,13 +153,17 @@ export class GrantedSession implements CapabilitySession {
     if (!grant.origins.includes(origin)) {
       throw new CapabilityError('capability_denied', `fetch: ${origin} is not a granted origin`);
     }
-    if (++this.fetches > grant.maxRequests) {
-      throw new CapabilityError(
-        'capability_limit',
-        `fetch: more than ${grant.maxRequests} requests in one invocation`,
-      );
-    }
-    const { status, headers, body } = await backend.fetch(request);
+    // every request counts, a redirect's too: maxRequests bounds what the module makes the world answer
+    const countRequest = () => {
+      if (++this.fetches > grant.maxRequests) {
+        throw new CapabilityError(
+          'capability_limit',
+          `fetch: more than ${grant.maxRequests} requests in one invocation, redirects included`,
+        );
+      }
+    };
+    countRequest();
+    const { status, headers, body } = await backend.fetch(request, countRequest);
     return { status, headers, body };
   }
 

@@ -8,7 +8,8 @@ export {
 export { GrantedSession, type Backends, type CallBackend, type KvBackend } from './granted-session.js';
 export { grantedNames, resolveGrants, type ResolvedGrants } from './grants.js';
 export { parseKvOp, type KvOp } from './kv-args.js';
-export { KvStore, type KvQuota } from './kv-store.js';
+export { KvStore } from './kv-store.js';
+export { entryBytes, quotaRefusal, type KvQuota, type KvUsage } from './kv-quota.js';
 export { FixtureSession } from './fixture-session.js';
 export { parseCidr, refusedAddress, type Cidr } from './address-policy.js';
 export { parseFetchArgs } from './fetch-args.js';

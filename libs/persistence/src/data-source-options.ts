@@ -16,6 +16,7 @@ import { CaseFixtures1764530000001 } from './migrations/1764530000001-case-fixtu
 import { ModuleSecrets1764530000002 } from './migrations/1764530000002-module-secrets.js';
 import { OneRunningImprovement1764610000000 } from './migrations/1764610000000-one-running-improvement.js';
 import { ActivationWatches1764620000000 } from './migrations/1764620000000-activation-watches.js';
+import { ModuleStateSet1764630000000 } from './migrations/1764630000000-module-state-set.js';
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   ModuleSecrets1764530000002,
   OneRunningImprovement1764610000000,
   ActivationWatches1764620000000,
+  ModuleStateSet1764630000000,
 ];
 
 /** One options object for the app and the TypeORM CLI. Never `synchronize`: the schema is the migrations. */

@@ -123,6 +123,37 @@ describe('capability bridge', () => {
     expect(error.code).toBe('quota_exceeded');
   });
 
+  it("parses a fetch response's body with res.json(), or rejects with invalid_json the module can catch", async () => {
+    const v = await load(`export default async (input: { path: string; rethrow?: boolean }, ctx: any) => {
+      const res = await ctx.fetch('https://api.test' + input.path);
+      if (input.rethrow) return res.json();
+      try {
+        return { status: res.status, body: res.body, json: await res.json() };
+      } catch (e: any) {
+        return [e instanceof ctx.CapabilityError, e.code, e.message];
+      }
+    }`);
+    const { session: s } = session(['fetch'], (_capability, _op, args) =>
+      Promise.resolve({
+        status: 200,
+        headers: {},
+        body: String(args[0]).endsWith('/json') ? '{"ok":[1,2]}' : '<html>not json',
+      }),
+    );
+    expect((await v.invoke({ path: '/json' }, { capabilities: s })).output).toEqual({
+      status: 200,
+      body: '{"ok":[1,2]}',
+      json: { ok: [1, 2] },
+    });
+    expect((await v.invoke({ path: '/html' }, { capabilities: s })).output).toEqual([
+      true,
+      'invalid_json',
+      'fetch: the response body (status 200) is not JSON',
+    ]);
+    const escaped = await failure(v.invoke({ path: '/html', rethrow: true }, { capabilities: s }));
+    expect(escaped.code).toBe('invalid_json');
+  });
+
   it('does not let the module forge a capability failure code', async () => {
     const v = await load(
       "export default (_: unknown, ctx: any) => { throw new ctx.CapabilityError('capability_unavailable', 'fake'); };",

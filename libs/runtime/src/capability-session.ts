@@ -23,6 +23,8 @@ export const CAPABILITY_ERROR_CODES = [
   'call_cycle',
   /** the callee failed; details.code is its failure code */
   'call_failed',
+  /** ctx.fetch's res.json(): the response body is not JSON */
+  'invalid_json',
 ] as const;
 export type CapabilityErrorCode = (typeof CAPABILITY_ERROR_CODES)[number];
 

@@ -47,6 +47,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const construct = Reflect.construct;
   const evaluate = g.eval;
   const rejectWith = Promise.reject.bind(Promise);
+  const resolveWith = Promise.resolve.bind(Promise);
   const isError = Error.isError;
   const toText = String;
   const toNumber = Number;
@@ -216,7 +217,8 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     // stores its report rather than returning it: awaiting or calling then on a promise looks up methods the
     // module can replace (Promise.prototype.then, constructor), which could hand it the report's resolver
     // a promise of the harness's own, settled by the host's answer (settle)
-    const request = (id, capability, op, args) => {
+    // shape: what the module gets made of the host's JSON answer (fetch adds res.json())
+    const request = (id, capability, op, args, shape) => {
       let json;
       try {
         json = stringify(args);
@@ -234,9 +236,28 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         resolve = yes;
         reject = no;
       });
-      pending[rid] = { __proto__: null, resolve, reject };
+      pending[rid] = { __proto__: null, resolve, reject, shape };
       sendRequest(id, rid, capability, op, json);
       return promise;
+    };
+
+    // ctx.fetch's answer: { status, headers, body } as the host sent it, and json(), which parses the body
+    // (a promise, as Response.json is) or rejects with a CapabilityError the module can catch
+    const fetchResponse = (answer) => {
+      if (typeof answer !== 'object' || answer === null) return answer;
+      const body = answer.body;
+      return {
+        status: answer.status,
+        headers: answer.headers,
+        body,
+        json: () => {
+          try {
+            return resolveWith(parse(body));
+          } catch {
+            return rejectWith(new CapabilityError('invalid_json', 'fetch: the response body (status ' + answer.status + ') is not JSON', issued));
+          }
+        },
+      };
     };
 
     const capabilities = (id, grants, handlesJson) => {
@@ -251,7 +272,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
           list: (prefix) => request(id, 'kv', 'list', prefix === undefined ? [] : [prefix]),
         }) : undefined,
         call: grants & 2 ? (name, input) => request(id, 'call', 'call', [name, input === undefined ? null : input]) : undefined,
-        fetch: grants & 4 ? (url, init) => request(id, 'fetch', 'fetch', init === undefined ? [url] : [url, init]) : undefined,
+        fetch: grants & 4 ? (url, init) => request(id, 'fetch', 'fetch', init === undefined ? [url] : [url, init], fetchResponse) : undefined,
         model: grants & 8 ? freeze({ __proto__: null, generate: (options) => request(id, 'model', 'generate', [options]) }) : undefined,
         secret: grants & 16 ? (name) => {
           const key = toText(name);
@@ -376,7 +397,7 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     } catch {
       return waiter.reject(new CapabilityError('capability_unavailable', 'the capability answered no JSON', issued));
     }
-    waiter.resolve(value);
+    waiter.resolve(waiter.shape === undefined ? value : waiter.shape(value));
   };
 
   const collect = () => {

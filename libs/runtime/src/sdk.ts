@@ -75,7 +75,8 @@ type CapabilityErrorCode =
   | 'quota_exceeded'
   | 'call_depth'
   | 'call_cycle'
-  | 'call_failed';
+  | 'call_failed'
+  | 'invalid_json';
 
 interface CapabilityFailure extends Error {
   readonly code: CapabilityErrorCode;
@@ -103,6 +104,8 @@ interface FetchResponse {
   readonly headers: Record<string, string>;
   /** the body as text */
   readonly body: string;
+  /** The body parsed as JSON; rejects with a CapabilityError of code invalid_json when it is not JSON. */
+  json(): Promise<JsonValue>;
 }
 
 type ModelMessage = { role: 'user' | 'assistant'; content: string };

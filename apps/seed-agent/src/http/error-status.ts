@@ -88,6 +88,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   call_depth: 422,
   call_cycle: 422,
   call_failed: 422,
+  invalid_json: 422,
   secrets_unavailable: 503,
   unavailable: 503,
   missing_api_key: 503,

@@ -2,6 +2,10 @@ import { KvStore } from '@seed/capabilities';
 import type { AppConfig } from '@seed/config';
 import { CapabilityError } from '@seed/runtime';
 import type { DataSource } from 'typeorm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../src/embedded/embedded-postgres';
 import { eventually } from '../support/start-app';
 import { migratedDataSource } from '../support/data-source';
 import { createTestDatabase, TestDatabase } from '../support/databases';
@@ -71,6 +75,31 @@ describe('kv store on PostgreSQL', () => {
     expect(await codeOf(store.set(id, 'c', '"0123456789"', undefined, quota))).toBe('quota_exceeded');
     // rewriting a key counts its new size only
     expect(await codeOf(store.set(id, 'b', '"012345678901"', undefined, quota))).toBe('ok');
+  });
+});
+
+describe('kv store on the embedded PGlite', () => {
+  it('keeps the named statements of its pooled connections apart in its one session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seed-kv-pglite-'));
+    const pg = await startEmbeddedPostgres({ dir, log: () => undefined });
+    const node = await migratedDataSource({ url: pg.url } as TestDatabase);
+    try {
+      const [{ id }] = await node.query(`INSERT INTO modules (name) VALUES ('kv') RETURNING id`);
+      const store = new KvStore(node, config);
+      const quota = { maxKeys: 5, maxBytes: 100_000 };
+      // the pool's two connections both prepare every statement
+      const codes = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => codeOf(store.set(id, `k${i}`, String(i), undefined, quota))),
+      );
+      expect(codes.filter((c) => c === 'ok')).toHaveLength(5);
+      const values = await Promise.all(Array.from({ length: 12 }, (_, i) => store.get(id, `k${i}`)));
+      expect(values.filter((v) => v !== null)).toHaveLength(5);
+      expect(await store.list(id, 'k')).toHaveLength(5);
+    } finally {
+      await node.destroy();
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -91,6 +91,17 @@ describe('the first hour: Prefer: wait, version references, errors that say what
     expect((await t.request('GET', '/modules/refs/versions/active')).body.seq).toBe(2);
     const rolledBack = await t.request('POST', '/modules/refs/rollback', { versionId: '1' });
     expect([rolledBack.status, rolledBack.body.seq]).toEqual([200, 1]);
+    // a JSON number names a sequence number too, and a rollout names its version like any body
+    const asNumber = await t.request('POST', '/modules/refs/activate', { versionId: 2 });
+    expect([asNumber.status, asNumber.body.seq]).toEqual([200, 2]);
+    await t.request('POST', '/modules/refs/rollback', { versionId: 1 });
+    const source = 'export default (x: number) => x * 3;';
+    const v3 = await t.request('POST', '/modules/refs/versions', { source }, WAIT);
+    const rollout = await t.request('POST', '/modules/refs/rollouts', { versionId: 'latest' });
+    expect([rollout.status, rollout.body.versionId]).toEqual([201, v3.body.versionId]);
+    await t.request('POST', '/modules/refs/rollouts/current/abort');
+    for (const versionId of [0, -1, 2.5, 2 ** 31])
+      expect((await t.request('POST', '/modules/refs/activate', { versionId })).status).toBe(400);
 
     const missing = await t.request('GET', '/modules/refs/versions/99');
     expect([missing.status, missing.body.error.message]).toEqual([

@@ -74,11 +74,18 @@ export const addTestsSchema = z.union([testCasesSchema, testCaseSchema]);
 
 /** A version named in a body or query, as routes name it: id, seq, `active` or `latest`. */
 export const versionRefSchema = z
-  .string()
-  .max(64)
+  // a body may name a sequence number as a JSON number (`{"versionId": 3}`)
+  .union([
+    z.string().max(64),
+    z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
+  ])
   .describe(VERSION_REF_HINT)
   .transform((raw, ctx): VersionRef => {
-    const ref = toVersionRef(raw);
+    const ref = toVersionRef(String(raw));
     if (ref) return ref;
     ctx.addIssue({ code: 'custom', message: `${VERSION_REF_HINT} is expected` });
     return z.NEVER;
@@ -187,7 +194,7 @@ export const rolloutAnalysisSchema = z
 
 export const rolloutSchema = z
   .object({
-    versionId: z.uuid(),
+    versionId: versionRefSchema,
     steps: z.array(z.number().gt(0).max(100)).min(1).max(100).optional().describe('default [5, 25, 50, 100]'),
     stepWeight: z.number().gt(0).max(100).optional().describe('default 10 when maxWeight is given'),
     maxWeight: z.number().gt(0).max(100).optional().describe('default 100 when stepWeight is given'),

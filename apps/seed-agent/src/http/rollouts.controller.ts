@@ -27,7 +27,10 @@ export class RolloutsController {
     @ValidBody(rolloutSchema) body: RolloutBody,
     @CurrentActor() actor: Actor,
   ) {
-    return rolloutView(await this.service.start(name, body, actorLabel(actor), actor.role));
+    const module = await this.store.getModule(name);
+    const version = await this.store.resolveVersionRef(module.id, body.versionId);
+    const input = { ...body, versionId: version.id };
+    return rolloutView(await this.service.start(name, input, actorLabel(actor), actor.role));
   }
 
   @Get()

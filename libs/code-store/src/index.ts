@@ -29,6 +29,7 @@ export {
   capabilityGrantsSchema,
   MODULE_NAME_PATTERN,
   moduleSettingsSchema,
+  originSchema,
   type CapabilityGrants,
   type ModuleSettings,
 } from './module-settings.js';

@@ -4,6 +4,36 @@ export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /**
+ * An origin ctx.fetch may reach (a grant's, a secret's): `http(s)://host[:port]`, nothing else — a path, a query or
+ * credentials would suggest a narrower grant than an origin is. Stored as the URL's own origin.
+ */
+export const originSchema = z
+  .string()
+  .max(2048)
+  .transform((raw, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    const problem = !url
+      ? 'is not a URL'
+      : url.protocol !== 'http:' && url.protocol !== 'https:'
+        ? 'must be http: or https:'
+        : url.username || url.password
+          ? 'must not carry credentials'
+          : (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash
+            ? 'must be an origin alone (no path, query or fragment)'
+            : undefined;
+    if (!url || problem) {
+      ctx.addIssue({ code: 'custom', message: `origin ${JSON.stringify(raw.slice(0, 100))} ${problem}` });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+/**
  * Grants. Every sub-field is optional; the defaults (DEFAULT_GRANT_LIMITS in @seed/capabilities) are documented
  * in docs/capabilities.md. An empty object grants the capability with those defaults.
  */
@@ -24,7 +54,7 @@ export const capabilityGrantsSchema = z
       .strict(),
     fetch: z
       .object({
-        origins: z.array(z.string().url().max(2048)).max(64),
+        origins: z.array(originSchema).max(64),
         maxRequests: z.number().int().min(1).max(1000),
         timeoutMs: z.number().int().min(1).max(600_000),
         maxResponseBytes: z

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Put } from '@nestjs/common';
 import { SecretsService } from '@seed/capabilities';
-import { CodeStoreRepository } from '@seed/code-store';
+import { CodeStoreRepository, originSchema } from '@seed/code-store';
 import { z } from 'zod';
 import { Audit } from './audit/audit.decorator.js';
 import { Roles } from './auth/roles.decorator.js';
@@ -10,7 +10,7 @@ const putSecretSchema = z
   .object({
     value: z.string().min(1).max(16_384),
     /** origins ctx.fetch may send it to; any other hop gets no substitution */
-    origins: z.array(z.string().url().max(2048)).min(1).max(16),
+    origins: z.array(originSchema).min(1).max(16),
   })
   .strict();
 
@@ -38,7 +38,7 @@ export class SecretsController {
     @ValidBody(putSecretSchema) body: z.infer<typeof putSecretSchema>,
   ) {
     const module = await this.store.getModule(name);
-    const origins = [...new Set(body.origins.map((o) => new URL(o).origin))];
+    const origins = [...new Set(body.origins)];
     await this.secrets.put(module.id, key, body.value, origins);
     return { name: key, origins };
   }

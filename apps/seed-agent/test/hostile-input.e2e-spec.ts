@@ -92,6 +92,8 @@ describe('hostile callers and hostile input', () => {
     expect(key.status).toBe(400);
     const query = await t.request('GET', '/events?module=a%00b');
     expect([query.status, query.body.error.code]).toEqual([400, 'invalid_request']);
+    const notAName = await t.request('GET', '/events?module=NOPE!');
+    expect([notAName.status, notAName.body.error.code]).toEqual([400, 'validation_failed']);
     const settings = await t.request('PATCH', '/modules/%00', { autoActivate: true });
     expect(settings.status).toBe(400);
 

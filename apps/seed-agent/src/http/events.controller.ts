@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
 import { BusMessage, ClusterBus } from '@seed/cluster';
+import { MODULE_NAME_PATTERN } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
@@ -10,7 +11,7 @@ import { NO_REQUEST_TIMEOUT } from './request-timeout.js';
 import { EventStreams, SseStream } from './sse.js';
 import { ValidQuery } from './validated.js';
 
-const eventsQuerySchema = z.object({ module: z.string().max(63).optional() });
+const eventsQuerySchema = z.object({ module: z.string().regex(MODULE_NAME_PATTERN).optional() });
 
 /** String fields of a preview are cut to this many characters. */
 const PREVIEW_STRING_CHARS = 200;

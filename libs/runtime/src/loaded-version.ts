@@ -151,7 +151,8 @@ export class LoadedVersion {
               solo ||= error.solo;
               continue;
             }
-            if (error !== WALL_TIMEOUT) throw this.fail(sandbox, sandbox.failureOf(error, this.limits.cpuTimeoutMs));
+            if (error !== WALL_TIMEOUT)
+              throw this.fail(sandbox, sandbox.failureOf(error, this.limits.cpuTimeoutMs));
             const timeout = new InvokeError(
               'timeout',
               `the module did not finish within ${this.limits.wallTimeoutMs} ms`,

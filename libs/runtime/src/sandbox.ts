@@ -233,7 +233,14 @@ export class Sandbox {
     }
     let call!: PendingCall;
     const report = new Promise<HarnessReport | undefined>((resolve, reject) => {
-      call = { id, solo, args: [id, inputJson, captureLogs, grants, handles], resolve, reject, reported: false };
+      call = {
+        id,
+        solo,
+        args: [id, inputJson, captureLogs, grants, handles],
+        resolve,
+        reject,
+        reported: false,
+      };
     });
     // a capability's answer can fail the call before its caller awaits it
     report.catch(() => undefined);

@@ -291,8 +291,10 @@ export class Sandbox {
     });
     const notStarted = batch.slice(outcome.started);
     if (failure === undefined) {
-      // the harness stopped early (a call that awaits, or its start window ran out): the rest go next
-      this.crossing.requeue(notStarted);
+      // the harness stopped early (a call that awaits, or its start window ran out): the rest go next, here
+      // unless the isolate was retired meanwhile
+      if (!this.retired) return this.crossing.requeue(notStarted);
+      for (const call of notStarted) this.fail(call, new CallNotStarted(false));
       return;
     }
     // a failed task leaves the isolate in no state to trust: no new calls; those still waiting go elsewhere
@@ -418,6 +420,8 @@ export class Sandbox {
       // the module's continuation ran past its CPU timeout, or the isolate went: that call fails
       const call = this.pending.get(id);
       if (call) this.fail(call, error);
+      // past the memory limit the isolate is gone, and every call still in it with it
+      if (this.isolate.isDisposed) for (const other of [...this.pending.values()]) this.fail(other, error);
     }
   }
 
@@ -433,6 +437,8 @@ export class Sandbox {
   /** No new calls come here; the isolate goes once the calls still inside it have returned. */
   retire(): void {
     this.retired = true;
+    // the calls still waiting for a crossing start in a fresh isolate rather than beside what is left here
+    for (const call of this.crossing.close()) this.fail(call, new CallNotStarted(false));
     if (this.calls === 0) this.dispose();
   }
 

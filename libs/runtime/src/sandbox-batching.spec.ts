@@ -116,6 +116,33 @@ describe('batched crossings', () => {
     for (const n of [0, 1, 2, 3]) expect(count(ran, String(n))).toBe(1);
   });
 
+  it('sends the calls that arrived while a batch timed out to the fresh isolate, once each', async () => {
+    const version = await load(`
+      export default (input: { n: number; loop?: boolean }, ctx: any) => {
+        ctx.kv.set('ran', String(input.n)).catch(() => undefined);
+        while (input.loop) {}
+        return input.n;
+      };
+    `);
+    const { ran, session } = recorder();
+    const looping = outcomes([version.invoke({ n: 0, loop: true }, { capabilities: session() })]);
+    // the looping call's batch has crossed; these wait for the next crossing
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = outcomes([1, 2, 3].map((n) => version.invoke({ n }, { capabilities: session() })));
+    expect(await looping).toEqual(['!timeout']);
+    expect(await later).toEqual([1, 2, 3]);
+    for (const n of [0, 1, 2, 3]) expect(count(ran, String(n))).toBe(1);
+  });
+
+  it('gives every call the whole CPU timeout: busy calls of one turn do not add up in one task', async () => {
+    // three calls of 100 ms each under a 250 ms timeout: one task for all three would time the last one out
+    const version = await load(
+      `export default (n: number) => { const end = Date.now() + 100; while (Date.now() < end) {} return n; };`,
+      { cpuTimeoutMs: 250, wallTimeoutMs: 5000 },
+    );
+    expect(await outcomes([1, 2, 3].map((n) => version.invoke(n)))).toEqual([1, 2, 3]);
+  });
+
   it('does not hold the other calls of a batch while one awaits a capability', async () => {
     const version = await load(`
       export default async (input: { n: number; wait?: boolean }, ctx: any) =>

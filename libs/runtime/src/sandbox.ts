@@ -1,34 +1,21 @@
 import type { SandboxLimits } from '@seed/config';
 import ivm from 'isolated-vm';
-import {
-  CapabilityError,
-  MAX_CAPABILITY_ARGS,
-  MAX_CAPABILITY_RESULT,
-  type CapabilityName,
-  type CapabilitySession,
-} from './capability-session.js';
+import { answerRequest, type CapabilityAnswer, type OpenSession } from './capability-requests.js';
+import type { CapabilityName, CapabilitySession } from './capability-session.js';
 import { MODULE_GLOBAL } from './compile.js';
 import { batchOutcome, Crossing, type CrossingCall } from './crossing.js';
-import { InvokeError, ModuleLoadError, type InvokeFailureCode } from './failures.js';
-import {
-  clipMessage,
-  readLoadFailure,
-  readReport,
-  TASK_GUARD,
-  type HarnessReport,
-  type ReportBounds,
-} from './harness-report.js';
+import type { InvokeError } from './failures.js';
+import { readReport, TASK_GUARD, type HarnessReport, type ReportBounds } from './harness-report.js';
+import { callFailure, COMPILED_NAME, failureCode, loadError, refusedLoad } from './sandbox-failures.js';
 import {
   BATCH_START_WINDOW_MS,
   HARNESS_SOURCE,
   PROGRESS_LOOP_DONE,
   PROGRESS_STARTED,
 } from './sandbox-harness.js';
-import { mapStack, SourceMap } from './source-map.js';
+import type { SourceMap } from './source-map.js';
 
-/** Script name of the compiled module inside the isolate, and of its source in mapped stacks. */
-export const COMPILED_NAME = 'module.js';
-export const SOURCE_NAME = 'module.ts';
+export { COMPILED_NAME, SOURCE_NAME } from './sandbox-failures.js';
 
 /** An isolate whose context ran the harness but no module yet: what the pool keeps ready. */
 export interface BlankSandbox {
@@ -46,22 +33,6 @@ interface Harness {
 
 /** Bits of the grants `invoke` passes to the harness (see HARNESS_SOURCE's `capabilities`). */
 const GRANT_BITS: Record<CapabilityName, number> = { kv: 1, call: 2, fetch: 4, model: 8, secret: 16 };
-const OPS: Record<CapabilityName, readonly string[]> = {
-  kv: ['get', 'set', 'delete', 'list'],
-  call: ['call'],
-  fetch: ['fetch'],
-  model: ['generate'],
-  secret: [],
-};
-
-/** One invocation's capabilities while it runs. */
-interface OpenSession {
-  readonly session: CapabilitySession;
-  readonly maxCalls: number;
-  calls: number;
-  /** requests sent to the host and not answered yet */
-  outstanding: number;
-}
 
 /**
  * Why a call came back without running: its batch failed before it started, or its isolate was retired while it
@@ -343,7 +314,7 @@ export class Sandbox {
     const open = this.sessions.get(id);
     if (!open) return;
     open.outstanding++;
-    void this.answer(open, rid, capability, op, json).then(
+    void answerRequest(open, capability, op, json).then(
       (answer) => {
         open.outstanding--;
         return this.deliver(id, rid, answer);
@@ -352,65 +323,8 @@ export class Sandbox {
     );
   }
 
-  private async answer(
-    open: OpenSession,
-    rid: number,
-    capability: unknown,
-    op: unknown,
-    json: unknown,
-  ): Promise<{ ok: true; json?: string } | { ok: false; code: string; message: string }> {
-    try {
-      if (typeof capability !== 'string' || !Object.hasOwn(OPS, capability)) {
-        throw new CapabilityError('invalid_capability_args', 'no such capability');
-      }
-      const name = capability as CapabilityName;
-      if (!open.session.granted.includes(name)) {
-        throw new CapabilityError('capability_denied', `the module has no ${name} grant`);
-      }
-      if (typeof op !== 'string' || !OPS[name].includes(op)) {
-        throw new CapabilityError(
-          'invalid_capability_args',
-          `${name} has no operation ${String(op).slice(0, 50)}`,
-        );
-      }
-      if (typeof json !== 'string' || json.length > MAX_CAPABILITY_ARGS) {
-        throw new CapabilityError(
-          'capability_limit',
-          `the arguments are over ${MAX_CAPABILITY_ARGS} characters`,
-        );
-      }
-      if (++open.calls > open.maxCalls) {
-        throw new CapabilityError(
-          'capability_limit',
-          `the call made more than ${open.maxCalls} capability calls (SANDBOX_MAX_CAPABILITY_CALLS)`,
-        );
-      }
-      const parsed: unknown = JSON.parse(json);
-      if (!Array.isArray(parsed))
-        throw new CapabilityError('invalid_capability_args', 'the arguments are no list');
-      const result = await open.session.request(name, op, parsed);
-      if (result === undefined) return { ok: true };
-      const out = JSON.stringify(result);
-      if (out.length > MAX_CAPABILITY_RESULT) {
-        throw new CapabilityError(
-          'capability_limit',
-          `the result is over ${MAX_CAPABILITY_RESULT} characters of JSON`,
-        );
-      }
-      return { ok: true, json: out };
-    } catch (error) {
-      if (error instanceof CapabilityError)
-        return { ok: false, code: error.code, message: clipMessage(error.message) };
-      return { ok: false, code: 'capability_unavailable', message: 'the capability failed' };
-    }
-  }
-
   /** Settles the request in the isolate (a task of its own, under the CPU timeout); the report comes on its own. */
-  private async deliver(
-    id: number,
-    rid: number,
-    answer: { ok: true; json?: string } | { ok: false; code: string; message: string },
-  ): Promise<void> {
+  private async deliver(id: number, rid: number, answer: CapabilityAnswer): Promise<void> {
     // the call ended meanwhile (wall-clock timeout, disposal): nothing waits for the answer
     if (!this.sessions.has(id) || this.isolate.isDisposed) return;
     const args = answer.ok ? [rid, true, answer.json] : [rid, false, answer.message, answer.code];
@@ -452,37 +366,7 @@ export class Sandbox {
 
   /** What an isolated-vm rejection of `call` means for the caller. */
   failureOf(error: unknown, cpuTimeoutMs: number): InvokeError {
-    const code = failureCode(error, this.isolate, this.disposedByHost);
-    return new InvokeError(code, failureMessage(code, error, cpuTimeoutMs));
-  }
-}
-
-// isolated-vm's errors come from the main realm, so `instanceof Error` fails under Jest's vm realm: duck-type them
-function errorField(error: unknown, field: 'name' | 'message' | 'stack'): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const value = (error as Record<string, unknown>)[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function failureCode(error: unknown, isolate: ivm.Isolate, disposedByHost = false): InvokeFailureCode {
-  const message = errorField(error, 'message') ?? String(error);
-  if (/timed out/i.test(message)) return 'timeout';
-  if (disposedByHost) return 'disposed';
-  if (/memory limit/i.test(message) || isolate.isDisposed) return 'memory_limit';
-  return 'runtime_error';
-}
-
-function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: number): string {
-  const message = clipMessage(errorField(error, 'message') ?? String(error));
-  switch (code) {
-    case 'timeout':
-      return `the module exceeded its CPU timeout of ${cpuTimeoutMs} ms`;
-    case 'memory_limit':
-      return 'the module exceeded its memory limit';
-    case 'disposed':
-      return 'the version was unloaded during the call';
-    default:
-      return message;
+    return callFailure(error, this.isolate, this.disposedByHost, cpuTimeoutMs);
   }
 }
 
@@ -509,35 +393,4 @@ function reportBounds(limits: SandboxLimits): ReportBounds {
     maxLogBytes: limits.maxLogBytes,
     maxLogLines: limits.maxLogLines,
   };
-}
-
-/** What the harness answered instead of an invoke function: the module's top-level throw, or no function. */
-function refusedLoad(raw: unknown, map?: SourceMap): ModuleLoadError {
-  const failure = readLoadFailure(raw);
-  if (!failure) return new ModuleLoadError('runtime_error', 'the module broke the sandbox while loading');
-  const text = failure.name ? `${failure.name}: ${failure.message}` : failure.message;
-  const { position } = mapStack(failure.stack ?? '', COMPILED_NAME, SOURCE_NAME, map);
-  return new ModuleLoadError(failure.code, text, position ?? {});
-}
-
-/** Errors of isolated-vm itself and of V8's compiler: no module code made them, but they can quote its source. */
-function loadError(
-  code: InvokeFailureCode | 'syntax_error',
-  error: unknown,
-  map?: SourceMap,
-): ModuleLoadError {
-  const loadCode =
-    code === 'timeout' || code === 'memory_limit' || code === 'syntax_error' ? code : 'runtime_error';
-  const message = errorField(error, 'message');
-  const base = message === undefined ? String(error) : `${errorField(error, 'name') ?? 'Error'}: ${message}`;
-  // a syntax error carries its position in the message: "Unexpected token ';' [module.js:2:7]"
-  const stack = `${errorField(error, 'stack') ?? ''}\n${message ?? ''}`;
-  const { position } = mapStack(stack, COMPILED_NAME, SOURCE_NAME, map);
-  const text =
-    loadCode === 'timeout'
-      ? "the module's top-level code exceeded its CPU timeout"
-      : loadCode === 'memory_limit'
-        ? "the module's top-level code exceeded its memory limit"
-        : clipMessage(base);
-  return new ModuleLoadError(loadCode, text, position ?? {});
 }

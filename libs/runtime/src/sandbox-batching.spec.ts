@@ -143,6 +143,25 @@ describe('batched crossings', () => {
     expect(await outcomes([1, 2, 3].map((n) => version.invoke(n)))).toEqual([1, 2, 3]);
   });
 
+  it('charges nobody for a loop a finished call left behind, and retires the isolate', async () => {
+    const version = await load(`
+      let calls = 0;
+      export default (input: { n: number; stray?: boolean }) => {
+        calls++;
+        if (input.stray) Promise.resolve().then(() => { while (true) {} });
+        return [input.n, calls];
+      };
+    `);
+    const results = await outcomes([0, 1, 2].map((n) => version.invoke({ n, stray: n === 0 })));
+    expect(results).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+    // the stray loop ran past the CPU timeout after the three had reported: the next call starts afresh
+    expect((await version.invoke({ n: 3 })).output).toEqual([3, 1]);
+  });
+
   it('does not hold the other calls of a batch while one awaits a capability', async () => {
     const version = await load(`
       export default async (input: { n: number; wait?: boolean }, ctx: any) =>

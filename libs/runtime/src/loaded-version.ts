@@ -4,7 +4,7 @@ import { ConcurrencyGate } from './concurrency-gate.js';
 import { InvokeError, ModuleLoadError } from './failures.js';
 import type { HarnessReport } from './harness-report.js';
 import type { IsolatePool } from './isolate-pool.js';
-import { COMPILED_NAME, Sandbox, SOURCE_NAME } from './sandbox.js';
+import { CallNotStarted, COMPILED_NAME, Sandbox, SOURCE_NAME } from './sandbox.js';
 import { mapStack, SourceMap } from './source-map.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -127,40 +127,53 @@ export class LoadedVersion {
     session?: CapabilitySession,
   ): Promise<InvokeResult> {
     const started = performance.now();
-    let sandbox = await this.acquireSandbox();
-    // another call may have retired it while this one resumed from the await
-    while (sandbox.isRetired) sandbox = await this.acquireSandbox();
-    sandbox.enter();
     let timer: NodeJS.Timeout | undefined;
+    // one wall clock for the call, across the isolates it may be sent to before it starts
+    const wall = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(WALL_TIMEOUT), this.limits.wallTimeoutMs);
+    });
+    wall.catch(() => undefined);
+    let solo = false;
     try {
-      const call = sandbox.call(inputJson, captureLogs, this.limits.cpuTimeoutMs, session);
-      // once the wall clock wins, the call's own outcome no longer matters
-      call.catch(() => undefined);
-      const wall = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(WALL_TIMEOUT), this.limits.wallTimeoutMs);
-      });
-      let report: HarnessReport | undefined;
-      try {
-        report = await Promise.race([call, wall]);
-      } catch (error) {
-        throw this.fail(
-          sandbox,
-          error === WALL_TIMEOUT
-            ? new InvokeError('timeout', `the module did not finish within ${this.limits.wallTimeoutMs} ms`)
-            : sandbox.failureOf(error, this.limits.cpuTimeoutMs),
-        );
+      for (;;) {
+        let sandbox = await this.acquireSandbox();
+        // another call may have retired it while this one resumed from the await
+        while (sandbox.isRetired) sandbox = await this.acquireSandbox();
+        sandbox.enter();
+        try {
+          const call = sandbox.call(inputJson, captureLogs, session, solo);
+          let report: HarnessReport | undefined;
+          try {
+            report = await Promise.race([call.report, wall]);
+          } catch (error) {
+            // its batch failed before it started, or its isolate went while it waited: it runs elsewhere
+            if (error instanceof CallNotStarted) {
+              solo ||= error.solo;
+              continue;
+            }
+            if (error !== WALL_TIMEOUT)
+              throw this.fail(sandbox, sandbox.failureOf(error, this.limits.cpuTimeoutMs));
+            const timeout = new InvokeError(
+              'timeout',
+              `the module did not finish within ${this.limits.wallTimeoutMs} ms`,
+            );
+            // one that never left the queue left nothing behind in the isolate: no reason to retire it
+            throw this.fail(sandbox, timeout, !call.withdraw());
+          }
+          if (!report) {
+            const error = new InvokeError(
+              'runtime_error',
+              'the module broke the sandbox: its call returned no report',
+            );
+            throw this.fail(sandbox, error, true);
+          }
+          return this.settle(sandbox, report, started);
+        } finally {
+          sandbox.leave();
+        }
       }
-      if (!report) {
-        const error = new InvokeError(
-          'runtime_error',
-          'the module broke the sandbox: its call returned no report',
-        );
-        throw this.fail(sandbox, error, true);
-      }
-      return this.settle(sandbox, report, started);
     } finally {
       clearTimeout(timer);
-      sandbox.leave();
     }
   }
 

@@ -9,17 +9,35 @@ import {
 } from './harness-report.js';
 
 /**
- * Script evaluated in every fresh context before the module's code. Its value holds three functions the host keeps
+ * Calls start only this long (ms, by the isolate's Date.now) after their batch began; the batch's task gets this
+ * much on top of the CPU timeout, so every call that starts still has the whole CPU timeout to itself.
+ */
+export const BATCH_START_WINDOW_MS = 2;
+/** Values per call in a batch: id, input JSON, capture logs, grant bits, secret handles JSON. */
+export const BATCH_CALL_ARITY = 5;
+/** Int32 slots of the progress buffer: calls of the last batch started, and 1 once its loop over them ended. */
+export const PROGRESS_STARTED = 0;
+export const PROGRESS_LOOP_DONE = 1;
+
+/**
+ * Script evaluated in every fresh context before the module's code. Its value holds the functions the host keeps
  * as References (nothing of them is reachable from the module's globals): `bind` runs the module's script once,
- * `bound` then answers the per-call `invoke` function or the load failure, and `collect` hands over the reports of
- * the calls that finished. `invoke` starts a call and answers nothing: its report waits for `collect`.
+ * `bound` then answers the `batch` function or the load failure, and `settle` answers a capability request.
+ *
+ * `batch` takes the calls the host gathered in one turn (BATCH_CALL_ARITY primitives each, the input already JSON)
+ * and starts them one by one, synchronously, in one task: no microtask runs between them, so while the loop is in
+ * a call's synchronous part that call alone is running. It writes how many calls it started to a SharedArrayBuffer
+ * the host reads even after a timeout or a disposal, and stops early, leaving the rest for the host to send again,
+ * after a call that did not finish synchronously (its awaits run as the task's microtasks, with nobody else's) and
+ * once BATCH_START_WINDOW_MS passed. A finished call's report leaves at once, on its own, through the host's
+ * `report` Reference (arguments copied when sent: a later call that exhausts memory cannot take it along).
  *
  * isolated-vm ends every task by copying out, whole, the reason of the first promise rejected without a handler,
  * and a module can leave one with a 20 MB reason (or getters on it). So `bind` and `invoke` first reject a private
  * promise of their own with a short reason: it stays first, the copy stays short, and the task "fails" with
- * TASK_GUARD, which the host expects. Whatever a task would have returned is lost that way, hence `bound` and
- * `collect`, which run no module code: the microtasks were drained at the end of the task before, and the module
- * gets no FinalizationRegistry, whose callbacks could run in between.
+ * TASK_GUARD, which the host expects. Whatever a task would have returned is lost that way, hence `bound`, which
+ * runs no module code: the microtasks were drained at the end of the task before, and the module gets no
+ * FinalizationRegistry, whose callbacks could run in between.
  *
  * Module code runs in this same context and may replace any global or prototype, so everything the harness uses
  * after it is captured here first, and nothing that leaves the isolate is built with a method the module can
@@ -31,7 +49,7 @@ import {
  * granted exist. A capability call sends primitives only (ids, names and the arguments' JSON, cut here and checked
  * again on the host) through the host's `request` Reference, whose applyIgnored is captured before module code
  * runs, and returns a promise of the harness's own; the host answers later with a task of its own (`settle`,
- * under the CPU timeout, followed by `collect`), so a call that awaited a capability is reported like any other.
+ * under the CPU timeout), so a call that awaited a capability is reported like any other.
  *
  * Kept as plain JavaScript text (not a host function's toString) so coverage instrumentation cannot leak into it.
  */
@@ -57,6 +75,8 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const apply = Reflect.apply;
   const NativePromise = Promise;
   const hasOwn = Object.hasOwn;
+  const now = Date.now;
+  const NativeInt32Array = Int32Array;
 
   // Only errors this constructor built are the caller's fault: the host trusts the harness's WeakSet, never a
   // name or a message the module chose (WeakSet's methods are captured before any module code runs).
@@ -184,14 +204,17 @@ export const HARNESS_SOURCE = String.raw`'use strict';
   const noop = () => {};
   let outcome = loadFailure('runtime_error', { message: 'the module was not bound' });
   let bindCalled = false;
-  // reports of finished calls by call id, until the host collects them
-  let finished = { __proto__: null };
+  // isolated-vm reads these options with ordinary gets: no prototype, so nothing the module set can answer
+  const copyArguments = freeze({ __proto__: null, arguments: freeze({ __proto__: null, copy: true }) });
+  let sendReport = noop;
+  // the host's view of the batch in progress (see batch)
+  let progress = new NativeInt32Array(2);
   // capability calls waiting for the host, by request id
   const pending = { __proto__: null };
   let lastRequest = 0;
   let sendRequest = noop;
 
-  const bind = (script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines, host) => {
+  const bind = (script, moduleName, versionId, maxOutputBytes, maxLogBytes, maxLogLines, host, reporter, progressBuffer) => {
     guard();
     if (bindCalled) return;
     bindCalled = true;
@@ -199,6 +222,11 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       const applyIgnored = uncurry(host.applyIgnored);
       sendRequest = (id, rid, capability, op, json) => applyIgnored(host, undefined, [id, rid, capability, op, json]);
     }
+    if (reporter !== undefined) {
+      const applyIgnored = uncurry(reporter.applyIgnored);
+      sendReport = (id, detail) => applyIgnored(reporter, undefined, [id, detail], copyArguments);
+    }
+    if (progressBuffer !== undefined) progress = new NativeInt32Array(progressBuffer);
     let fn;
     try {
       // indirect: the module's code sees only globals; its completion value is the module's exports
@@ -282,7 +310,8 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       };
     };
 
-    const run = async (id, inputJson, captureLogs, grants, handlesJson) => {
+    // Starts one call; true when it finished synchronously (its report sent), false when it awaits something.
+    const start = (id, inputJson, captureLogs, grants, handlesJson) => {
       // no prototype: an index setter the module put on Array.prototype cannot see or grow it
       const logs = [];
       setPrototypeOf(logs, null);
@@ -335,29 +364,28 @@ export const HARNESS_SOURCE = String.raw`'use strict';
       });
       // detail has no prototype either, so setters a module put on Object.prototype cannot touch the report
       const finish = (detail) => {
+        if (!open) return;
         open = false;
         detail.logs = logs;
         detail.truncated = truncated;
         detail.dropped = dropped;
-        finished[id] = detail;
+        sendReport(id, detail);
       };
-
-      try {
-        let value;
-        try {
-          value = await fn(inputJson === undefined ? null : parse(inputJson), ctx);
-        } catch (error) {
-          if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
-              apply(isInput, inputErrors, [error])) {
-            return finish({ __proto__: null, kind: 'input_error', message: describe(error).message });
-          }
-          if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
-              apply(isInput, capabilityErrors, [error])) {
-            return finish({ __proto__: null, kind: 'capability_error', code: error.code, message: describe(error).message });
-          }
-          const d = describe(error);
-          return finish({ __proto__: null, kind: 'error', name: d.name, message: d.message, stack: d.stack });
+      const harnessFailed = () =>
+        finish({ __proto__: null, kind: 'error', name: 'Error', message: 'the sandbox harness failed', stack: undefined });
+      const failed = (error) => {
+        if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
+            apply(isInput, inputErrors, [error])) {
+          return finish({ __proto__: null, kind: 'input_error', message: describe(error).message });
         }
+        if (((typeof error === 'object' && error !== null) || typeof error === 'function') &&
+            apply(isInput, capabilityErrors, [error])) {
+          return finish({ __proto__: null, kind: 'capability_error', code: error.code, message: describe(error).message });
+        }
+        const d = describe(error);
+        return finish({ __proto__: null, kind: 'error', name: d.name, message: d.message, stack: d.stack });
+      };
+      const returned = (value) => {
         let json;
         try {
           json = stringify(value);
@@ -371,14 +399,64 @@ export const HARNESS_SOURCE = String.raw`'use strict';
         // UTF-16 length never exceeds UTF-8 bytes: an output this long is too large without copying it out
         if (json.length > maxOutputBytes) return finish({ __proto__: null, kind: 'too_large', length: json.length });
         return finish({ __proto__: null, kind: 'ok', json });
+      };
+      // a thenable is awaited, as before: await reads its then again, as the module's own await would
+      const awaited = async (value) => {
+        try {
+          let settled;
+          try {
+            settled = await value;
+          } catch (error) {
+            return failed(error);
+          }
+          return returned(settled);
+        } catch {
+          return harnessFailed();
+        }
+      };
+
+      try {
+        let value;
+        try {
+          value = fn(inputJson === undefined ? null : parse(inputJson), ctx);
+        } catch (error) {
+          failed(error);
+          return true;
+        }
+        // what await would do: a value with a callable then is a thenable; reading then may run the module's getter
+        let then;
+        if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+          try {
+            then = value.then;
+          } catch (error) {
+            failed(error);
+            return true;
+          }
+        }
+        if (typeof then !== 'function') {
+          returned(value);
+          return true;
+        }
+        awaited(value);
+        return false;
       } catch {
-        return finish({ __proto__: null, kind: 'error', name: 'Error', message: 'the sandbox harness failed', stack: undefined });
+        harnessFailed();
+        return true;
       }
     };
 
-    outcome = function invoke(id, inputJson, captureLogs, grants, handlesJson) {
+    // the calls of one batch, BATCH_CALL_ARITY values each: see the comment on HARNESS_SOURCE
+    outcome = function batch(...calls) {
       guard();
-      run(id, inputJson, captureLogs, grants, handlesJson);
+      const began = now();
+      progress[${PROGRESS_STARTED}] = 0;
+      progress[${PROGRESS_LOOP_DONE}] = 0;
+      for (let i = 0; i + ${BATCH_CALL_ARITY} <= calls.length; i += ${BATCH_CALL_ARITY}) {
+        if (i > 0 && now() - began >= ${BATCH_START_WINDOW_MS}) break;
+        progress[${PROGRESS_STARTED}] = i / ${BATCH_CALL_ARITY} + 1;
+        if (!start(calls[i], calls[i + 1], calls[i + 2], calls[i + 3], calls[i + 4])) break;
+      }
+      progress[${PROGRESS_LOOP_DONE}] = 1;
     };
   };
 
@@ -400,11 +478,5 @@ export const HARNESS_SOURCE = String.raw`'use strict';
     waiter.resolve(waiter.shape === undefined ? value : waiter.shape(value));
   };
 
-  const collect = () => {
-    const reports = finished;
-    finished = { __proto__: null };
-    return reports;
-  };
-
-  return { __proto__: null, bind, bound, collect, settle };
+  return { __proto__: null, bind, bound, settle };
 })()`;

@@ -1,28 +1,21 @@
 import type { SandboxLimits } from '@seed/config';
 import ivm from 'isolated-vm';
-import {
-  CapabilityError,
-  MAX_CAPABILITY_ARGS,
-  MAX_CAPABILITY_RESULT,
-  type CapabilityName,
-  type CapabilitySession,
-} from './capability-session.js';
+import { answerRequest, type CapabilityAnswer, type OpenSession } from './capability-requests.js';
+import type { CapabilityName, CapabilitySession } from './capability-session.js';
 import { MODULE_GLOBAL } from './compile.js';
-import { InvokeError, ModuleLoadError, type InvokeFailureCode } from './failures.js';
+import { batchOutcome, Crossing, type CrossingCall } from './crossing.js';
+import type { InvokeError } from './failures.js';
+import { readReport, TASK_GUARD, type HarnessReport, type ReportBounds } from './harness-report.js';
+import { callFailure, COMPILED_NAME, failureCode, loadError, refusedLoad } from './sandbox-failures.js';
 import {
-  clipMessage,
-  readLoadFailure,
-  readReport,
-  TASK_GUARD,
-  type HarnessReport,
-  type ReportBounds,
-} from './harness-report.js';
-import { HARNESS_SOURCE } from './sandbox-harness.js';
-import { mapStack, SourceMap } from './source-map.js';
+  BATCH_START_WINDOW_MS,
+  HARNESS_SOURCE,
+  PROGRESS_LOOP_DONE,
+  PROGRESS_STARTED,
+} from './sandbox-harness.js';
+import type { SourceMap } from './source-map.js';
 
-/** Script name of the compiled module inside the isolate, and of its source in mapped stacks. */
-export const COMPILED_NAME = 'module.js';
-export const SOURCE_NAME = 'module.ts';
+export { COMPILED_NAME, SOURCE_NAME } from './sandbox-failures.js';
 
 /** An isolate whose context ran the harness but no module yet: what the pool keeps ready. */
 export interface BlankSandbox {
@@ -35,26 +28,39 @@ export interface BlankSandbox {
 interface Harness {
   readonly bind: ivm.Reference;
   readonly bound: ivm.Reference;
-  readonly collect: ivm.Reference;
   readonly settle: ivm.Reference;
 }
 
 /** Bits of the grants `invoke` passes to the harness (see HARNESS_SOURCE's `capabilities`). */
 const GRANT_BITS: Record<CapabilityName, number> = { kv: 1, call: 2, fetch: 4, model: 8, secret: 16 };
-const OPS: Record<CapabilityName, readonly string[]> = {
-  kv: ['get', 'set', 'delete', 'list'],
-  call: ['call'],
-  fetch: ['fetch'],
-  model: ['generate'],
-  secret: [],
-};
 
-/** One invocation's capabilities while it runs. */
-interface OpenSession {
-  readonly session: CapabilitySession;
-  readonly maxCalls: number;
-  calls: number;
+/**
+ * Why a call came back without running: its batch failed before it started, or its isolate was retired while it
+ * waited for a crossing. LoadedVersion sends it again to a fresh isolate, alone when `solo`.
+ */
+export class CallNotStarted extends Error {
+  constructor(readonly solo: boolean) {
+    super('the call did not start');
+  }
 }
+
+/** One call between `call` and its report. */
+interface PendingCall extends CrossingCall {
+  readonly id: number;
+  readonly args: readonly (string | number | boolean | undefined)[];
+  readonly resolve: (report: HarnessReport | undefined) => void;
+  readonly reject: (error: unknown) => void;
+  reported: boolean;
+}
+
+/** A call handed to the sandbox: its report, and a way to take it back while it has not been sent. */
+export interface SandboxCall {
+  readonly report: Promise<HarnessReport | undefined>;
+  /** the caller stopped waiting (wall-clock timeout); true when it had not been sent, so it never starts */
+  withdraw(): boolean;
+}
+
+const hostDisposal = () => new Error('Isolate is disposed');
 
 export async function createBlankSandbox(memoryMb: number): Promise<BlankSandbox> {
   const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
@@ -64,11 +70,11 @@ export async function createBlankSandbox(memoryMb: number): Promise<BlankSandbox
       reference: true,
       filename: 'seed-harness.js',
     })) as ivm.Reference;
-    const [bind, bound, collect, settle] = (await Promise.all(
-      ['bind', 'bound', 'collect', 'settle'].map((name) => value.get(name, { reference: true })),
+    const [bind, bound, settle] = (await Promise.all(
+      ['bind', 'bound', 'settle'].map((name) => value.get(name, { reference: true })),
     )) as ivm.Reference[];
     value.release();
-    return { isolate, harness: { bind, bound, collect, settle }, memoryMb };
+    return { isolate, harness: { bind, bound, settle }, memoryMb };
   } catch (error) {
     if (!isolate.isDisposed) isolate.dispose();
     throw error;
@@ -85,26 +91,25 @@ export interface SandboxSpec {
 
 /**
  * One isolate running one version's code. Every call into module code is an async isolated-vm call with a CPU
- * timeout: module code runs on isolated-vm's threads, never on the host's event loop.
+ * timeout: module code runs on isolated-vm's threads, never on the host's event loop. Calls cross into the
+ * isolate in batches (see Crossing and the harness's `batch`); each still succeeds or fails on its own.
  */
 export class Sandbox {
   private calls = 0;
   private retired = false;
   private disposedByHost = false;
   private lastCallId = 0;
-  /** calls started and not yet reported, by call id */
-  private readonly waiting = new Map<
-    number,
-    { resolve: (report: HarnessReport | undefined) => void; reject: (error: unknown) => void }
-  >();
+  /** calls handed over and not yet reported, by call id */
+  private readonly pending = new Map<number, PendingCall>();
   /** capabilities of the calls in flight, by call id */
   private readonly sessions = new Map<number, OpenSession>();
+  private readonly crossing = new Crossing<PendingCall>((batch) => this.send(batch));
 
   private constructor(
     private readonly isolate: ivm.Isolate,
-    private readonly invokeRef: ivm.Reference,
-    private readonly collectRef: ivm.Reference,
+    private readonly batchRef: ivm.Reference,
     private readonly settleRef: ivm.Reference,
+    private readonly progress: Int32Array,
     private readonly bounds: ReportBounds,
     private readonly cpuTimeoutMs: number,
   ) {}
@@ -114,9 +119,12 @@ export class Sandbox {
     const ready = blank ?? (await createBlankSandbox(spec.limits.memoryMb));
     const { isolate, harness } = ready;
     const bounds = reportBounds(spec.limits);
-    // the module's capability requests arrive here, on the host's event loop, once the instance exists
+    // the module's capability requests and the calls' reports arrive here, on the host's event loop
     let target: Sandbox | undefined;
     const host = new ivm.Reference((...args: unknown[]) => target?.onRequest(args));
+    const reporter = new ivm.Reference((...args: unknown[]) => target?.onReport(args));
+    // written by the harness, read here even after its task timed out or its isolate went
+    const progressBuffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     try {
       // compiled here only for V8's syntax error and its position; the harness runs the code, catching its throws
       try {
@@ -124,7 +132,7 @@ export class Sandbox {
       } catch (error) {
         throw loadError('syntax_error', error, spec.sourceMap);
       }
-      let invoke: ivm.Reference;
+      let batch: ivm.Reference;
       try {
         await guarded(
           harness.bind.apply(
@@ -137,22 +145,24 @@ export class Sandbox {
               bounds.maxLogBytes,
               bounds.maxLogLines,
               host,
+              reporter,
+              new ivm.ExternalCopy(progressBuffer).copyInto({ release: true }),
             ],
             { timeout: spec.limits.cpuTimeoutMs },
           ),
         );
-        invoke = (await harness.bound.apply(undefined, [], { result: { reference: true } })) as ivm.Reference;
+        batch = (await harness.bound.apply(undefined, [], { result: { reference: true } })) as ivm.Reference;
       } catch (error) {
         throw loadError(failureCode(error, isolate), error, spec.sourceMap);
       }
       harness.bind.release();
       harness.bound.release();
-      if (invoke.typeof !== 'function') throw refusedLoad(await invoke.copy(), spec.sourceMap);
+      if (batch.typeof !== 'function') throw refusedLoad(await batch.copy(), spec.sourceMap);
       target = new Sandbox(
         isolate,
-        invoke,
-        harness.collect,
+        batch,
         harness.settle,
+        new Int32Array(progressBuffer),
         bounds,
         spec.limits.cpuTimeoutMs,
       );
@@ -173,42 +183,125 @@ export class Sandbox {
   }
 
   /**
-   * Calls the module once. Rejects with isolated-vm's errors (timeout, disposal); the module's own failures come
-   * back as reports. Resolves undefined when what came out is not a report (the module broke the harness). A call
-   * that awaits what only a later call settles is reported after that call's task; one that is never reported
-   * waits for the caller's wall-clock timeout.
+   * Calls the module once, in the next crossing. The report rejects with isolated-vm's errors (timeout,
+   * disposal) when this call was the one running, and with CallNotStarted when it never started; the module's
+   * own failures come back as reports. Resolves undefined when what came out is not a report (the module broke
+   * the harness). A call that awaits what only a later call settles is reported after that call's task; one
+   * that is never reported waits for the caller's wall-clock timeout.
    */
-  async call(
+  call(
     inputJson: string | undefined,
     captureLogs: boolean,
-    cpuTimeoutMs: number,
     session?: CapabilitySession,
-  ): Promise<HarnessReport | undefined> {
+    solo = false,
+  ): SandboxCall {
     const id = ++this.lastCallId;
-    const reported = new Promise<HarnessReport | undefined>((resolve, reject) =>
-      this.waiting.set(id, { resolve, reject }),
-    );
-    // a capability's answer can fail the call before this one awaits it
-    reported.catch(() => undefined);
     let grants = 0;
     let handles: string | undefined;
     if (session) {
-      this.sessions.set(id, { session, maxCalls: session.maxCalls, calls: 0 });
       for (const name of session.granted) grants |= GRANT_BITS[name];
       if (session.secretHandles) handles = JSON.stringify(session.secretHandles);
     }
+    let call!: PendingCall;
+    const report = new Promise<HarnessReport | undefined>((resolve, reject) => {
+      call = {
+        id,
+        solo,
+        args: [id, inputJson, captureLogs, grants, handles],
+        resolve,
+        reject,
+        reported: false,
+      };
+    });
+    // a capability's answer can fail the call before its caller awaits it
+    report.catch(() => undefined);
+    if (this.isRetired) {
+      call.reject(new CallNotStarted(false));
+      return { report, withdraw: () => true };
+    }
+    this.pending.set(id, call);
+    if (session) this.sessions.set(id, { session, maxCalls: session.maxCalls, calls: 0, outstanding: 0 });
+    this.crossing.submit(call);
+    return {
+      report,
+      withdraw: () => {
+        const unsent = this.crossing.withdraw(call);
+        this.forget(id);
+        return unsent;
+      },
+    };
+  }
+
+  /** One crossing with a batch; settles each of its calls that did not finish, never rejects. */
+  private async send(batch: PendingCall[]): Promise<void> {
+    if (this.isolate.isDisposed) return this.lost(batch, hostDisposal());
+    let failure: unknown;
     try {
       await guarded(
-        this.invokeRef.apply(undefined, [id, inputJson, captureLogs, grants, handles], {
-          timeout: cpuTimeoutMs,
-        }),
+        this.batchRef.apply(
+          undefined,
+          batch.flatMap((call) => call.args),
+          // the start window on top: every call that starts keeps the whole CPU timeout (see the harness)
+          { timeout: this.cpuTimeoutMs + BATCH_START_WINDOW_MS },
+        ),
       );
-      await this.collect();
-      return await reported;
-    } finally {
-      this.waiting.delete(id);
-      this.sessions.delete(id);
+    } catch (error) {
+      failure = error ?? new Error('the batch failed');
     }
+    // the reports sent before the task ended have arrived: isolated-vm delivers them before the task's end
+    const size = batch.length;
+    const guess = Atomics.load(this.progress, PROGRESS_STARTED);
+    const last = batch[Math.min(Math.max(guess, 1), size) - 1];
+    const outcome = batchOutcome({
+      size,
+      started: guess,
+      loopDone: Atomics.load(this.progress, PROGRESS_LOOP_DONE) === 1,
+      failed: failure !== undefined,
+      lastReported: last.reported,
+      lastAwaitingHost: (this.sessions.get(last.id)?.outstanding ?? 0) > 0,
+    });
+    const notStarted = batch.slice(outcome.started);
+    if (failure === undefined) {
+      // the harness stopped early (a call that awaits, or its start window ran out): the rest go next, here
+      // unless the isolate was retired meanwhile
+      if (!this.retired) return this.crossing.requeue(notStarted);
+      for (const call of notStarted) this.fail(call, new CallNotStarted(false));
+      return;
+    }
+    // a failed task leaves the isolate in no state to trust: no new calls; those still waiting go elsewhere
+    this.retired = true;
+    for (const call of notStarted) this.fail(call, new CallNotStarted(true));
+    for (const call of this.crossing.close()) this.fail(call, new CallNotStarted(false));
+    if (outcome.running !== undefined) this.fail(batch[outcome.running], failure);
+    // past the memory limit the isolate is gone, and every call still in it with it
+    if (this.isolate.isDisposed) for (const call of [...this.pending.values()]) this.fail(call, failure);
+  }
+
+  /** The calls of a batch that could not cross: they never started. */
+  private lost(batch: PendingCall[], error: unknown): void {
+    for (const call of batch) this.fail(call, this.disposedByHost ? error : new CallNotStarted(false));
+  }
+
+  private fail(call: PendingCall, error: unknown): void {
+    if (!this.pending.has(call.id)) return;
+    this.forget(call.id);
+    call.reject(error);
+  }
+
+  private forget(id: number): void {
+    this.pending.delete(id);
+    this.sessions.delete(id);
+  }
+
+  /** A finished call's report, sent by the harness: (call id, report). Untrusted until readReport checked it. */
+  private onReport(args: unknown[]): void {
+    const [id, raw] = args;
+    if (typeof id !== 'number') return;
+    const call = this.pending.get(id);
+    if (!call) return;
+    call.reported = true;
+    this.forget(id);
+    call.resolve(readReport(raw, this.bounds));
   }
 
   /**
@@ -220,100 +313,29 @@ export class Sandbox {
     if (typeof id !== 'number' || typeof rid !== 'number' || !Number.isSafeInteger(rid)) return;
     const open = this.sessions.get(id);
     if (!open) return;
-    void this.answer(open, rid, capability, op, json).then(
-      (answer) => this.deliver(id, rid, answer),
+    open.outstanding++;
+    void answerRequest(open, capability, op, json).then(
+      (answer) => {
+        open.outstanding--;
+        return this.deliver(id, rid, answer);
+      },
       () => undefined,
     );
   }
 
-  private async answer(
-    open: OpenSession,
-    rid: number,
-    capability: unknown,
-    op: unknown,
-    json: unknown,
-  ): Promise<{ ok: true; json?: string } | { ok: false; code: string; message: string }> {
-    try {
-      if (typeof capability !== 'string' || !Object.hasOwn(OPS, capability)) {
-        throw new CapabilityError('invalid_capability_args', 'no such capability');
-      }
-      const name = capability as CapabilityName;
-      if (!open.session.granted.includes(name)) {
-        throw new CapabilityError('capability_denied', `the module has no ${name} grant`);
-      }
-      if (typeof op !== 'string' || !OPS[name].includes(op)) {
-        throw new CapabilityError(
-          'invalid_capability_args',
-          `${name} has no operation ${String(op).slice(0, 50)}`,
-        );
-      }
-      if (typeof json !== 'string' || json.length > MAX_CAPABILITY_ARGS) {
-        throw new CapabilityError(
-          'capability_limit',
-          `the arguments are over ${MAX_CAPABILITY_ARGS} characters`,
-        );
-      }
-      if (++open.calls > open.maxCalls) {
-        throw new CapabilityError(
-          'capability_limit',
-          `the call made more than ${open.maxCalls} capability calls (SANDBOX_MAX_CAPABILITY_CALLS)`,
-        );
-      }
-      const parsed: unknown = JSON.parse(json);
-      if (!Array.isArray(parsed))
-        throw new CapabilityError('invalid_capability_args', 'the arguments are no list');
-      const result = await open.session.request(name, op, parsed);
-      if (result === undefined) return { ok: true };
-      const out = JSON.stringify(result);
-      if (out.length > MAX_CAPABILITY_RESULT) {
-        throw new CapabilityError(
-          'capability_limit',
-          `the result is over ${MAX_CAPABILITY_RESULT} characters of JSON`,
-        );
-      }
-      return { ok: true, json: out };
-    } catch (error) {
-      if (error instanceof CapabilityError)
-        return { ok: false, code: error.code, message: clipMessage(error.message) };
-      return { ok: false, code: 'capability_unavailable', message: 'the capability failed' };
-    }
-  }
-
-  /** Settles the request in the isolate (a task of its own, under the CPU timeout), then collects what finished. */
-  private async deliver(
-    id: number,
-    rid: number,
-    answer: { ok: true; json?: string } | { ok: false; code: string; message: string },
-  ): Promise<void> {
+  /** Settles the request in the isolate (a task of its own, under the CPU timeout); the report comes on its own. */
+  private async deliver(id: number, rid: number, answer: CapabilityAnswer): Promise<void> {
     // the call ended meanwhile (wall-clock timeout, disposal): nothing waits for the answer
     if (!this.sessions.has(id) || this.isolate.isDisposed) return;
     const args = answer.ok ? [rid, true, answer.json] : [rid, false, answer.message, answer.code];
     try {
       await guarded(this.settleRef.apply(undefined, args, { timeout: this.cpuTimeoutMs }));
-      await this.collect();
     } catch (error) {
       // the module's continuation ran past its CPU timeout, or the isolate went: that call fails
-      this.waiting.get(id)?.reject(error);
-    }
-  }
-
-  /** Hands the reports of the calls that finished in the isolate to their callers. */
-  private async collect(): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = await this.collectRef.apply(undefined, [], { result: { copy: true } });
-    } catch (error) {
-      // the guard of a task that timed out (a capability's answer) is still unreported: that call failed already
-      if (error === TASK_GUARD) return;
-      throw error;
-    }
-    if (typeof raw !== 'object' || raw === null) return;
-    for (const [key, value] of Object.entries(raw)) {
-      const id = Number(key);
-      const waiter = this.waiting.get(id);
-      if (!waiter) continue;
-      this.waiting.delete(id);
-      waiter.resolve(readReport(value, this.bounds));
+      const call = this.pending.get(id);
+      if (call) this.fail(call, error);
+      // past the memory limit the isolate is gone, and every call still in it with it
+      if (this.isolate.isDisposed) for (const other of [...this.pending.values()]) this.fail(other, error);
     }
   }
 
@@ -329,51 +351,22 @@ export class Sandbox {
   /** No new calls come here; the isolate goes once the calls still inside it have returned. */
   retire(): void {
     this.retired = true;
+    // the calls still waiting for a crossing start in a fresh isolate rather than beside what is left here
+    for (const call of this.crossing.close()) this.fail(call, new CallNotStarted(false));
     if (this.calls === 0) this.dispose();
   }
 
   dispose(): void {
-    // their callers have settled on a timeout or on the disposal already
-    this.waiting.clear();
-    this.sessions.clear();
-    if (this.isolate.isDisposed) return;
-    this.disposedByHost = true;
-    this.isolate.dispose();
+    if (!this.isolate.isDisposed) this.disposedByHost = true;
+    const error = hostDisposal();
+    for (const call of this.crossing.close()) this.fail(call, error);
+    for (const call of [...this.pending.values()]) this.fail(call, error);
+    if (!this.isolate.isDisposed) this.isolate.dispose();
   }
 
   /** What an isolated-vm rejection of `call` means for the caller. */
   failureOf(error: unknown, cpuTimeoutMs: number): InvokeError {
-    const code = failureCode(error, this.isolate, this.disposedByHost);
-    return new InvokeError(code, failureMessage(code, error, cpuTimeoutMs));
-  }
-}
-
-// isolated-vm's errors come from the main realm, so `instanceof Error` fails under Jest's vm realm: duck-type them
-function errorField(error: unknown, field: 'name' | 'message' | 'stack'): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const value = (error as Record<string, unknown>)[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function failureCode(error: unknown, isolate: ivm.Isolate, disposedByHost = false): InvokeFailureCode {
-  const message = errorField(error, 'message') ?? String(error);
-  if (/timed out/i.test(message)) return 'timeout';
-  if (disposedByHost) return 'disposed';
-  if (/memory limit/i.test(message) || isolate.isDisposed) return 'memory_limit';
-  return 'runtime_error';
-}
-
-function failureMessage(code: InvokeFailureCode, error: unknown, cpuTimeoutMs: number): string {
-  const message = clipMessage(errorField(error, 'message') ?? String(error));
-  switch (code) {
-    case 'timeout':
-      return `the module exceeded its CPU timeout of ${cpuTimeoutMs} ms`;
-    case 'memory_limit':
-      return 'the module exceeded its memory limit';
-    case 'disposed':
-      return 'the version was unloaded during the call';
-    default:
-      return message;
+    return callFailure(error, this.isolate, this.disposedByHost, cpuTimeoutMs);
   }
 }
 
@@ -400,35 +393,4 @@ function reportBounds(limits: SandboxLimits): ReportBounds {
     maxLogBytes: limits.maxLogBytes,
     maxLogLines: limits.maxLogLines,
   };
-}
-
-/** What the harness answered instead of an invoke function: the module's top-level throw, or no function. */
-function refusedLoad(raw: unknown, map?: SourceMap): ModuleLoadError {
-  const failure = readLoadFailure(raw);
-  if (!failure) return new ModuleLoadError('runtime_error', 'the module broke the sandbox while loading');
-  const text = failure.name ? `${failure.name}: ${failure.message}` : failure.message;
-  const { position } = mapStack(failure.stack ?? '', COMPILED_NAME, SOURCE_NAME, map);
-  return new ModuleLoadError(failure.code, text, position ?? {});
-}
-
-/** Errors of isolated-vm itself and of V8's compiler: no module code made them, but they can quote its source. */
-function loadError(
-  code: InvokeFailureCode | 'syntax_error',
-  error: unknown,
-  map?: SourceMap,
-): ModuleLoadError {
-  const loadCode =
-    code === 'timeout' || code === 'memory_limit' || code === 'syntax_error' ? code : 'runtime_error';
-  const message = errorField(error, 'message');
-  const base = message === undefined ? String(error) : `${errorField(error, 'name') ?? 'Error'}: ${message}`;
-  // a syntax error carries its position in the message: "Unexpected token ';' [module.js:2:7]"
-  const stack = `${errorField(error, 'stack') ?? ''}\n${message ?? ''}`;
-  const { position } = mapStack(stack, COMPILED_NAME, SOURCE_NAME, map);
-  const text =
-    loadCode === 'timeout'
-      ? "the module's top-level code exceeded its CPU timeout"
-      : loadCode === 'memory_limit'
-        ? "the module's top-level code exceeded its memory limit"
-        : clipMessage(base);
-  return new ModuleLoadError(loadCode, text, position ?? {});
 }

@@ -25,8 +25,19 @@ describe('ImprovementEngine', () => {
   const scripted = new ScriptedModel();
 
   beforeAll(async () => {
-    m = await startMedium([AgentModule], { init: true, env: { AGENT_MODEL: 'mock', AGENT_PATIENCE: '0' } });
+    m = await startMedium([AgentModule], {
+      init: true,
+      env: {
+        AGENT_MODEL: 'mock',
+        AGENT_PATIENCE: '0',
+        // `priced` is the same scripted model with a price: $1 per million prompt tokens, $1000 per million
+        // answer tokens, so an answer of its whole 100-token allowance costs $0.1.
+        AGENT_PRICES: JSON.stringify({ priced: { input: 1, output: 1000 } }),
+        AGENT_MAX_OUTPUT_TOKENS: '100',
+      },
+    });
     m.get(ModelRegistry).register('mock', () => scripted.model);
+    m.get(ModelRegistry).register('priced', () => scripted.model);
   });
   afterAll(() => m?.close());
 
@@ -156,6 +167,42 @@ describe('ImprovementEngine', () => {
     expect(run.rounds[0].candidates.find((c) => c.status === 'skipped')!.decision).toBe(
       "not generated: the run's token budget is spent",
     );
+  });
+
+  it('keeps four concurrent candidates of a priced model within a cost budget that fits two calls', async () => {
+    await liveModule('frugal');
+    // Each answer uses its whole output allowance (the worst case the gate reserves), and a short prompt.
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    scripted.script('frugal', async (_prompt, call, options) => {
+      mostAtOnce = Math.max(mostAtOnce, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return answer(`export default (x: { a: number; b: number }) => ({ sum: x.a * x.b * ${call} });`, {
+        inputTokens: 10,
+        outputTokens: options.maxOutputTokens ?? 1000,
+      });
+    });
+    const caps = scripted.outputCaps.length;
+    const { runId } = await m.get(ImprovementsService).start(
+      'frugal',
+      // A call's worst case is its prompt (under $0.01) plus $0.1 of answer: 0.25 fits two, not four.
+      { goal: 'add', rounds: 3, candidatesPerRound: 4, budget: { maxCostUsd: 0.25 }, model: 'priced' },
+      'admin:test',
+    );
+    const run = await finished(runId);
+    expect(run.stopReason).toBe('budget');
+    expect(run.costUsd).toBeLessThanOrEqual(0.25);
+    const spent = run.rounds.flatMap((r) => r.candidates).reduce((sum, c) => sum + c.costUsd, 0);
+    expect(spent).toBeCloseTo(run.costUsd, 9);
+    const asked = scripted.outputCaps.slice(caps);
+    // Every call was capped; two got the whole allowance, the rest what was left.
+    expect(asked.every((cap) => cap !== undefined && cap <= 100)).toBe(true);
+    expect(asked.filter((cap) => cap === 100)).toHaveLength(2);
+    expect(mostAtOnce).toBeLessThanOrEqual(2);
+    const skipped = run.rounds.flatMap((r) => r.candidates).filter((c) => c.status === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped[0].decision).toBe("not generated: the run's cost budget is spent");
   });
 
   it('counts the capability calls of each candidate: under a cost objective the one fetching less wins', async () => {

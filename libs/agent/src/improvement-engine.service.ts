@@ -246,12 +246,20 @@ export class ImprovementEngine {
     return this.announce(run.id, module.name, reason);
   }
 
-  /** Ends a run whose job failed for good (an infrastructure error, or a model that cannot be used). */
-  async fail(runId: string, why: string): Promise<void> {
+  /**
+   * Ends a run whose job failed for good (an infrastructure error, or a model that cannot be used), or whose job
+   * was lost (`job_lost`), and announces it; false when it was not running (another node ended it first).
+   */
+  async fail(
+    runId: string,
+    why: string,
+    reason: Extract<RunStopReason, 'failed' | 'job_lost'> = 'failed',
+  ): Promise<boolean> {
     const run = await this.runs.find(runId);
-    if (!run || !(await this.runs.fail(runId))) return;
+    if (!run || !(await this.runs.fail(runId, reason))) return false;
     const module = await this.store.getModuleById(run.moduleId);
-    await this.announce(runId, module.name, 'failed', why);
+    await this.announce(runId, module.name, reason, why);
+    return true;
   }
 
   private async announce(

@@ -1,7 +1,16 @@
-import { AgentModule, ImprovementEngine, ImprovementRunsRepository, ImprovementsService } from '@seed/agent';
+import {
+  AgentModule,
+  ImprovementEngine,
+  ImprovementRunsRepository,
+  ImprovementsService,
+  ImprovementSweeper,
+} from '@seed/agent';
+import { type BusMessageOf, ClusterBus } from '@seed/cluster';
 import { CodeStoreRepository, type NewTestCase } from '@seed/code-store';
 import { SubmissionsService } from '@seed/hot-reload';
 import { ModelRegistry } from '@seed/integrations';
+import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
+import { DataSource } from 'typeorm';
 import { startMedium, type MediumContext } from '../support/medium';
 import { answer, ScriptedModel } from '../support/scripted-model';
 
@@ -387,6 +396,62 @@ describe('ImprovementEngine', () => {
     expect((await m.get(CodeStoreRepository).getModule('archived')).activeVersionId).toBe(
       candidate.versionId,
     );
+  });
+
+  it('ends a running run whose job was deleted from the queue as job_lost, once, whatever the sweepers', async () => {
+    await liveModule('orphaned');
+    const module = await m.get(CodeStoreRepository).getModule('orphaned');
+    const runs = m.get(ImprovementRunsRepository);
+    const jobs = m.get(JobsRepository);
+    const sweeper = m.get(ImprovementSweeper);
+    const id = crypto.randomUUID();
+    const jobId = `${AGENT_JOB_PREFIX}${id}`;
+    await runs.insertRunning({
+      id,
+      jobId,
+      moduleId: module.id,
+      goal: 'add',
+      goalCases: [],
+      options: {
+        rounds: 1,
+        candidatesPerRound: 1,
+        parentSelection: 'active',
+        edit: 'auto',
+        budget: { maxTokens: 0, maxCostUsd: 0, maxMs: 60_000 },
+        model: 'mock',
+      },
+      requestedBy: 'admin:test',
+    });
+    // Queued for an hour from now (no worker takes it meanwhile), and started long enough ago to be swept.
+    await jobs.add('agent', jobId, { runId: id, module: 'orphaned' }, 3_600_000);
+    await m
+      .get(DataSource)
+      .query(`UPDATE improvement_runs SET created_at = now() - interval '1 hour' WHERE id = $1`, [id]);
+    const done: Array<BusMessageOf<'improvement.done'>> = [];
+    const unsubscribe = m.get(ClusterBus).on(['improvement.done'], (event) => {
+      if (event.runId === id) done.push(event);
+    });
+    try {
+      expect(await sweeper.sweep()).toBe(0); // its job waits: it will run
+      expect((await runs.find(id))!.state).toBe('running');
+
+      await jobs.remove('agent', jobId); // as a Redis flush would
+      // Two nodes sweeping at once: the conditional update lets one end it.
+      const ended = await Promise.all([sweeper.sweep(), sweeper.sweep()]);
+      expect(ended[0] + ended[1]).toBe(1);
+      const run = await m.get(ImprovementsService).view(id, 'admin');
+      expect(run).toMatchObject({ state: 'finished', stopReason: 'job_lost' });
+      const deadline = Date.now() + 10_000;
+      while (done.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(done).toEqual([expect.objectContaining({ module: 'orphaned', stopReason: 'job_lost' })]);
+      expect(await sweeper.sweep()).toBe(0);
+    } finally {
+      unsubscribe();
+    }
+    // The module is free for the next run.
+    scripted.script('orphaned', () => answer(RIGHT));
+    const next = await m.get(ImprovementsService).start('orphaned', { goal: 'add', rounds: 1 }, 'admin:test');
+    expect((await finished(next.runId)).stopReason).toBe('solved');
   });
 
   it('cancels a run: it stops with reason cancelled', async () => {

@@ -214,6 +214,30 @@ describe('ImprovementEngine', () => {
     expect(skipped[0].decision).toBe("not generated: the run's cost budget is spent");
   });
 
+  it('keeps an unpriced model that reports its cost afterwards within the cost budget but for one call', async () => {
+    await liveModule('reported');
+    // Like the Claude CLI: no price, each answer reports $0.1 once it is done.
+    scripted.script('reported', (_prompt, call) =>
+      answer(`export default (x: { a: number; b: number }) => ({ sum: x.a * x.b * ${call} });`, {
+        costUsd: 0.1,
+      }),
+    );
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start(
+        'reported',
+        { goal: 'add', rounds: 3, candidatesPerRound: 4, budget: { maxCostUsd: 0.25 } },
+        'admin:test',
+      );
+    const run = await finished(runId);
+    // Four at once would have spent 0.4 each round. The first runs alone, the next reserve $0.1 each, and the
+    // last runs alone on the 0.05 left: one call beyond the budget at most.
+    expect(run).toMatchObject({ stopReason: 'budget', roundsDone: 1 });
+    expect(run.costUsd).toBeCloseTo(0.3, 9);
+    expect(run.costUsd).toBeLessThanOrEqual(0.25 + 0.1 + 1e-9);
+    expect(run.rounds[0].candidates.filter((c) => c.status === 'skipped')).toHaveLength(1);
+  });
+
   it('counts the capability calls of each candidate: under a cost objective the one fetching less wins', async () => {
     const grants = { fetch: { origins: ['https://rates.example.com'] } };
     const fixtures = {

@@ -9,6 +9,7 @@ import { ArchivedSources } from './duplicates.js';
 import { ImprovementEngine } from './improvement-engine.service.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
 import { ImprovementWorker } from './improvement-worker.js';
+import { ImprovementSweeper } from './improvement-sweeper.js';
 import { ImprovementsService } from './improvements.service.js';
 import { SelfHealService } from './self-heal.service.js';
 
@@ -23,8 +24,15 @@ import { SelfHealService } from './self-heal.service.js';
     ImprovementEngine,
     ImprovementsService,
     ImprovementWorker,
+    ImprovementSweeper,
     SelfHealService,
   ],
-  exports: [ImprovementsService, ImprovementEngine, ImprovementRunsRepository, SelfHealService],
+  exports: [
+    ImprovementsService,
+    ImprovementEngine,
+    ImprovementRunsRepository,
+    ImprovementSweeper,
+    SelfHealService,
+  ],
 })
 export class AgentModule {}

@@ -32,7 +32,11 @@ describe('stopReason', () => {
   it('runs another round while nothing stops it', () => expect(stopReason(base)).toBeNull());
   it('stops on each budget, the module daily one included', () => {
     expect(stopReason({ ...base, tokens: 1000 })).toBe('budget');
-    expect(stopReason({ ...base, tokens: 990, tokensExhausted: true })).toBe('budget');
+    expect(stopReason({ ...base, tokens: 990, budgetExhausted: true })).toBe('budget');
+    // The cost gate refused a call: the run stops though no token budget was set.
+    expect(stopReason({ ...base, budget: { ...base.budget, maxTokens: 0 }, budgetExhausted: true })).toBe(
+      'budget',
+    );
     expect(stopReason({ ...base, costUsd: 1 })).toBe('budget');
     expect(stopReason({ ...base, elapsedMs: 60_000 })).toBe('budget');
     expect(stopReason({ ...base, moduleCostTodayUsd: 5, moduleDailyCostUsd: 5 })).toBe('budget');

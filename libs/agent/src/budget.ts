@@ -40,8 +40,8 @@ export interface RunState {
   costUsd: number;
   elapsedMs: number;
   budget: RunBudget;
-  /** A candidate of the last round was not generated: the token gate had nothing left for its call. */
-  tokensExhausted?: boolean;
+  /** A candidate of the last round was not generated: the token or cost gate had nothing left for its call. */
+  budgetExhausted?: boolean;
   /** The module's spend today across runs, and its daily limit (0 = none). */
   moduleCostTodayUsd: number;
   moduleDailyCostUsd: number;
@@ -69,7 +69,7 @@ export function overBudget(
   state: Pick<
     RunState,
     | 'tokens'
-    | 'tokensExhausted'
+    | 'budgetExhausted'
     | 'costUsd'
     | 'elapsedMs'
     | 'budget'
@@ -79,7 +79,8 @@ export function overBudget(
 ): boolean {
   const { budget } = state;
   return (
-    (budget.maxTokens > 0 && (state.tokens >= budget.maxTokens || state.tokensExhausted === true)) ||
+    state.budgetExhausted === true ||
+    (budget.maxTokens > 0 && state.tokens >= budget.maxTokens) ||
     (budget.maxCostUsd > 0 && state.costUsd >= budget.maxCostUsd) ||
     (budget.maxMs > 0 && state.elapsedMs >= budget.maxMs) ||
     (state.moduleDailyCostUsd > 0 && state.moduleCostTodayUsd >= state.moduleDailyCostUsd)

@@ -22,6 +22,7 @@ import { generateText, NoObjectGeneratedError, Output } from 'ai';
 import { z } from 'zod';
 import { callCostUsd, type Usage } from './budget.js';
 import { withEditInstruction } from './engine-prompt.js';
+import type { CostGate } from './cost-gate.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
 import { applyBlocks, applyFeedback, parseBlocks } from './search-replace.js';
 import type { TokenGate } from './token-gate.js';
@@ -61,6 +62,7 @@ export interface GenerateInput {
   parent: ModuleVersionEntity;
   round: number;
   tokens: TokenGate;
+  cost: CostGate;
   signal: AbortSignal;
 }
 
@@ -117,7 +119,11 @@ export class CandidateGenerator {
     return { ...retry, ...spent, editKind: 'rewrite' };
   }
 
-  /** One model call, once the token gate lets it start; what the model got wrong is a failure, not an error. */
+  /**
+   * One model call, once the token gate and then the cost gate let it start (a call waiting on the cost gate
+   * holds its token reservation, never the other way round, so the two cannot wait on each other); what the
+   * model got wrong is a failure, not an error.
+   */
   private async ask(
     input: GenerateInput,
     base: { system: string; prompt: string },
@@ -131,22 +137,31 @@ export class CandidateGenerator {
     const grant = await input.tokens.acquire();
     if (!grant)
       return { ...none, status: 'skipped', failure: "not generated: the run's token budget is spent" };
+    const costGrant = await input.cost.acquire(record);
+    if (!costGrant) {
+      grant.release(none.usage);
+      return { ...none, status: 'skipped', failure: `not generated: ${input.cost.what} is spent` };
+    }
+    const maxOutputTokens = lowest(grant.maxOutputTokens, costGrant.maxOutputTokens);
     const budgetMs =
       run.options.budget.maxMs > 0
         ? run.createdAt.getTime() + run.options.budget.maxMs - Date.now()
         : 3_600_000;
     let usage = none.usage;
+    let costUsd = 0;
+    let answered = false;
     try {
       const result = await generateText({
         model: this.models.resolve(run.options.model),
         system: base.system,
         prompt,
         output: Output.object({ schema: answerSchema, name: 'candidate' }),
-        ...(grant.maxOutputTokens !== undefined ? { maxOutputTokens: grant.maxOutputTokens } : {}),
+        ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
         abortSignal: AbortSignal.any([AbortSignal.timeout(Math.max(1, budgetMs)), signal]),
       });
       usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
-      const costUsd = callCostUsd({
+      answered = true;
+      costUsd = callCostUsd({
         model: run.options.model,
         usage,
         reportedUsd: reportedCostUsd(result.providerMetadata),
@@ -162,12 +177,27 @@ export class CandidateGenerator {
       };
     } catch (error) {
       if (signal.aborted) throw error;
-      if (NoObjectGeneratedError.isInstance(error) || isIntegrationError(error, 'malformed_output'))
+      if (NoObjectGeneratedError.isInstance(error) || isIntegrationError(error, 'malformed_output')) {
+        // The model answered, only not in shape: its usage counts against the budgets like any answer's.
+        const reported = NoObjectGeneratedError.isInstance(error) ? error.usage : undefined;
+        if (reported) {
+          usage = { inputTokens: reported.inputTokens ?? 0, outputTokens: reported.outputTokens ?? 0 };
+          answered = true;
+          costUsd = callCostUsd({
+            model: run.options.model,
+            usage,
+            reportedUsd: 0,
+            prices: this.config.integrations.agent.prices,
+          });
+        }
         return {
           ...none,
+          usage,
+          costUsd,
           status: 'invalid_output',
           failure: `Your answer was not a JSON object {"source", "rationale"}: ${previewText((error as Error).message, 300)}`,
         };
+      }
       if ((error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError')
         return {
           ...none,
@@ -178,7 +208,9 @@ export class CandidateGenerator {
         throw new PermanentJobFailure(`model ${run.options.model}: ${error.message}`);
       throw error;
     } finally {
+      // Failed or aborted too: the reservations end, settled to what the call reported.
       grant.release(usage);
+      costGrant.release(costUsd, answered);
     }
   }
 
@@ -224,6 +256,11 @@ export class CandidateGenerator {
       grants: module.settings.capabilities,
     });
   }
+}
+
+function lowest(...caps: Array<number | undefined>): number | undefined {
+  const defined = caps.filter((cap): cap is number => cap !== undefined);
+  return defined.length ? Math.min(...defined) : undefined;
 }
 
 function isIntegrationError(error: unknown, code: IntegrationError['code']): boolean {

@@ -10,6 +10,7 @@ import {
 import { HotReloadError, SubmissionsService, utility } from '@seed/hot-reload';
 import { feedbackFor } from '@seed/integrations';
 import { CandidateGenerator } from './candidate-generator.service.js';
+import type { CostGate } from './cost-gate.js';
 import { ArchivedSources, type RoundSources } from './duplicates.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
 import { normalisedHash } from './normalise.js';
@@ -25,6 +26,7 @@ export interface RoundContext {
   round: number;
   signal: AbortSignal;
   tokens: TokenGate;
+  cost: CostGate;
   sources: RoundSources;
 }
 
@@ -68,6 +70,7 @@ export class CandidateRunner {
       parent: parentVersion,
       round,
       tokens: ctx.tokens,
+      cost: ctx.cost,
       signal: ctx.signal,
     });
     const spent = { prompt: generated.prompt, usage: generated.usage, costUsd: generated.costUsd };

@@ -13,6 +13,7 @@ import { PermanentJobFailure } from '@seed/jobs';
 import { boundedAll } from './bounded.js';
 import { stopReason, type StopReason } from './budget.js';
 import { CandidateRunner, type Outcome, type RoundContext } from './candidate-runner.service.js';
+import { CostGate } from './cost-gate.js';
 import { RoundSources } from './duplicates.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
 import { activeParent, chooseParents } from './parent-selection.js';
@@ -42,19 +43,19 @@ export class ImprovementEngine {
     let bestUtility = -Infinity;
     let withoutProgress = 0;
     let solved = false;
-    let tokensExhausted = false;
+    let budgetExhausted = false;
     for (;;) {
       const run = await this.runs.find(runId);
       // Deleted with its module: nothing is left to improve.
       if (!run) throw new PermanentJobFailure(`improvement run ${runId} does not exist`);
       if (run.state === 'finished') return run.stopReason ?? 'failed';
       const module = await this.store.getModuleById(run.moduleId);
-      const reason = await this.stopReasonOf(run, module, { solved, withoutProgress, tokensExhausted });
+      const reason = await this.stopReasonOf(run, module, { solved, withoutProgress, budgetExhausted });
       if (reason) return this.finish(run, module, reason);
       if (signal.aborted) throw new Error('shutting down');
       const best = await this.round(run, module, run.roundsDone + 1, signal, random);
       solved = best.solved;
-      tokensExhausted = best.tokensExhausted;
+      budgetExhausted = best.budgetExhausted;
       if (best.utility > bestUtility + 1e-9) {
         bestUtility = best.utility;
         withoutProgress = 0;
@@ -65,20 +66,19 @@ export class ImprovementEngine {
   private async stopReasonOf(
     run: ImprovementRunEntity,
     module: ModuleEntity,
-    progress: { solved: boolean; withoutProgress: number; tokensExhausted: boolean },
+    progress: { solved: boolean; withoutProgress: number; budgetExhausted: boolean },
   ): Promise<StopReason | null> {
     const { agent } = this.config.integrations;
     const now = Date.now();
-    const dayStart = new Date(Math.floor(now / 86_400_000) * 86_400_000);
     return stopReason({
       roundsDone: run.roundsDone,
       rounds: run.options.rounds,
       tokens: run.tokens,
-      tokensExhausted: progress.tokensExhausted,
+      budgetExhausted: progress.budgetExhausted,
       costUsd: run.costUsd,
       elapsedMs: now - run.createdAt.getTime(),
       budget: run.options.budget,
-      moduleCostTodayUsd: agent.dailyCostUsd > 0 ? await this.runs.costSince(module.id, dayStart) : 0,
+      moduleCostTodayUsd: await this.moduleCostToday(module.id),
       moduleDailyCostUsd: agent.dailyCostUsd,
       solved: progress.solved,
       roundsWithoutProgress: progress.withoutProgress,
@@ -94,7 +94,7 @@ export class ImprovementEngine {
     round: number,
     signal: AbortSignal,
     random: () => number,
-  ): Promise<{ solved: boolean; utility: number; tokensExhausted: boolean }> {
+  ): Promise<{ solved: boolean; utility: number; budgetExhausted: boolean }> {
     const activeAtStart = module.activeVersionId;
     const active = activeAtStart ? await this.store.findVersion(activeAtStart) : null;
     if (!active) throw new Error(`module ${module.name} has no active version`);
@@ -112,6 +112,7 @@ export class ImprovementEngine {
         run.tokens + existing.reduce((sum, c) => sum + tokensOf(c), 0),
         largestCall(recorded),
       ),
+      cost: await this.costGate(run, module, existing, recorded),
       sources: new RoundSources(existing),
     };
     const parents =
@@ -148,7 +149,45 @@ export class ImprovementEngine {
       ready: outcomes.filter((o) => o.candidate.status === 'ready' || o.candidate.status === 'active').length,
       ...(decided.activatedVersionId ? { activatedVersionId: decided.activatedVersionId } : {}),
     });
-    return { ...decided, tokensExhausted: outcomes.some((o) => o.candidate.status === 'skipped') };
+    return { ...decided, budgetExhausted: outcomes.some((o) => o.candidate.status === 'skipped') };
+  }
+
+  /**
+   * The round's cost gate: what is left of the run's maxCostUsd and of the module's daily limit, whichever is
+   * less (one run per module runs at a time, so no other run spends the daily one meanwhile).
+   */
+  private async costGate(
+    run: ImprovementRunEntity,
+    module: ModuleEntity,
+    existing: readonly ImprovementCandidateEntity[],
+    recorded: readonly ImprovementCandidateEntity[],
+  ): Promise<CostGate> {
+    const { agent } = this.config.integrations;
+    const limits: Array<{ left: number; what: string }> = [];
+    if (run.options.budget.maxCostUsd > 0) {
+      // What this round's recorded candidates spent is not in the run's tally yet, as for tokens.
+      const spent = run.costUsd + existing.reduce((sum, c) => sum + c.costUsd, 0);
+      limits.push({ left: run.options.budget.maxCostUsd - spent, what: "the run's cost budget" });
+    }
+    if (agent.dailyCostUsd > 0)
+      limits.push({
+        left: agent.dailyCostUsd - (await this.moduleCostToday(module.id)),
+        what: "the module's daily cost budget (AGENT_DAILY_COST_USD)",
+      });
+    const tightest = limits.sort((a, b) => a.left - b.left)[0];
+    return new CostGate({
+      limitUsd: tightest?.left ?? null,
+      what: tightest?.what ?? '',
+      price: agent.prices[run.options.model] ?? null,
+      maxOutputTokens: agent.maxOutputTokens,
+      largestCallUsd: dearestCall(recorded),
+    });
+  }
+
+  private async moduleCostToday(moduleId: string): Promise<number> {
+    if (this.config.integrations.agent.dailyCostUsd <= 0) return 0;
+    const dayStart = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    return this.runs.costSince(moduleId, dayStart);
   }
 
   /**
@@ -207,12 +246,20 @@ export class ImprovementEngine {
     return this.announce(run.id, module.name, reason);
   }
 
-  /** Ends a run whose job failed for good (an infrastructure error, or a model that cannot be used). */
-  async fail(runId: string, why: string): Promise<void> {
+  /**
+   * Ends a run whose job failed for good (an infrastructure error, or a model that cannot be used), or whose job
+   * was lost (`job_lost`), and announces it; false when it was not running (another node ended it first).
+   */
+  async fail(
+    runId: string,
+    why: string,
+    reason: Extract<RunStopReason, 'failed' | 'job_lost'> = 'failed',
+  ): Promise<boolean> {
     const run = await this.runs.find(runId);
-    if (!run || !(await this.runs.fail(runId))) return;
+    if (!run || !(await this.runs.fail(runId, reason))) return false;
     const module = await this.store.getModuleById(run.moduleId);
-    await this.announce(runId, module.name, 'failed', why);
+    await this.announce(runId, module.name, reason, why);
+    return true;
   }
 
   private async announce(
@@ -237,6 +284,12 @@ export class ImprovementEngine {
     );
     return reason;
   }
+}
+
+/** What the run's dearest answered call cost (null while none answered), for an unpriced model's cost gate. */
+function dearestCall(candidates: readonly ImprovementCandidateEntity[]): number | null {
+  const answered = candidates.filter((c) => tokensOf(c) > 0 || c.costUsd > 0);
+  return answered.length ? Math.max(...answered.map((c) => c.costUsd)) : null;
 }
 
 function tokensOf(c: ImprovementCandidateEntity): number {

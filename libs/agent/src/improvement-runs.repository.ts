@@ -3,10 +3,11 @@ import {
   ImprovementCandidateEntity,
   ImprovementRunEntity,
   type ModuleSettings,
+  type RunStopReason,
   type VersionScore,
 } from '@seed/code-store';
 import { utility } from '@seed/hot-reload';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, IsNull, LessThan, Not, QueryFailedError } from 'typeorm';
 import type { ArchiveEntry } from './parent-selection.js';
 
 /** How many of a module's newest evaluated versions the archive holds. */
@@ -53,6 +54,15 @@ export class ImprovementRunsRepository {
     return this.runs.findOneBy({ moduleId, state: 'running' });
   }
 
+  /** Running runs with a queue job, started before `startedBefore`, the oldest first. */
+  async runningQueued(startedBefore: Date, limit: number): Promise<ImprovementRunEntity[]> {
+    return this.runs.find({
+      where: { state: 'running', jobId: Not(IsNull()), createdAt: LessThan(startedBefore) },
+      order: { createdAt: 'ASC' },
+      take: limit,
+    });
+  }
+
   /** Takes back a run that was never queued (its start was refused after the insert). */
   async delete(id: string): Promise<void> {
     await this.runs.delete({ id });
@@ -92,11 +102,14 @@ export class ImprovementRunsRepository {
     await this.candidates.update({ id }, patch as never);
   }
 
-  /** Ends a running run as failed (its job failed for good: the job's failedReason says why); false if it was not running. */
-  async fail(id: string): Promise<boolean> {
+  /**
+   * Ends a running run as `failed` (its job failed for good: the job's failedReason says why) or `job_lost`;
+   * false if it was not running. Conditional, so of callers on several nodes at once one ends it.
+   */
+  async fail(id: string, reason: Extract<RunStopReason, 'failed' | 'job_lost'> = 'failed'): Promise<boolean> {
     const result = await this.runs.update(
       { id, state: 'running' },
-      { state: 'finished', stopReason: 'failed', finishedAt: new Date() },
+      { state: 'finished', stopReason: reason, finishedAt: new Date() },
     );
     return (result.affected ?? 0) > 0;
   }

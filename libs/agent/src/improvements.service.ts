@@ -15,6 +15,7 @@ import { AgentError, AgentStore, ModelRegistry, secondsUntilNextDay } from '@see
 import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
 import { ImprovementError } from './improvement.errors.js';
 import { ImprovementRunsRepository } from './improvement-runs.repository.js';
+import { ImprovementSweeper } from './improvement-sweeper.js';
 import { jobView, type Reader, runView, summaryView } from './run-views.js';
 
 export interface RunRequest {
@@ -41,9 +42,6 @@ export interface ImprovementJobData {
   maxAttempts: number;
 }
 
-/** A running run whose job is gone (Redis lost it) is stale after this long: a new start ends it. */
-const STALE_AFTER_MS = 60_000;
-
 /** Starts improvement runs (admission, one running per module, record, job), and shows, lists and cancels them. */
 @Injectable()
 export class ImprovementsService {
@@ -56,6 +54,7 @@ export class ImprovementsService {
     private readonly agentStore: AgentStore,
     private readonly models: ModelRegistry,
     private readonly jobs: JobsRepository,
+    private readonly sweeper: ImprovementSweeper,
   ) {}
 
   async start(
@@ -151,7 +150,7 @@ export class ImprovementsService {
 
   /**
    * The run inserted as the module's one running run, or 409 `improvement_running` naming the one that is. A
-   * running run whose job is gone (lost with Redis) for a while ends as failed, and the insert is tried again.
+   * running run whose job is lost ends as `job_lost`, and the insert is tried again.
    */
   private async insertRunning(
     moduleId: string,
@@ -163,23 +162,14 @@ export class ImprovementsService {
       if (inserted) return inserted;
       const running = await this.runs.running(moduleId);
       if (!running) continue; // it finished in between: try again
-      if (tries === 0 && (await this.jobLost(running))) {
-        this.logger.warn(`${moduleName}: improvement run ${running.id} lost its job: ended as failed`);
-        await this.runs.fail(running.id);
-        continue;
-      }
+      // The sweep would end it within AGENT_SWEEP_INTERVAL; a start need not wait for it.
+      if (tries === 0 && (await this.sweeper.endIfLost(running))) continue;
       throw new ImprovementError(
         'improvement_running',
         `module ${moduleName} has an improvement run in progress (${running.id}); cancel it or wait for it`,
         { runId: running.id },
       );
     }
-  }
-
-  private async jobLost(run: ImprovementRunEntity): Promise<boolean> {
-    if (!run.jobId || Date.now() - run.createdAt.getTime() < STALE_AFTER_MS) return false;
-    const state = await this.jobs.state('agent', run.jobId);
-    return state === 'missing' || state === 'completed' || state === 'failed';
   }
 
   async view(id: string, reader: Reader) {

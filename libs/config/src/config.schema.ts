@@ -187,6 +187,8 @@ function nested(env: Env, apiTokens: ApiToken[]) {
         dailyCostUsd: env.AGENT_DAILY_COST_USD,
         patience: env.AGENT_PATIENCE,
         prices: env.AGENT_PRICES,
+        maxOutputTokens: env.AGENT_MAX_OUTPUT_TOKENS,
+        sweepIntervalMs: env.AGENT_SWEEP_INTERVAL,
       },
       selfHeal: {
         enabled: env.SELF_HEAL_ENABLED,

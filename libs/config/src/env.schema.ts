@@ -308,6 +308,12 @@ const agent = {
     .min(0)
     .default(0)
     .describe('model spend per module per UTC day across improvement runs (0: no limit)'),
+  AGENT_MAX_OUTPUT_TOKENS: int(16384, 1).describe(
+    "the most a candidate's call to a priced model (AGENT_PRICES) may answer: what bounds its worst-case cost",
+  ),
+  AGENT_SWEEP_INTERVAL: ms(30000, 100).describe(
+    'how often a node ends running improvement runs whose queue job is gone or ended (`job_lost`)',
+  ),
   AGENT_PATIENCE: int(2, 0).describe(
     'rounds in a row without a better utility before a run stops with `no_progress` (0: never)',
   ),

@@ -1,7 +1,16 @@
-import { AgentModule, ImprovementEngine, ImprovementRunsRepository, ImprovementsService } from '@seed/agent';
+import {
+  AgentModule,
+  ImprovementEngine,
+  ImprovementRunsRepository,
+  ImprovementsService,
+  ImprovementSweeper,
+} from '@seed/agent';
+import { type BusMessageOf, ClusterBus } from '@seed/cluster';
 import { CodeStoreRepository, type NewTestCase } from '@seed/code-store';
 import { SubmissionsService } from '@seed/hot-reload';
 import { ModelRegistry } from '@seed/integrations';
+import { AGENT_JOB_PREFIX, JobsRepository } from '@seed/jobs';
+import { DataSource } from 'typeorm';
 import { startMedium, type MediumContext } from '../support/medium';
 import { answer, ScriptedModel } from '../support/scripted-model';
 
@@ -25,8 +34,19 @@ describe('ImprovementEngine', () => {
   const scripted = new ScriptedModel();
 
   beforeAll(async () => {
-    m = await startMedium([AgentModule], { init: true, env: { AGENT_MODEL: 'mock', AGENT_PATIENCE: '0' } });
+    m = await startMedium([AgentModule], {
+      init: true,
+      env: {
+        AGENT_MODEL: 'mock',
+        AGENT_PATIENCE: '0',
+        // `priced` is the same scripted model with a price: $1 per million prompt tokens, $1000 per million
+        // answer tokens, so an answer of its whole 100-token allowance costs $0.1.
+        AGENT_PRICES: JSON.stringify({ priced: { input: 1, output: 1000 } }),
+        AGENT_MAX_OUTPUT_TOKENS: '100',
+      },
+    });
     m.get(ModelRegistry).register('mock', () => scripted.model);
+    m.get(ModelRegistry).register('priced', () => scripted.model);
   });
   afterAll(() => m?.close());
 
@@ -156,6 +176,66 @@ describe('ImprovementEngine', () => {
     expect(run.rounds[0].candidates.find((c) => c.status === 'skipped')!.decision).toBe(
       "not generated: the run's token budget is spent",
     );
+  });
+
+  it('keeps four concurrent candidates of a priced model within a cost budget that fits two calls', async () => {
+    await liveModule('frugal');
+    // Each answer uses its whole output allowance (the worst case the gate reserves), and a short prompt.
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    scripted.script('frugal', async (_prompt, call, options) => {
+      mostAtOnce = Math.max(mostAtOnce, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return answer(`export default (x: { a: number; b: number }) => ({ sum: x.a * x.b * ${call} });`, {
+        inputTokens: 10,
+        outputTokens: options.maxOutputTokens ?? 1000,
+      });
+    });
+    const caps = scripted.outputCaps.length;
+    const { runId } = await m.get(ImprovementsService).start(
+      'frugal',
+      // A call's worst case is its prompt (under $0.01) plus $0.1 of answer: 0.25 fits two, not four.
+      { goal: 'add', rounds: 3, candidatesPerRound: 4, budget: { maxCostUsd: 0.25 }, model: 'priced' },
+      'admin:test',
+    );
+    const run = await finished(runId);
+    expect(run.stopReason).toBe('budget');
+    expect(run.costUsd).toBeLessThanOrEqual(0.25);
+    const spent = run.rounds.flatMap((r) => r.candidates).reduce((sum, c) => sum + c.costUsd, 0);
+    expect(spent).toBeCloseTo(run.costUsd, 9);
+    const asked = scripted.outputCaps.slice(caps);
+    // Every call was capped; two got the whole allowance, the rest what was left.
+    expect(asked.every((cap) => cap !== undefined && cap <= 100)).toBe(true);
+    expect(asked.filter((cap) => cap === 100)).toHaveLength(2);
+    expect(mostAtOnce).toBeLessThanOrEqual(2);
+    const skipped = run.rounds.flatMap((r) => r.candidates).filter((c) => c.status === 'skipped');
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped[0].decision).toBe("not generated: the run's cost budget is spent");
+  });
+
+  it('keeps an unpriced model that reports its cost afterwards within the cost budget but for one call', async () => {
+    await liveModule('reported');
+    // Like the Claude CLI: no price, each answer reports $0.1 once it is done.
+    scripted.script('reported', (_prompt, call) =>
+      answer(`export default (x: { a: number; b: number }) => ({ sum: x.a * x.b * ${call} });`, {
+        costUsd: 0.1,
+      }),
+    );
+    const { runId } = await m
+      .get(ImprovementsService)
+      .start(
+        'reported',
+        { goal: 'add', rounds: 3, candidatesPerRound: 4, budget: { maxCostUsd: 0.25 } },
+        'admin:test',
+      );
+    const run = await finished(runId);
+    // Four at once would have spent 0.4 each round. The first runs alone, the next reserve $0.1 each, and the
+    // last runs alone on the 0.05 left: one call beyond the budget at most.
+    expect(run).toMatchObject({ stopReason: 'budget', roundsDone: 1 });
+    expect(run.costUsd).toBeCloseTo(0.3, 9);
+    expect(run.costUsd).toBeLessThanOrEqual(0.25 + 0.1 + 1e-9);
+    expect(run.rounds[0].candidates.filter((c) => c.status === 'skipped')).toHaveLength(1);
   });
 
   it('counts the capability calls of each candidate: under a cost objective the one fetching less wins', async () => {
@@ -340,6 +420,62 @@ describe('ImprovementEngine', () => {
     expect((await m.get(CodeStoreRepository).getModule('archived')).activeVersionId).toBe(
       candidate.versionId,
     );
+  });
+
+  it('ends a running run whose job was deleted from the queue as job_lost, once, whatever the sweepers', async () => {
+    await liveModule('orphaned');
+    const module = await m.get(CodeStoreRepository).getModule('orphaned');
+    const runs = m.get(ImprovementRunsRepository);
+    const jobs = m.get(JobsRepository);
+    const sweeper = m.get(ImprovementSweeper);
+    const id = crypto.randomUUID();
+    const jobId = `${AGENT_JOB_PREFIX}${id}`;
+    await runs.insertRunning({
+      id,
+      jobId,
+      moduleId: module.id,
+      goal: 'add',
+      goalCases: [],
+      options: {
+        rounds: 1,
+        candidatesPerRound: 1,
+        parentSelection: 'active',
+        edit: 'auto',
+        budget: { maxTokens: 0, maxCostUsd: 0, maxMs: 60_000 },
+        model: 'mock',
+      },
+      requestedBy: 'admin:test',
+    });
+    // Queued for an hour from now (no worker takes it meanwhile), and started long enough ago to be swept.
+    await jobs.add('agent', jobId, { runId: id, module: 'orphaned' }, 3_600_000);
+    await m
+      .get(DataSource)
+      .query(`UPDATE improvement_runs SET created_at = now() - interval '1 hour' WHERE id = $1`, [id]);
+    const done: Array<BusMessageOf<'improvement.done'>> = [];
+    const unsubscribe = m.get(ClusterBus).on(['improvement.done'], (event) => {
+      if (event.runId === id) done.push(event);
+    });
+    try {
+      expect(await sweeper.sweep()).toBe(0); // its job waits: it will run
+      expect((await runs.find(id))!.state).toBe('running');
+
+      await jobs.remove('agent', jobId); // as a Redis flush would
+      // Two nodes sweeping at once: the conditional update lets one end it.
+      const ended = await Promise.all([sweeper.sweep(), sweeper.sweep()]);
+      expect(ended[0] + ended[1]).toBe(1);
+      const run = await m.get(ImprovementsService).view(id, 'admin');
+      expect(run).toMatchObject({ state: 'finished', stopReason: 'job_lost' });
+      const deadline = Date.now() + 10_000;
+      while (done.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(done).toEqual([expect.objectContaining({ module: 'orphaned', stopReason: 'job_lost' })]);
+      expect(await sweeper.sweep()).toBe(0);
+    } finally {
+      unsubscribe();
+    }
+    // The module is free for the next run.
+    scripted.script('orphaned', () => answer(RIGHT));
+    const next = await m.get(ImprovementsService).start('orphaned', { goal: 'add', rounds: 1 }, 'admin:test');
+    expect((await finished(next.runId)).stopReason).toBe('solved');
   });
 
   it('cancels a run: it stops with reason cancelled', async () => {

@@ -4,17 +4,19 @@ import { MockLanguageModelV4 } from 'ai/test';
 /** A model answer: the JSON object the agent asks for, with the usage (and cost) it reports. */
 export function answer(
   source: string,
-  options: { tokens?: number; costUsd?: number } = {},
+  options: { tokens?: number; inputTokens?: number; outputTokens?: number; costUsd?: number } = {},
 ): LanguageModelV4GenerateResult {
   const half = (options.tokens ?? 20) / 2;
+  const input = options.inputTokens ?? half;
+  const output = options.outputTokens ?? half;
   return {
     content: [
       { type: 'text', text: JSON.stringify({ source, rationale: `proposal of ${source.length} chars` }) },
     ],
     finishReason: { unified: 'stop', raw: 'stop' },
     usage: {
-      inputTokens: { total: half, noCache: half, cacheRead: 0, cacheWrite: 0 },
-      outputTokens: { total: half, text: half, reasoning: 0 },
+      inputTokens: { total: input, noCache: input, cacheRead: 0, cacheWrite: 0 },
+      outputTokens: { total: output, text: output, reasoning: 0 },
     },
     warnings: [],
     ...(options.costUsd !== undefined ? { providerMetadata: { mock: { costUsd: options.costUsd } } } : {}),
@@ -31,10 +33,14 @@ export function promptText(options: LanguageModelV4CallOptions): string {
     .join('\n');
 }
 
-/** A module's script: the answer to a prompt (the module's call count, from 1), or a promise of it. */
+/**
+ * A module's script: the answer to a prompt (the module's call count, from 1, and the call's options, e.g. its
+ * maxOutputTokens), or a promise of it.
+ */
 type Script = (
   prompt: string,
   call: number,
+  options: LanguageModelV4CallOptions,
 ) => LanguageModelV4GenerateResult | Promise<LanguageModelV4GenerateResult>;
 
 /**
@@ -59,7 +65,7 @@ export class ScriptedModel {
       if (!script) throw new Error(`no script for module ${module}`);
       const call = (this.calls.get(module) ?? 0) + 1;
       this.calls.set(module, call);
-      return script(text, call);
+      return script(text, call, options);
     },
   });
 

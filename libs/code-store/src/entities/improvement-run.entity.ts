@@ -14,8 +14,9 @@ import type { ModuleEntity } from './module.entity.js';
 export type ParentSelection = 'active' | 'archive';
 export type EditMode = 'diff' | 'rewrite' | 'auto';
 export type RunState = 'running' | 'finished';
+/** `job_lost`: its queue job vanished or ended while the run ran (ImprovementSweeper). */
 export type RunStopReason =
-  'solved' | 'budget' | 'rounds' | 'no_progress' | 'cancelled' | 'disabled' | 'failed';
+  'solved' | 'budget' | 'rounds' | 'no_progress' | 'cancelled' | 'disabled' | 'failed' | 'job_lost';
 
 /** A run's options as requested (with defaults applied). */
 export interface RunOptions {

@@ -3,9 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AuditRepository } from '@seed/code-store';
+import { AuditRepository, CodeStoreRepository } from '@seed/code-store';
 import type { AppConfig } from '@seed/config';
 import { LifecycleService } from '@seed/health';
+import { InvocationService } from '@seed/hot-reload';
 import { JobsRepository } from '@seed/jobs';
 import { MetricsService } from '@seed/telemetry';
 import { Logger } from 'nestjs-pino';
@@ -19,10 +20,9 @@ import { clientErrorHandler } from './http/client-error.js';
 import { consoleStatic } from './http/console/console-static.js';
 import { queuesBoard } from './http/console/queues-board.js';
 import { ErrorFilter } from './http/error.filter.js';
+import { INVOKE_ROUTE, registerInvokeRoute } from './http/invoke.route.js';
 import { requireJsonBodies } from './http/json-bodies.js';
 import { addRequestTimeout } from './http/request-timeout.js';
-
-const INVOKE_ROUTE = '/modules/:name/invoke';
 
 /** Builds and initialises the app (migrations and boot reconciliation included) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -61,8 +61,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     audit: app.get(AuditRepository),
   });
   requireJsonBodies(fastify);
-  fastify.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    void reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   // Labelled by route template, never by raw URL, so the label set stays bounded (and its children cached).
   const durations = new Map<string, { observe(seconds: number): void }>();
@@ -82,12 +83,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     }
     duration.observe(reply.elapsedTime / 1000);
     // Invocations skip the request log (logging.ts): failures are logged here, successes only at debug.
-    if (route !== INVOKE_ROUTE || request.method !== 'POST') return;
+    if (route !== INVOKE_ROUTE.path || request.method !== 'POST') return;
     const { statusCode } = reply;
     if (statusCode < 400 && !debugLog) return;
     dataPlaneLog[statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'debug'](
       `request ${request.id}: POST ${request.url} answered ${statusCode} in ${reply.elapsedTime.toFixed(1)} ms`,
     );
+  });
+
+  registerInvokeRoute(fastify, {
+    invocations: app.get(InvocationService, { strict: false }),
+    store: app.get(CodeStoreRepository, { strict: false }),
+    maxJsonDepth: config.http.maxJsonDepth,
   });
 
   // Each in its own plugin context: their routes are public to the bearer hook and carry the console's CSP.

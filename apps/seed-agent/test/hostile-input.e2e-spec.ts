@@ -147,6 +147,11 @@ describe('hostile callers and hostile input', () => {
     expect([untyped.status, untyped.body.error.code]).toEqual([415, 'unsupported_media_type']);
     const form = await raw(t, 'POST', '/modules', 'name=x', 'application/x-www-form-urlencoded');
     expect(form.status).toBe(415);
+    // the data plane's route lives beside Nest's: its hooks' refusals have the same shape
+    const plain = await raw(t, 'POST', '/modules/target/invoke', '{"input":1}', 'text/plain');
+    expect([plain.status, plain.body.error.code]).toEqual([415, 'unsupported_media_type']);
+    const broken = await raw(t, 'POST', '/modules/target/invoke', '{"input":', 'application/json');
+    expect([broken.status, broken.body.error.code]).toEqual([400, 'invalid_request']);
     const charset = await raw(
       t,
       'POST',

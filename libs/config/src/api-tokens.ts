@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const ROLES = ['admin', 'agent', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -11,7 +11,8 @@ export interface ApiToken {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // one-shot: no Hash object per call (the authentication hook hashes every request's bearer secret)
+  return hash('sha256', secret, 'hex');
 }
 
 /**

@@ -79,12 +79,19 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = this.respond(error);
-    // Overload clears quickly: tell clients when to retry (the rate limiter sets its own, exact value).
-    if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
-    void reply.status(status).send(body);
+    send(host.switchToHttp().getResponse<FastifyReply>(), this.respond(error));
   }
+}
+
+/** Answers `error` in the API's shape, on a route outside Nest's (the data plane). */
+export function sendError(reply: FastifyReply, error: unknown, logger: Logger): FastifyReply {
+  return send(reply, toErrorResponse(error, logger));
+}
+
+function send(reply: FastifyReply, { status, body }: ErrorResponse<unknown>): FastifyReply {
+  // Overload clears quickly: tell clients when to retry (the rate limiter sets its own, exact value).
+  if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
+  return reply.status(status).send(body);
 }
 
 /** Network errors and PostgreSQL's connection-class and shutdown SQLSTATEs: the platform, not the request. */

@@ -14,19 +14,17 @@ import {
 } from '@nestjs/common';
 import { CodeStoreRepository, moduleSettingsSchema, type ModuleSettings } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
-import { HotReloadError, InvocationService, ModulesService, SubmissionsService } from '@seed/hot-reload';
+import { ModulesService, SubmissionsService } from '@seed/hot-reload';
 import { MODULE_SDK_DTS } from '@seed/runtime';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { Actor, actorLabel, CurrentActor } from './actor.js';
 import { ApiError } from './api-error.js';
 import { Audit } from './audit/audit.decorator.js';
-import { AnyRole, DataPlane, ModuleScoped, Roles } from './auth/roles.decorator.js';
+import { AnyRole, Roles } from './auth/roles.decorator.js';
 import {
   addTestsSchema,
   CreateModuleBody,
   createModuleSchema,
-  invokeSchema,
   PageQuery,
   pageSchema,
   TestCaseBody,
@@ -35,7 +33,6 @@ import {
 } from './dto.js';
 import { PreferWait, withOutcome } from './prefer-wait.js';
 import { assertSourceSize } from './source-limit.js';
-import { SERVED_VERSION_HEADER, versionRouting } from './version-headers.js';
 import { moduleView, page, testCaseView } from './views.js';
 import { ValidBody, ValidQuery } from './validated.js';
 
@@ -46,7 +43,6 @@ export class ModulesController {
     private readonly store: CodeStoreRepository,
     private readonly modules: ModulesService,
     private readonly submissions: SubmissionsService,
-    private readonly invocations: InvocationService,
   ) {}
 
   /** 201 with the first version queued; under `Prefer: wait`, with its outcome once the pipeline decides. */
@@ -167,28 +163,5 @@ export class ModulesController {
       throw new ApiError('forbidden', 'only an admin adds held-out (hidden) cases');
     await this.modules.addTests(name, tests.map(toNewTestCase), actorLabel(actor), actor.role);
     return this.tests(name, actor);
-  }
-
-  @Post(':name/invoke')
-  @AnyRole()
-  @ModuleScoped()
-  @DataPlane()
-  @HttpCode(200)
-  async invoke(
-    @Param('name') name: string,
-    @ValidBody(invokeSchema) body: z.infer<typeof invokeSchema>,
-    @CurrentActor() actor: Actor,
-    @Headers('seed-version-key') versionKey: string | undefined,
-    @Headers('seed-version') pin: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    if (actor.role === 'viewer' && (await this.store.getModule(name)).kind === 'evaluator')
-      throw new HotReloadError(
-        'evaluator_protected',
-        `module ${name} is an evaluator: viewers cannot invoke it`,
-      );
-    const route = versionRouting(actor, versionKey, pin);
-    const served = (versionId: string) => void reply.header(SERVED_VERSION_HEADER, versionId);
-    return this.invocations.invoke(name, body.input, actor.name, body.debug, { ...route, served });
   }
 }

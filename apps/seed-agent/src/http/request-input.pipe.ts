@@ -16,14 +16,8 @@ export class RequestInputPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (metadata.type === 'param') return this.param(metadata.data, value);
     if (metadata.type !== 'body' && metadata.type !== 'query') return value;
-    const problem = inspectJson(value, this.config.http.maxJsonDepth);
-    if (!problem) return value;
-    const path = [metadata.type, ...problem.path].join('.');
-    throw new ApiError(
-      problem.kind === 'too_deep' ? 'json_too_deep' : 'invalid_request',
-      `${path}: ${problem.message}`,
-      { path },
-    );
+    assertStorableJson(metadata.type, value, this.config.http.maxJsonDepth);
+    return value;
   }
 
   private param(name: string | undefined, value: unknown): unknown {
@@ -32,4 +26,16 @@ export class RequestInputPipe implements PipeTransform {
     if (!parse) throw new Error(`route parameter ${name ?? '(all)'} has no parser in ROUTE_PARAMS`);
     return parse(String(value ?? ''));
   }
+}
+
+/** Refuses a body or query nested deeper than `maxDepth` or holding a string PostgreSQL cannot store. */
+export function assertStorableJson(where: 'body' | 'query', value: unknown, maxDepth: number): void {
+  const problem = inspectJson(value, maxDepth);
+  if (!problem) return;
+  const path = [where, ...problem.path].join('.');
+  throw new ApiError(
+    problem.kind === 'too_deep' ? 'json_too_deep' : 'invalid_request',
+    `${path}: ${problem.message}`,
+    { path },
+  );
 }

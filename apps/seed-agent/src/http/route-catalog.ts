@@ -4,7 +4,8 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { Role } from '@seed/config';
 import type { z } from 'zod';
 import { AUDIT_KEY } from './audit/audit.decorator.js';
-import { DATA_PLANE_KEY, MODULE_SCOPED_KEY, PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
+import { PUBLIC_KEY, ROLES_KEY } from './auth/roles.decorator.js';
+import { INVOKE_ROUTE } from './invoke.route.js';
 import { PREFER_WAIT_KEY } from './prefer-wait.js';
 import { BODY_SCHEMA, QUERY_SCHEMA } from './validated.js';
 
@@ -15,7 +16,7 @@ export interface RouteInfo {
   controller: string;
   handler: string;
   public: boolean;
-  /** An invocation (@DataPlane): its own rate limit, not the control plane's. */
+  /** An invocation (invoke.route.ts): its own rate limit, not the control plane's. */
   dataPlane: boolean;
   roles: Role[];
   /** The audit action of a state-changing route (@Audit). */
@@ -24,14 +25,14 @@ export interface RouteInfo {
   query?: z.ZodType;
   /** Honours `Prefer: wait` (@PreferWait). */
   preferWait: boolean;
-  /** Runs a module: a token scoped to modules may only use it on those (@ModuleScoped). */
+  /** Runs a module: a token scoped to modules may only use it on those. */
   moduleScoped: boolean;
 }
 
 /**
- * Every route of the control API read from Nest's own metadata: the source of authentication and roles
- * (authenticate.hook.ts), of the OpenAPI document and of the test that walks every route for 401/403, so
- * none can drift from the controllers.
+ * Every route: the control API's read from Nest's own metadata, and the data plane's Fastify route
+ * (invoke.route.ts). The source of authentication and roles (authenticate.hook.ts), of the OpenAPI document and
+ * of the test that walks every route for 401/403, so none can drift from the handlers.
  */
 @Injectable()
 export class RouteCatalog {
@@ -43,7 +44,12 @@ export class RouteCatalog {
   ) {}
 
   routes(): RouteInfo[] {
-    this.cached ??= this.discovery.getControllers().flatMap((wrapper) => {
+    this.cached ??= [...this.controllerRoutes(), INVOKE_ROUTE];
+    return this.cached;
+  }
+
+  private controllerRoutes(): RouteInfo[] {
+    return this.discovery.getControllers().flatMap((wrapper) => {
       const type = wrapper.metatype as (new (...args: never[]) => unknown) | undefined;
       if (!type) return [];
       const prefix = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
@@ -63,7 +69,7 @@ export class RouteCatalog {
             controller: type.name,
             handler: name,
             public: isPublic,
-            dataPlane: Boolean(Reflect.getMetadata(DATA_PLANE_KEY, handler)),
+            dataPlane: false,
             roles: isPublic
               ? []
               : ((Reflect.getMetadata(ROLES_KEY, handler) as Role[] | undefined) ?? ['admin']),
@@ -71,12 +77,11 @@ export class RouteCatalog {
             body: Reflect.getMetadata(BODY_SCHEMA, prototype, name) as z.ZodType | undefined,
             query: Reflect.getMetadata(QUERY_SCHEMA, prototype, name) as z.ZodType | undefined,
             preferWait: Reflect.getMetadata(PREFER_WAIT_KEY, handler) === true,
-            moduleScoped: Reflect.getMetadata(MODULE_SCOPED_KEY, handler) === true,
+            moduleScoped: false,
           },
         ];
       });
     });
-    return this.cached;
   }
 }
 

@@ -7,12 +7,17 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
   constructor(private readonly schema: S) {}
 
   transform(value: unknown): z.infer<S> {
-    const result = this.schema.safeParse(value ?? {});
-    if (result.success) return result.data;
-    throw new ApiError(
-      'validation_failed',
-      result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
+    return validated(this.schema, value);
   }
+}
+
+/** The value parsed by `schema` (an absent body is `{}`), or 400 `validation_failed` naming each issue. */
+export function validated<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new ApiError(
+    'validation_failed',
+    result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
 }

@@ -28,7 +28,12 @@ export class TokenRegistry {
   /** Set by RuntimeTokens: writes a runtime token's last use. */
   recordUse?: (name: string) => void;
 
-  constructor(private readonly bootstrap: readonly ApiToken[]) {}
+  /** The bootstrap tokens' hashes as bytes, decoded once. */
+  private readonly bootstrapHashes: readonly Buffer[];
+
+  constructor(private readonly bootstrap: readonly ApiToken[]) {
+    this.bootstrapHashes = bootstrap.map((token) => Buffer.from(token.sha256, 'hex'));
+  }
 
   find(secret: string): KnownToken | undefined {
     if (!secret) return undefined;
@@ -36,8 +41,8 @@ export class TokenRegistry {
     const given = Buffer.from(hash, 'hex');
     let found: KnownToken | undefined;
     // Compare against every token so timing does not reveal which one (or whether any) matched.
-    for (const token of this.bootstrap) {
-      if (timingSafeEqual(given, Buffer.from(token.sha256, 'hex')) && !found) found = token;
+    for (const [i, expected] of this.bootstrapHashes.entries()) {
+      if (timingSafeEqual(given, expected) && !found) found = this.bootstrap[i];
     }
     return found ?? this.runtime.get(hash);
   }

@@ -143,6 +143,34 @@ describe('improvement runs over HTTP (scripted model)', () => {
     expect(rejected.diagnostics[0].message).toMatch(
       /scored 0, below its threshold \(evaluators stage\): distance 0\.16/,
     );
+
+    // a pin names the evaluator's version by any reference, stored as the id it names; a pin that could never
+    // judge (no such module, not an evaluator, no such version) is refused when the case is added
+    const bySeq = await t.request('POST', '/modules/third/tests', {
+      name: 'a third by seq',
+      input: 2,
+      expect: 0.667,
+      evaluator: { module: 'close-enough', versionId: 1, threshold: 1 },
+    });
+    expect(bySeq.status).toBe(201);
+    const stored = bySeq.body.items.find((c: { name: string }) => c.name === 'a third by seq');
+    expect(stored.evaluator).toEqual({
+      module: 'close-enough',
+      versionId: judge.body.versionId,
+      threshold: 1,
+    });
+    for (const [pin, why] of [
+      [{ module: 'no-such-judge', versionId: 'active' }, /evaluator module no-such-judge does not exist/],
+      [{ module: 'third', versionId: 'active' }, /module third is not an evaluator/],
+      [{ module: 'close-enough', versionId: 99 }, /evaluator close-enough has no such version/],
+    ] as const) {
+      const refused = await t.request('PUT', '/modules/third/tests', [
+        { name: 'judged', input: 1, evaluator: { ...pin, threshold: 0.5 } },
+      ]);
+      expect([refused.status, refused.body.error.code]).toEqual([422, 'evaluator_invalid']);
+      expect(refused.body.error.message).toMatch(why);
+    }
+    expect((await t.request('GET', '/modules/third/tests')).body.items).toHaveLength(2);
   });
 
   it('lists held versions with why each waits, and lets an admin reject one', async () => {

@@ -8,6 +8,8 @@ export type HotReloadErrorCode =
   | 'case_fails_on_active'
   /** evaluators are out of the agent's reach, and viewers cannot invoke them */
   | 'evaluator_protected'
+  /** a case's evaluator pin names no module of kind evaluator, or a version that cannot judge */
+  | 'evaluator_invalid'
   /** a `Seed-Version` pin names a version that may not serve (rejected, queued, dry run) */
   | 'version_not_servable';
 

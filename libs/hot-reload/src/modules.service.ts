@@ -3,14 +3,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ClusterBus } from '@seed/cluster';
 import {
   type AuthorRole,
+  CodeStoreError,
   CodeStoreRepository,
   ModuleEntity,
   ModuleSettings,
   NewTestCase,
+  type CaseEvaluator,
+  type VersionRef,
 } from '@seed/code-store';
 import { APP_CONFIG, AppConfig } from '@seed/config';
 import { MetricsService } from '@seed/telemetry';
 import { runCase } from './candidate-tester.js';
+import { evaluatorPinProblem } from './evaluator-pins.js';
 import { HotReloadError } from './hot-reload.errors.js';
 import { InvocationService } from './invocation.service.js';
 import { Reconciler } from './reconciler.service.js';
@@ -65,6 +69,39 @@ export class ModulesService {
     await this.store.replaceTests(module.id, tests, actor, this.config.pipeline.maxCasesPerModule);
   }
 
+  /**
+   * Cases name their evaluator's version by any reference (id, seq, `active`, `latest`); each is stored as the
+   * id it names now, once the module is an evaluator and the version one that passed its gates.
+   */
+  async pinEvaluators<T extends { name: string; evaluator?: EvaluatorRef }>(
+    tests: readonly T[],
+  ): Promise<Array<Omit<T, 'evaluator'> & { evaluator?: CaseEvaluator }>> {
+    const pinned = new Map<string, string>();
+    return Promise.all(
+      tests.map(async ({ evaluator, ...test }) => {
+        if (!evaluator) return test;
+        const { module: name, versionId: ref, threshold } = evaluator;
+        const key = `${name} ${JSON.stringify(ref)}`;
+        let versionId = pinned.get(key);
+        if (!versionId) {
+          const module = await this.store.findModule(name);
+          const version = module
+            ? await this.store.resolveVersionRef(module.id, ref).catch((error: unknown) => {
+                if (error instanceof CodeStoreError && error.code === 'version_not_found') return null;
+                throw error;
+              })
+            : null;
+          const problem = evaluatorPinProblem(module, name, version);
+          if (problem || !version)
+            throw new HotReloadError('evaluator_invalid', `case "${test.name}": ${problem}`);
+          versionId = version.id;
+          pinned.set(key, versionId);
+        }
+        return { ...test, evaluator: { module: name, versionId, threshold } };
+      }),
+    );
+  }
+
   private async passOnActive(module: ModuleEntity, tests: NewTestCase[]): Promise<void> {
     if (!tests.length) return;
     const name = module.name;
@@ -82,4 +119,11 @@ export class ModulesService {
       }
     }
   }
+}
+
+/** A case's evaluator as a body names it: the version by any reference. */
+export interface EvaluatorRef {
+  module: string;
+  versionId: VersionRef;
+  threshold: number;
 }

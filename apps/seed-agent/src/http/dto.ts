@@ -15,6 +15,24 @@ import { VERSION_REF_HINT } from './route-params.js';
 
 const json = z.json();
 
+export const versionRefSchema = z
+  // a body may name a sequence number as a JSON number (`{"versionId": 3}`)
+  .union([
+    z.string().max(64),
+    z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
+  ])
+  .describe(VERSION_REF_HINT)
+  .transform((raw, ctx): VersionRef => {
+    const ref = toVersionRef(String(raw));
+    if (ref) return ref;
+    ctx.addIssue({ code: 'custom', message: `${VERSION_REF_HINT} is expected` });
+    return z.NEVER;
+  });
+
 export const testCaseSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
@@ -29,7 +47,8 @@ export const testCaseSchema = z
     evaluator: z
       .object({
         module: z.string().regex(MODULE_NAME_PATTERN),
-        versionId: z.uuid(),
+        /** any version reference; stored as the id it names when the case is added */
+        versionId: versionRefSchema,
         threshold: z.number().min(0).max(1),
       })
       .strict()
@@ -73,24 +92,6 @@ export const createModuleSchema = z
 export const addTestsSchema = z.union([testCasesSchema, testCaseSchema]);
 
 /** A version named in a body or query, as routes name it: id, seq, `active` or `latest`. */
-export const versionRefSchema = z
-  // a body may name a sequence number as a JSON number (`{"versionId": 3}`)
-  .union([
-    z.string().max(64),
-    z
-      .number()
-      .int()
-      .positive()
-      .max(2 ** 31 - 1),
-  ])
-  .describe(VERSION_REF_HINT)
-  .transform((raw, ctx): VersionRef => {
-    const ref = toVersionRef(String(raw));
-    if (ref) return ref;
-    ctx.addIssue({ code: 'custom', message: `${VERSION_REF_HINT} is expected` });
-    return z.NEVER;
-  });
-
 export const submitVersionSchema = z
   .object({
     source: z.string().min(1),

@@ -37,6 +37,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   evaluator_protected: 403,
+  evaluator_invalid: 422,
   rollout_not_allowed: 403,
   not_found: 404,
   module_not_found: 404,

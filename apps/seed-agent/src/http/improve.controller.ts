@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ImprovementsService } from '@seed/agent';
+import { ModulesService } from '@seed/hot-reload';
 import { AgentError } from '@seed/integrations';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -40,7 +41,10 @@ export type ImproveBody = z.infer<typeof improveSchema>;
 
 @Controller('modules/:name')
 export class ImproveController {
-  constructor(private readonly improvements: ImprovementsService) {}
+  constructor(
+    private readonly improvements: ImprovementsService,
+    private readonly modules: ModulesService,
+  ) {}
 
   /**
    * Starts an improvement run: 202 {runId, jobId, module}; follow it at GET /improvements/:runId and on /events
@@ -61,7 +65,7 @@ export class ImproveController {
     try {
       return await this.improvements.start(
         name,
-        { ...body, tests: body.tests.map(toNewTestCase) },
+        { ...body, tests: await this.modules.pinEvaluators(body.tests.map(toNewTestCase)) },
         actorLabel(actor),
       );
     } catch (error) {

@@ -60,7 +60,7 @@ export class ModulesController {
     const submission = await this.submissions.createModule(
       body.name,
       body.source,
-      body.tests.map(toNewTestCase),
+      await this.modules.pinEvaluators(body.tests.map(toNewTestCase)),
       body.settings,
       actorLabel(actor),
       actor.role,
@@ -144,7 +144,11 @@ export class ModulesController {
     @ValidBody(testCasesSchema) tests: TestCaseBody[],
     @CurrentActor() actor: Actor,
   ) {
-    await this.modules.replaceTests(name, tests.map(toNewTestCase), actorLabel(actor));
+    await this.modules.replaceTests(
+      name,
+      await this.modules.pinEvaluators(tests.map(toNewTestCase)),
+      actorLabel(actor),
+    );
     return this.tests(name, actor);
   }
 
@@ -161,7 +165,8 @@ export class ModulesController {
     const tests = Array.isArray(body) ? body : [body];
     if (actor.role !== 'admin' && tests.some((t) => t.hidden))
       throw new ApiError('forbidden', 'only an admin adds held-out (hidden) cases');
-    await this.modules.addTests(name, tests.map(toNewTestCase), actorLabel(actor), actor.role);
+    const pinned = await this.modules.pinEvaluators(tests.map(toNewTestCase));
+    await this.modules.addTests(name, pinned, actorLabel(actor), actor.role);
     return this.tests(name, actor);
   }
 }

@@ -302,7 +302,11 @@ describe('the improving agent (real app, mock model)', () => {
       expect(version.diagnostics[0].actual).toEqual(preview);
       expect(bytes(version.diagnostics)).toBeLessThan(65_536);
 
-      const pipelineJob = (await t.request('GET', `/jobs/${rejectedId}`)).body;
+      // the run's record settles just after the version row does: wait for its result
+      const pipelineJob = await eventually(async () => {
+        const body = (await t.request('GET', `/jobs/${rejectedId}`)).body;
+        return body.result ? body : undefined;
+      });
       expect(pipelineJob.result.diagnostics[0].actual).toEqual(preview);
       expect(bytes(pipelineJob)).toBeLessThan(65_536);
 

@@ -76,30 +76,45 @@ export class ModulesService {
   async pinEvaluators<T extends { name: string; evaluator?: EvaluatorRef }>(
     tests: readonly T[],
   ): Promise<Array<Omit<T, 'evaluator'> & { evaluator?: CaseEvaluator }>> {
-    const pinned = new Map<string, string>();
+    // one lookup per distinct pin, however many cases name it (a body holds up to 1,000)
+    const pins = new Map<string, Promise<string>>();
+    const pin = (test: string, { module: name, versionId: ref }: EvaluatorRef) => {
+      const key = `${name} ${JSON.stringify(ref)}`;
+      if (!pins.has(key)) pins.set(key, this.evaluatorVersionId(name, ref));
+      return pins.get(key)!.catch((error: unknown) => {
+        if (error instanceof HotReloadError)
+          throw new HotReloadError(error.code, `case "${test}": ${error.message}`);
+        throw error;
+      });
+    };
     return Promise.all(
-      tests.map(async ({ evaluator, ...test }) => {
-        if (!evaluator) return test;
-        const { module: name, versionId: ref, threshold } = evaluator;
-        const key = `${name} ${JSON.stringify(ref)}`;
-        let versionId = pinned.get(key);
-        if (!versionId) {
-          const module = await this.store.findModule(name);
-          const version = module
-            ? await this.store.resolveVersionRef(module.id, ref).catch((error: unknown) => {
-                if (error instanceof CodeStoreError && error.code === 'version_not_found') return null;
-                throw error;
-              })
-            : null;
-          const problem = evaluatorPinProblem(module, name, version);
-          if (problem || !version)
-            throw new HotReloadError('evaluator_invalid', `case "${test.name}": ${problem}`);
-          versionId = version.id;
-          pinned.set(key, versionId);
-        }
-        return { ...test, evaluator: { module: name, versionId, threshold } };
-      }),
+      tests.map(async ({ evaluator, ...test }) =>
+        evaluator
+          ? {
+              ...test,
+              evaluator: {
+                module: evaluator.module,
+                versionId: await pin(test.name, evaluator),
+                threshold: evaluator.threshold,
+              },
+            }
+          : test,
+      ),
     );
+  }
+
+  private async evaluatorVersionId(name: string, ref: VersionRef): Promise<string> {
+    const module = await this.store.findModule(name);
+    const version = module
+      ? await this.store.resolveVersionRef(module.id, ref).catch((error: unknown) => {
+          if (error instanceof CodeStoreError && error.code === 'version_not_found') return null;
+          throw error;
+        })
+      : null;
+    const problem = evaluatorPinProblem(module, name, version);
+    if (problem || !version)
+      throw new HotReloadError('evaluator_invalid', problem ?? `evaluator ${name} has no such version`);
+    return version.id;
   }
 
   private async passOnActive(module: ModuleEntity, tests: NewTestCase[]): Promise<void> {

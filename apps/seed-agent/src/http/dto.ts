@@ -15,6 +15,7 @@ import { VERSION_REF_HINT } from './route-params.js';
 
 const json = z.json();
 
+/** A version named in a body or query, as routes name it: id, seq, `active` or `latest`. */
 export const versionRefSchema = z
   // a body may name a sequence number as a JSON number (`{"versionId": 3}`)
   .union([
@@ -91,7 +92,6 @@ export const createModuleSchema = z
 /** One case or several. */
 export const addTestsSchema = z.union([testCasesSchema, testCaseSchema]);
 
-/** A version named in a body or query, as routes name it: id, seq, `active` or `latest`. */
 export const submitVersionSchema = z
   .object({
     source: z.string().min(1),
